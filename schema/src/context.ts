@@ -1,0 +1,145 @@
+import type { Metric } from './catalogue.js';
+
+/** One window's statistics of one series. */
+export interface Stat {
+  mean: number;
+  variance: number;
+  min: number;
+  max: number;
+}
+
+/** One stored window of one series: what a report becomes after validation. Times are epoch ms. */
+export interface SeriesPoint extends Stat {
+  clientId: string;
+  metric: Metric;
+  /** Core number for per-core series, `null` otherwise. */
+  core: number | null;
+  windowStart: number;
+  windowEnd: number;
+  /** Observations (samples) the window pooled. */
+  count: number;
+}
+
+export const aggregates = ['MEAN', 'MIN', 'MAX', 'MEDIAN', 'P90', 'P95', 'P99', 'COUNT', 'LAST'] as const;
+export type Aggregate = (typeof aggregates)[number];
+
+export const fills = ['NONE', 'NULL', 'PREVIOUS', 'LINEAR', 'ZERO'] as const;
+export type Fill = (typeof fills)[number];
+
+/** Which series a query reads: one metric, one client or all (`null`), one core or all (`null`). */
+export interface SeriesSelector {
+  metric: Metric;
+  clientId: string | null;
+  core: number | null;
+  /** Windows whose start lies in `[from, to)`, epoch ms. */
+  from: number;
+  to: number;
+}
+
+/** The pooled statistics of the windows in one group (a time bucket or one client's range). */
+export interface PooledStats {
+  /** Observations pooled (sum of window counts). */
+  count: number;
+  /** Observation-weighted mean of the window means. */
+  mean: number;
+  /** Pooled population variance (law of total variance over the windows). */
+  variance: number;
+  min: number;
+  max: number;
+  /** The requested aggregate of the group. */
+  value: number;
+}
+
+export interface Bucket extends PooledStats {
+  /** Bucket start, epoch ms, a multiple of the resample interval. */
+  start: number;
+}
+
+export interface ClientSummary extends PooledStats {
+  clientId: string;
+}
+
+/**
+ * Time-series storage. Both implementations (embedded SQLite, InfluxDB) pass one contract suite with the
+ * same expectations.
+ */
+export interface MetricStore {
+  /** Stores all points or none; resolves only once they are committed. Re-writing a window overwrites it. */
+  write(points: readonly SeriesPoint[]): Promise<void>;
+  /** Non-empty buckets aligned to epoch multiples of `resample` ms, ascending. */
+  history(selector: SeriesSelector, resample: number, aggregate: Aggregate): Promise<Bucket[]>;
+  /** One row per client over the whole range, ordered by client id. */
+  summarize(selector: SeriesSelector, aggregate: Aggregate): Promise<ClientSummary[]>;
+  /** Throws when the store cannot serve; used by `/ready`. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a report says about its client. */
+export interface ClientSighting {
+  id: string;
+  hostname: string | null;
+  osType: string | null;
+  osVersion: string | null;
+  coreCount: number | null;
+  /** Epoch ms of the report's window end. */
+  seenAt: number;
+}
+
+export interface ClientRecord {
+  id: string;
+  hostname: string | null;
+  osType: string | null;
+  osVersion: string | null;
+  coreCount: number | null;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** Server state that is not a time series: for now the client registry. */
+export interface StateStore {
+  /** Registers the client on first sight, updates what changed after; resolves once committed. */
+  recordSighting(sighting: ClientSighting): Promise<void>;
+  listClients(): Promise<ClientRecord[]>;
+  getClient(id: string): Promise<ClientRecord | null>;
+  close(): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export const scopes = ['ingest', 'read', 'admin'] as const;
+export type Scope = (typeof scopes)[number];
+
+/** Who is calling. With auth off every scope is granted. */
+export interface Principal {
+  /** Token name, or `null` for an anonymous caller. */
+  name: string | null;
+  scopes: ReadonlySet<Scope>;
+}
+
+/** Limits the service functions enforce. */
+export interface Limits {
+  maxBuckets: number;
+  maxCores: number;
+  maxStringLength: number;
+  /** How far in the future a window may end, ms. */
+  maxFutureSkew: number;
+}
+
+export const defaultLimits: Limits = {
+  maxBuckets: 10_000,
+  maxCores: 1_024,
+  maxStringLength: 256,
+  maxFutureSkew: 86_400_000,
+};
+
+/** Everything a resolver or REST shim needs, built by the server per request. */
+export interface Context {
+  metrics: MetricStore;
+  state: StateStore;
+  clock: Clock;
+  principal: Principal;
+  limits: Limits;
+}

@@ -1,0 +1,112 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The one error registry. Every error a client must act on carries one of these codes: GraphQL in
+ * `extensions.code`, REST through the HTTP status given here. `docs/errors.md` lists exactly these codes
+ * (a test checks it).
+ */
+export const errorRegistry = {
+  INVALID_JSON: { status: 400, retryable: false, summary: 'The body is not valid JSON.' },
+  BAD_USER_INPUT: {
+    status: 400,
+    retryable: false,
+    summary: 'A field is missing, has the wrong type or an invalid value; `extensions.field` names it.',
+  },
+  GRAPHQL_PARSE_FAILED: { status: 400, retryable: false, summary: 'The GraphQL document does not parse.' },
+  GRAPHQL_VALIDATION_FAILED: {
+    status: 400,
+    retryable: false,
+    summary: 'The GraphQL document does not match the schema (unknown field, wrong argument type, ...).',
+  },
+  QUERY_TOO_DEEP: { status: 400, retryable: false, summary: 'The query nests deeper than allowed.' },
+  QUERY_TOO_COMPLEX: {
+    status: 400,
+    retryable: false,
+    summary: 'The query selects more fields than allowed.',
+  },
+  INVALID_DURATION: {
+    status: 400,
+    retryable: false,
+    summary: 'A duration is not of the form `500ms`, `30s`, `15m`, `1h`, `7d`, `2w` (or sums like `1h30m`).',
+  },
+  INVALID_TIME_RANGE: {
+    status: 400,
+    retryable: false,
+    summary: 'A time range is empty or reversed (`from >= to`, or a window ending before it starts).',
+  },
+  TOO_MANY_BUCKETS: {
+    status: 400,
+    retryable: false,
+    summary: 'The range divided by `resample` gives more than 10,000 buckets; use a larger `resample`.',
+  },
+  UNKNOWN_METRIC: {
+    status: 404,
+    retryable: false,
+    summary: 'The metric is not in the catalogue (`Query.metrics`).',
+  },
+  NOT_FOUND: { status: 404, retryable: false, summary: 'No such route.' },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    retryable: false,
+    summary: 'The route exists but not for this HTTP method.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    retryable: false,
+    summary: 'The body is larger than `BODY_LIMIT` (1 MiB).',
+  },
+  UNAUTHENTICATED: {
+    status: 401,
+    retryable: false,
+    summary: 'No bearer token was sent, or the token is not one of `API_TOKENS`.',
+  },
+  FORBIDDEN: { status: 403, retryable: false, summary: 'The token lacks the scope this operation needs.' },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    retryable: true,
+    summary:
+      'The metric store could not commit or answer; nothing was stored. Retry later (REST: `Retry-After`).',
+  },
+  INTERNAL_SERVER_ERROR: {
+    status: 500,
+    retryable: true,
+    summary: 'An unexpected error; its details are logged on the server and masked in the answer.',
+  },
+} as const satisfies Record<string, { status: number; retryable: boolean; summary: string }>;
+
+export type ErrorCode = keyof typeof errorRegistry;
+
+/**
+ * An expected failure: a registry code, a message for people and, for bad input, the path of the field
+ * at fault (`input.cpu.utilization.mean`, `resample_rate`). Thrown by service functions; GraphQL shows it
+ * unmasked, the REST shims answer with the code's status.
+ */
+export class AppError extends GraphQLError {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
+    const { status, retryable } = errorRegistry[code];
+    super(message, {
+      originalError: options.cause instanceof Error ? options.cause : undefined,
+      extensions: {
+        code,
+        ...(options.field ? { field: options.field } : {}),
+        ...(retryable ? { retryable } : {}),
+        http: { status },
+      },
+    });
+    this.name = 'AppError';
+    this.code = code;
+    this.field = options.field;
+  }
+
+  get status(): number {
+    return errorRegistry[this.code].status;
+  }
+}
+
+/** Bad input in one field: the message starts with the field's path, as the original service's did. */
+export function badInput(field: string, problem: string): AppError {
+  return new AppError('BAD_USER_INPUT', `${field}: ${problem}`, { field });
+}

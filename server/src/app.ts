@@ -1,0 +1,228 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGraphQLError } from '@graphql-tools/utils';
+import { schema } from '@metrics-collector/schema';
+import {
+  type Clock,
+  type Context,
+  defaultLimits,
+  type MetricStore,
+  type Principal,
+  type StateStore,
+} from '@metrics-collector/schema/context';
+import { AppError, badInput } from '@metrics-collector/schema/errors';
+import { GraphQLError } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createAuthenticator } from './auth.js';
+import type { Config } from './config.js';
+import { errorHeaders, parseJson, readBody, sendJson } from './http.js';
+import { createLogger, type Logger } from './logger.js';
+import { createRestV1 } from './rest-v1.js';
+import { createSqliteMetricStore } from './stores/sqlite-metric-store.js';
+import { createSqliteStateStore } from './stores/sqlite-state-store.js';
+import { useQueryLimits } from './use-query-limits.js';
+
+/** What `buildApp` can be handed instead of building it from the configuration (tests, benchmarks). */
+export interface AppDeps {
+  logger?: Logger;
+  clock?: Clock;
+  metrics?: MetricStore;
+  state?: StateStore;
+}
+
+export interface App {
+  yoga: YogaServerInstance<Record<string, never>, Context>;
+  server: Server;
+  metrics: MetricStore;
+  state: StateStore;
+  logger: Logger;
+  /** Listens on the configured host and port; resolves with the base URL. */
+  start(): Promise<{ url: string; port: number }>;
+  /** Stops accepting, closes open connections, closes the stores. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the server: yoga at `/graphql` (with GraphiQL), the REST v1 shims, `/health` and `/ready`, all
+ * on one `node:http` server. Nothing listens until `start()`.
+ */
+export function buildApp(config: Config, deps: AppDeps = {}): App {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const metrics =
+    deps.metrics ?? createSqliteMetricStore({ dataDir: config.dataDir, retention: config.retention });
+  const state = deps.state ?? createSqliteStateStore(config.dataDir);
+  const authenticate = createAuthenticator(config.tokens, config.authEnabled);
+  const limits = defaultLimits;
+  const contextFor = (principal: Principal): Context => ({ metrics, state, clock, principal, limits });
+
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: config.graphiql ? { title: 'metrics-collector' } : false,
+    landingPage: false,
+    batching: false,
+    context: ({ request }) => contextFor(authenticate(request.headers.get('authorization') ?? undefined)),
+    plugins: [useQueryLimits({ maxDepth: config.maxQueryDepth, maxComplexity: config.maxQueryComplexity })],
+    maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
+    logging: {
+      debug: (...args) => logger.debug({ args }, 'yoga'),
+      info: (...args) => logger.info({ args }, 'yoga'),
+      warn: (...args) => logger.warn({ args }, 'yoga'),
+      error: () => {
+        // Unexpected errors are logged once, with their cause, by maskError.
+      },
+    },
+  });
+
+  const rest = createRestV1({ bodyLimit: config.bodyLimit });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, path: string, query: string) => {
+    if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/ready') {
+      try {
+        await metrics.ping();
+        return sendJson(res, 200, { status: 'ready' });
+      } catch (error) {
+        logger.warn({ err: error }, 'not ready: the metric store does not answer');
+        return sendJson(res, 503, { status: 'unavailable' }, { 'retry-after': '5' });
+      }
+    }
+    if (path.startsWith('/api/v1/')) {
+      const answer = await rest(req, path, query, contextFor(authenticate(req.headers.authorization)));
+      if (answer.body === undefined) {
+        res.writeHead(answer.status, { 'content-length': 0 });
+        return res.end();
+      }
+      return sendJson(res, answer.status, answer.body);
+    }
+    if (path === '/graphql') {
+      if (req.method === 'POST') {
+        const body = parseJson(await readBody(req, config.bodyLimit));
+        if (
+          typeof body !== 'object' ||
+          body === null ||
+          Array.isArray(body) ||
+          Object.keys(body).length === 0
+        ) {
+          throw badInput('body', 'expected a JSON object with a "query"');
+        }
+        // yoga takes an already-read body from `req.body` instead of reading the stream again.
+        (req as IncomingMessage & { body: unknown }).body = body;
+      }
+      return yoga.requestListener(req, res);
+    }
+    throw new AppError('NOT_FOUND', `path: no route ${path}`, { field: 'path' });
+  };
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? '' : url.slice(q + 1);
+    res.once('finish', () =>
+      logger.info(
+        {
+          method: req.method,
+          path,
+          status: res.statusCode,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'request',
+      ),
+    );
+    handle(req, res, path, query).catch((error: unknown) => sendError(res, error, path, logger));
+  });
+
+  return {
+    yoga,
+    server,
+    metrics,
+    state,
+    logger,
+    start: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          const { port } = server.address() as AddressInfo;
+          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+          const url = `http://${host}:${port}`;
+          logger.info({ url: `${url}/graphql`, store: config.store, dataDir: config.dataDir }, 'listening');
+          if (!config.authEnabled) {
+            logger.warn(
+              { host: config.host },
+              'auth is off: no API token is configured, every caller has every scope (set API_TOKENS to turn it on)',
+            );
+          }
+          resolve({ url, port });
+        });
+      }),
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await Promise.all([metrics.close(), state.close()]);
+    },
+  };
+}
+
+/** Answers an error outside yoga: GraphQL's shape on `/graphql`, the original `{"errors":[...]}` elsewhere. */
+function sendError(res: ServerResponse, error: unknown, path: string, logger: Logger): void {
+  const known = error instanceof AppError ? error : undefined;
+  if (!known) logger.error({ err: error, path }, 'unexpected error');
+  const code = known?.code ?? 'INTERNAL_SERVER_ERROR';
+  const message = known?.message ?? 'Unexpected error.';
+  const status = known?.status ?? 500;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers = known ? errorHeaders(known) : {};
+  if (path === '/graphql') {
+    const extensions = { code, ...(known?.field ? { field: known.field } : {}) };
+    sendJson(res, status, { errors: [{ message, extensions }] }, headers);
+  } else {
+    sendJson(res, status, { errors: [message], code }, headers);
+  }
+}
+
+/**
+ * Lets expected failures (an `AppError` anywhere in the chain) and graphql-js's own input errors through,
+ * each with a registry code; logs and masks everything else as `INTERNAL_SERVER_ERROR`.
+ */
+function maskError(error: unknown, message: string, logger: Logger): Error {
+  let cause: unknown = error;
+  while (cause instanceof GraphQLError && !(cause instanceof AppError) && cause.originalError) {
+    cause = cause.originalError;
+  }
+  if (!(error instanceof GraphQLError) || !(cause instanceof GraphQLError)) {
+    logger.error({ err: cause }, 'unexpected error');
+    return createGraphQLError(message, {
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+    });
+  }
+  if (error === cause && error.extensions.code) return error;
+  if (cause instanceof AppError && cause.originalError) {
+    logger.warn({ err: cause.originalError, code: cause.code }, cause.message);
+  }
+  // Variable coercion ('Variable "$input" got invalid value 1.5 at "input.cpu.utilization.mean"; ...')
+  // keeps graphql-js's message, which names the variable path; the field is that path.
+  const variable = error.message.startsWith('Variable "$');
+  const field = variable
+    ? (/ at "([^"]+)"/.exec(error.message)?.[1] ?? /^Variable "\$(\w+)"/.exec(error.message)?.[1])
+    : (cause.extensions.field as string | undefined);
+  return createGraphQLError(variable ? error.message : cause.message, {
+    nodes: error.nodes,
+    path: error.path,
+    extensions: {
+      ...cause.extensions,
+      code: cause.extensions.code ?? 'BAD_USER_INPUT',
+      ...(field ? { field } : {}),
+      http: { status: 400, ...(cause.extensions.http as object | undefined) },
+    },
+  });
+}

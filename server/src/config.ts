@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parseDuration } from '@metrics-collector/schema/duration';
+import { z } from 'zod';
+import { type ApiToken, parseTokens } from './auth.js';
+
+/** Thrown by `loadConfig` with every problem found, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const duration = (name: string) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return parseDuration(text, name);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8888),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  STORE: z.enum(['sqlite']).default('sqlite'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  RETENTION: z.union([z.literal('off'), duration('RETENTION')]).default(parseDuration('30d', 'RETENTION')),
+  API_TOKENS: z.string().optional(),
+  API_TOKENS_FILE: z.string().optional(),
+  AUTH: z.enum(['on', 'off']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
+  GRAPHIQL: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(15),
+  MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).default(1_000),
+});
+
+/** The server's configuration, parsed once from the environment by `loadConfig`. */
+export interface Config {
+  port: number;
+  host: string;
+  store: 'sqlite';
+  dataDir: string;
+  /** Windows older than this behind the newest stored window are deleted; `null` keeps everything. */
+  retention: number | null;
+  /** Empty when auth is off. */
+  tokens: ApiToken[];
+  authEnabled: boolean;
+  logLevel: string;
+  bodyLimit: number;
+  graphiql: boolean;
+  maxQueryDepth: number;
+  maxQueryComplexity: number;
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '::1', '[::1]']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK_NAMES.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/**
+ * Validates the environment and returns the configuration. Reports every problem at once as a
+ * `ConfigError`. Only `main.ts` passes `process.env`.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  let tokens: ApiToken[] = [];
+  try {
+    const fileText = e.API_TOKENS_FILE ? readFileSync(e.API_TOKENS_FILE, 'utf8') : '';
+    tokens = [
+      ...parseTokens(e.API_TOKENS ?? '', 'API_TOKENS'),
+      ...parseTokens(fileText, e.API_TOKENS_FILE ?? 'API_TOKENS_FILE'),
+    ];
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  const authEnabled = e.AUTH === 'off' ? false : tokens.length > 0;
+  if (e.AUTH === 'on' && tokens.length === 0) {
+    problems.push('AUTH: is "on" but no token is configured in API_TOKENS or API_TOKENS_FILE');
+  }
+  if (!authEnabled && e.AUTH !== 'off' && !isLoopback(e.HOST)) {
+    problems.push(
+      `HOST: ${e.HOST} is not a loopback address and no API token is configured; set API_TOKENS, or AUTH=off to serve without auth`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    store: e.STORE,
+    dataDir: e.DATA_DIR,
+    retention: e.RETENTION === 'off' ? null : e.RETENTION,
+    tokens: authEnabled ? tokens : [],
+    authEnabled,
+    logLevel: e.LOG_LEVEL,
+    bodyLimit: e.BODY_LIMIT,
+    graphiql: e.GRAPHIQL,
+    maxQueryDepth: e.MAX_QUERY_DEPTH,
+    maxQueryComplexity: e.MAX_QUERY_COMPLEXITY,
+  };
+}

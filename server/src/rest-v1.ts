@@ -1,0 +1,223 @@
+import type { IncomingMessage } from 'node:http';
+import { requireScope } from '@metrics-collector/schema/auth';
+import { type OriginalMetricName, originalMetricNames } from '@metrics-collector/schema/catalogue';
+import type { Context, Stat } from '@metrics-collector/schema/context';
+import { parseDuration } from '@metrics-collector/schema/duration';
+import { AppError, badInput } from '@metrics-collector/schema/errors';
+import { parseDateTime } from '@metrics-collector/schema/scalars';
+import { metricHistory } from '@metrics-collector/schema/service/history';
+import { type ReportInput, reportMetrics } from '@metrics-collector/schema/service/ingest';
+import { parseJson, readBody } from './http.js';
+
+/**
+ * The original 2018 service's REST API, answering as it did (without its bugs). Routed in the
+ * `node:http` handler before yoga; it calls the same service functions as the resolvers.
+ *
+ * - `POST /api/v1/metrics`: one window, snake_case JSON; 200 with an empty body once stored.
+ * - `GET /api/v1/metrics/:metric/byUser/:userId`: `start`, `end`, `resample_rate` from a JSON body or
+ *   the query string; `{"entries":[{"date","value"}]}`, mean per bucket, empty buckets omitted.
+ *
+ * Errors answer the code's status with `{"errors":["field: problem"],"code":"..."}`.
+ */
+export function createRestV1(options: { bodyLimit: number }) {
+  return async function handle(
+    req: IncomingMessage,
+    path: string,
+    query: string,
+    ctx: Context,
+  ): Promise<{ status: number; body?: unknown }> {
+    if (path === '/api/v1/metrics') {
+      if (req.method !== 'POST') throw methodNotAllowed('POST');
+      requireScope(ctx, 'ingest');
+      const report = toReport(parseJson(await readBody(req, options.bodyLimit)));
+      try {
+        await reportMetrics(ctx, report, 'input');
+      } catch (error) {
+        throw error instanceof AppError && error.field ? renameField(error) : error;
+      }
+      return { status: 200 };
+    }
+    const match = /^\/api\/v1\/metrics\/([^/]+)\/byUser\/([^/]+)$/.exec(path);
+    if (match) {
+      if (req.method !== 'GET') throw methodNotAllowed('GET');
+      requireScope(ctx, 'read');
+      const name = decode(match[1] as string, 'metric');
+      const userId = decode(match[2] as string, 'userId');
+      const original = Object.hasOwn(originalMetricNames, name)
+        ? originalMetricNames[name as OriginalMetricName]
+        : undefined;
+      if (!original) {
+        throw new AppError(
+          'UNKNOWN_METRIC',
+          `metric: unknown metric ${JSON.stringify(name.slice(0, 64))}; known: ${Object.keys(originalMetricNames).join(', ')}`,
+          { field: 'metric' },
+        );
+      }
+      const params = rangeParams(parseJson(await readBody(req, options.bodyLimit)), query);
+      const history = await metricHistory(
+        ctx,
+        { metric: original.metric, clientId: userId, ...params, aggregate: 'MEAN', fill: 'NONE' },
+        { from: 'start', to: 'end', resample: 'resample_rate' },
+      );
+      return {
+        status: 200,
+        body: {
+          entries: history.points.map((p) => ({
+            date: p.time.toISOString(),
+            value: original.statistic === 'variance' ? p.variance : p.value,
+          })),
+        },
+      };
+    }
+    throw new AppError('NOT_FOUND', `path: no route ${path}`, { field: 'path' });
+  };
+}
+
+function methodNotAllowed(allowed: string): AppError {
+  return new AppError('METHOD_NOT_ALLOWED', `method: this route answers ${allowed} only`, {
+    field: 'method',
+  });
+}
+
+function decode(segment: string, field: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badInput(field, 'is not valid percent-encoding');
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function field<T>(
+  body: Json,
+  key: string,
+  path: string,
+  check: (value: unknown) => value is T,
+  expected: string,
+): T {
+  const value = body[key];
+  if (value === undefined || value === null) throw badInput(path, 'field is required');
+  if (!check(value)) throw badInput(path, `must be ${expected}`);
+  return value;
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isTime = (v: unknown): v is number | string => typeof v === 'number' || typeof v === 'string';
+const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
+const isInteger = (v: unknown): v is number => Number.isSafeInteger(v);
+
+/** Turns the original POST body into a report; unknown properties are ignored, as they were. */
+function toReport(body: unknown): ReportInput {
+  if (!isObject(body)) throw badInput('body', 'expected a JSON object');
+  const optionalString = (key: string) => {
+    const value = body[key];
+    if (value == null) return null;
+    if (!isString(value)) throw badInput(key, 'must be a string');
+    return value;
+  };
+  const clientId = field(body, 'user_id', 'user_id', isString, 'a string');
+  const start = field(body, 'start_timestamp', 'start_timestamp', isTime, 'epoch milliseconds');
+  const end = field(body, 'end_timestamp', 'end_timestamp', isTime, 'epoch milliseconds');
+  const observations = field(
+    body,
+    'observations_per_metric',
+    'observations_per_metric',
+    isInteger,
+    'a whole number',
+  );
+  const metrics = field(body, 'metrics', 'metrics', isArray, 'an array');
+  const report: ReportInput = {
+    clientId,
+    windowStart: parseDateTime(start, 'start_timestamp'),
+    windowEnd: parseDateTime(end, 'end_timestamp'),
+    observations,
+    osType: optionalString('os_type'),
+    osVersion: optionalString('os_version'),
+    hostname: optionalString('hostname'),
+  };
+  for (const [index, entry] of metrics.entries()) {
+    const at = `metrics[${index}]`;
+    if (!isObject(entry)) throw badInput(at, 'must be an object');
+    const type = field(entry, 'type', `${at}.type`, isString, 'a string');
+    if (type !== 'CPU')
+      throw badInput(`${at}.type`, `unknown metric type ${JSON.stringify(type.slice(0, 32))}; known: CPU`);
+    if (report.cpu) throw badInput(`${at}.type`, 'a report carries at most one CPU metric');
+    const mean = field(entry, 'avg_utilization', `${at}.avg_utilization`, isNumber, 'a finite number');
+    const variance = field(entry, 'var_utilization', `${at}.var_utilization`, isNumber, 'a finite number');
+    const coreMeans = numbers(entry, 'avg_utilization_by_core', at);
+    const coreVariances = numbers(entry, 'var_utilization_by_core', at);
+    if (coreMeans.length !== coreVariances.length) {
+      throw badInput(`${at}.var_utilization_by_core`, 'must have as many entries as avg_utilization_by_core');
+    }
+    report.cpu = {
+      utilization: windowStat(mean, variance),
+      cores: coreMeans.map((m, core) => windowStat(m, coreVariances[core] as number)),
+    };
+  }
+  return report;
+}
+
+/** The original protocol carries no window extremes; a window's min and max are taken as its mean. */
+function windowStat(mean: number, variance: number): Stat {
+  return { mean, variance, min: mean, max: mean };
+}
+
+const MAX_LIST = 1024;
+
+function numbers(entry: Json, key: string, at: string): number[] {
+  const list = field(entry, key, `${at}.${key}`, isArray, 'an array of numbers');
+  if (list.length > MAX_LIST)
+    throw badInput(`${at}.${key}`, `has ${list.length} entries, more than the ${MAX_LIST} allowed`);
+  list.forEach((value, i) => {
+    if (!isNumber(value)) throw badInput(`${at}.${key}[${i}]`, 'must be a finite number');
+  });
+  return list as number[];
+}
+
+/** Where a service function's field path lands in the original snake_case body. */
+const restFieldNames: [RegExp, string][] = [
+  [/^input\.clientId/, 'user_id'],
+  [/^input\.windowStart/, 'start_timestamp'],
+  [/^input\.windowEnd/, 'end_timestamp'],
+  [/^input\.observations/, 'observations_per_metric'],
+  [/^input\.osType/, 'os_type'],
+  [/^input\.osVersion/, 'os_version'],
+  [/^input\.hostname/, 'hostname'],
+  [/^input\.cpu\.cores\[(\d+)\]\.variance/, 'metrics[0].var_utilization_by_core[$1]'],
+  [/^input\.cpu\.cores\[(\d+)\](\.\w+)?/, 'metrics[0].avg_utilization_by_core[$1]'],
+  [/^input\.cpu\.cores/, 'metrics[0].avg_utilization_by_core'],
+  [/^input\.cpu\.utilization\.variance/, 'metrics[0].var_utilization'],
+  [/^input\.cpu\.utilization(\.\w+)?/, 'metrics[0].avg_utilization'],
+];
+
+function renameField(error: AppError): AppError {
+  const from = error.field as string;
+  const rule = restFieldNames.find(([pattern]) => pattern.test(from));
+  if (!rule) return error;
+  const to = from.replace(rule[0], rule[1]);
+  return new AppError(error.code, `${to}${error.message.slice(from.length)}`, { field: to });
+}
+
+/** `start`, `end` and `resample_rate` from the JSON body, else from the query string. */
+function rangeParams(body: unknown, query: string) {
+  if (body !== undefined && !isObject(body)) throw badInput('body', 'expected a JSON object');
+  const search = new URLSearchParams(query);
+  const pick = (key: string): unknown => {
+    const fromBody = body?.[key];
+    if (fromBody !== undefined && fromBody !== null) return fromBody;
+    const fromQuery = search.get(key);
+    if (fromQuery === null || fromQuery === '') throw badInput(key, 'field is required');
+    return /^\d+$/.test(fromQuery) ? Number(fromQuery) : fromQuery;
+  };
+  return {
+    from: parseDateTime(pick('start'), 'start'),
+    to: parseDateTime(pick('end'), 'end'),
+    resample: parseDuration(pick('resample_rate'), 'resample_rate'),
+  };
+}
