@@ -1,15 +1,21 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+// graphql ships both ESM and CommonJS builds; Pothos and yoga must see the same one, or graphql's
+// instanceof checks fail ("Cannot use GraphQLEnumType from another module or realm").
+const graphql = createRequire(import.meta.url).resolve('graphql');
+
 export default defineConfig({
+  resolve: { alias: { graphql } },
   test: {
     projects: [
-      { test: { name: 'schema', root: './schema', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'schema', root: './schema', include: ['test/**/*.test.ts'] } },
       {
+        extends: true,
         test: {
           name: 'server',
           root: './server',
           include: ['test/**/*.test.ts'],
-          // Each file starts its own servers on free ports; keep the two cores for them.
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock } from '@metrics-collector/schema/context';
+import { type App, buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+
+export interface TestServer {
+  app: App;
+  /** Base URL, such as `http://127.0.0.1:39211`. */
+  url: string;
+  dataDir: string;
+  /** Stops the server; removes the data folder unless `keepData`. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/**
+ * Starts a real server on a free loopback port with its data in a new temporary folder (or `dataDir`).
+ * `env` adds configuration variables as `main.ts` would read them; logs are silent.
+ */
+export async function startTestServer(
+  options: { env?: Record<string, string>; dataDir?: string; clock?: Clock } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'mc-test-'));
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...options.env });
+  const app = buildApp(config, { logger: createLogger('silent'), clock: options.clock });
+  const { url } = await app.start();
+  return {
+    app,
+    url,
+    dataDir,
+    stop: async ({ keepData = false } = {}) => {
+      await app.stop();
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** The body parsed as JSON, or `undefined` when it is empty or not JSON. */
+  json: unknown;
+}
+
+/**
+ * One HTTP request with node:http, which (unlike fetch) can send a body with GET, as the original
+ * service's clients did.
+ */
+export function rawRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** POSTs a GraphQL operation to `/graphql` and returns status and parsed body. */
+export async function graphql(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: { data?: any; errors?: any[] } }> {
+  const res = await rawRequest(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, body: res.json as { data?: any; errors?: any[] } };
+}
+
+/** The original README's POST body, verbatim. */
+export const originalReport = {
+  user_id: '6a:d6:96:d3:45:35',
+  start_timestamp: 1531402660605,
+  end_timestamp: 1531402665626,
+  observations_per_metric: 100,
+  os_type: 'Linux',
+  os_version: '18.04 LTS',
+  metrics: [
+    {
+      type: 'CPU',
+      avg_utilization: 0.2148631642976225,
+      var_utilization: 0.005718669350831782,
+      avg_utilization_by_core: [0.19575989029493227, 0.19210218632004747, 0.24848360030511063, 0.18310711960197185],
+      var_utilization_by_core: [0.0033936742208834853, 0.002245358139130047, 4.7853845483180853e-4, 0.0030582163825456816],
+      name: 'CpuUtilization',
+    },
+  ],
+};
+
+/** A valid `ReportMetricsInput` for GraphQL; override any part. */
+export function reportInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    clientId: 'host-a',
+    windowStart: '2026-01-01T00:00:00.000Z',
+    windowEnd: '2026-01-01T00:00:10.000Z',
+    observations: 10,
+    hostname: 'a.example',
+    osType: 'Linux',
+    osVersion: '6.1',
+    cpu: {
+      utilization: { mean: 0.5, variance: 0.01, min: 0.3, max: 0.7 },
+      cores: [
+        { mean: 0.4, variance: 0.02, min: 0.1, max: 0.8 },
+        { mean: 0.6, variance: 0.03, min: 0.2, max: 0.9 },
+      ],
+    },
+    memory: {
+      usedRatio: { mean: 0.5, variance: 0, min: 0.5, max: 0.5 },
+      usedBytes: { mean: 4e9, variance: 1e12, min: 3.9e9, max: 4.1e9 },
+      totalBytes: 8e9,
+    },
+    load: { load1: { mean: 1.5, variance: 0.1, min: 1, max: 2 } },
+    ...overrides,
+  };
+}
+
+export const REPORT_MUTATION = `mutation Report($input: ReportMetricsInput!) {
+  reportMetrics(input: $input) { clientId windowStart windowEnd points }
+}`;
