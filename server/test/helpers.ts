@@ -55,7 +55,11 @@ export function rawRequest(
   options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
+    // Node sends a GET body without a length unless told; curl sends Content-Length, so do the same.
+    const length =
+      options.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(options.body)) };
+    const headers = { ...length, ...options.headers };
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -103,8 +107,12 @@ export const originalReport = {
       type: 'CPU',
       avg_utilization: 0.2148631642976225,
       var_utilization: 0.005718669350831782,
-      avg_utilization_by_core: [0.19575989029493227, 0.19210218632004747, 0.24848360030511063, 0.18310711960197185],
-      var_utilization_by_core: [0.0033936742208834853, 0.002245358139130047, 4.7853845483180853e-4, 0.0030582163825456816],
+      avg_utilization_by_core: [
+        0.19575989029493227, 0.19210218632004747, 0.24848360030511063, 0.18310711960197185,
+      ],
+      var_utilization_by_core: [
+        0.0033936742208834853, 0.002245358139130047, 4.7853845483180853e-4, 0.0030582163825456816,
+      ],
       name: 'CpuUtilization',
     },
   ],
