@@ -1,0 +1,71 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { rawRequest } from './helpers.js';
+
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `main.ts` as `npm start` does, with `env` on top of a clean environment. */
+function start(env: Record<string, string>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mc-main-'));
+  dirs.push(dataDir);
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout += c;
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', () => {
+      const line = stdout.split('\n').find((l) => l.includes('"listening"'));
+      if (line) resolve(JSON.parse(line).url as string);
+    });
+    exited.then(() => reject(new Error(`exited before listening: ${stderr}`)));
+  });
+  // Tests that expect an early exit never await `listening`.
+  listening.catch(() => undefined);
+  return { child, listening, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('main.ts', () => {
+  it('serves, says that auth is off, and stops cleanly on SIGTERM', async () => {
+    const server = start({});
+    const url = await server.listening;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
+    const health = await rawRequest(url.replace('/graphql', '/health'));
+    expect(health.status).toBe(200);
+    expect(server.output().stdout).toContain('auth is off');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
+  it('refuses a non-loopback HOST without tokens, naming the variable', async () => {
+    const server = start({ HOST: '0.0.0.0' });
+    expect(await server.exited).toBe(2);
+    expect(server.output().stderr).toContain('HOST: 0.0.0.0 is not a loopback address');
+  });
+
+  it('reports every configuration problem at once', async () => {
+    const server = start({ PORT: 'eighty', RETENTION: 'forever', LOG_LEVEL: 'loud' });
+    expect(await server.exited).toBe(2);
+    const { stderr } = server.output();
+    for (const name of ['PORT', 'RETENTION', 'LOG_LEVEL']) expect(stderr).toContain(name);
+  });
+});
