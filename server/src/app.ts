@@ -15,6 +15,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createAuthenticator } from './auth.js';
 import type { Config } from './config.js';
+import { createGraphQLOverHttp } from './graphql-over-http.js';
 import { errorHeaders, parseJson, readBody, sendJson } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestV1 } from './rest-v1.js';
@@ -51,7 +52,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   const clock = deps.clock ?? { now: () => Date.now() };
   const metrics =
     deps.metrics ?? createSqliteMetricStore({ dataDir: config.dataDir, retention: config.retention });
-  const state = deps.state ?? createSqliteStateStore(config.dataDir);
+  const state = deps.state ?? createSqliteStateStore({ dataDir: config.dataDir });
   const authenticate = createAuthenticator(config.tokens, config.authEnabled);
   const limits = defaultLimits;
   const contextFor = (principal: Principal): Context => ({ metrics, state, clock, principal, limits });
@@ -76,6 +77,9 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   });
 
   const rest = createRestV1({ bodyLimit: config.bodyLimit });
+  const graphqlOverHttp = createGraphQLOverHttp(yoga, (error) =>
+    maskError(error, 'Unexpected error.', logger),
+  );
 
   const handle = async (req: IncomingMessage, res: ServerResponse, path: string, query: string) => {
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
@@ -107,6 +111,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
         ) {
           throw badInput('body', 'expected a JSON object with a "query"');
         }
+        if (await graphqlOverHttp(req, res, body as Record<string, unknown>)) return;
         // yoga takes an already-read body from `req.body` instead of reading the stream again.
         (req as IncomingMessage & { body: unknown }).body = body;
       }

@@ -23,34 +23,103 @@ interface ClientRow {
   last_seen: number;
 }
 
-/** The client registry in `<dataDir>/state.db`. */
-export function createSqliteStateStore(dataDir: string): StateStore {
-  const db: Db = openDatabase(dataDir, 'state', migrations);
+export interface SqliteStateStoreOptions {
+  dataDir: string;
+  /**
+   * How long an advance of `lastSeen` alone may stay in memory before it is written, ms. New clients and
+   * changed host details are committed before the report is acknowledged.
+   * @default 10000
+   */
+  lastSeenFlushInterval?: number;
+}
+
+/**
+ * The client registry in `<dataDir>/state.db`, read from memory. A report from a known client whose
+ * details did not change only moves `lastSeen`, which is written in the background every
+ * `lastSeenFlushInterval` and on close: the ingest path then commits (and fsyncs) one database, not two.
+ */
+export function createSqliteStateStore(options: SqliteStateStoreOptions): StateStore {
+  const db: Db = openDatabase(options.dataDir, 'state', migrations);
   const upsert = db.prepare(`
     INSERT INTO clients (id, hostname, os_type, os_version, core_count, first_seen, last_seen)
-    VALUES (@id, @hostname, @osType, @osVersion, @coreCount, @seenAt, @seenAt)
+    VALUES (@id, @hostname, @osType, @osVersion, @coreCount, @firstSeen, @lastSeen)
     ON CONFLICT (id) DO UPDATE SET
-      hostname   = coalesce(excluded.hostname, hostname),
-      os_type    = coalesce(excluded.os_type, os_type),
-      os_version = coalesce(excluded.os_version, os_version),
-      core_count = coalesce(excluded.core_count, core_count),
-      first_seen = min(first_seen, excluded.first_seen),
-      last_seen  = max(last_seen, excluded.last_seen)`);
-  const selectAll = db.prepare<[], ClientRow>('SELECT * FROM clients ORDER BY id');
-  const selectOne = db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE id = ?');
-  const submit = createGroupCommit<ClientSighting>(db, (sighting) => upsert.run(sighting));
+      hostname = excluded.hostname, os_type = excluded.os_type, os_version = excluded.os_version,
+      core_count = excluded.core_count, first_seen = excluded.first_seen, last_seen = excluded.last_seen`);
+  const clients = new Map<string, ClientRecord>(
+    db
+      .prepare<[], ClientRow>('SELECT * FROM clients')
+      .all()
+      .map((row) => [row.id, toRecord(row)]),
+  );
+  const dirty = new Set<string>();
+  const submit = createGroupCommit<ClientRecord>(db, (record) => upsert.run(record));
+
+  const flushLastSeen = () => {
+    if (dirty.size === 0) return;
+    const records = [...dirty].map((id) => clients.get(id) as ClientRecord);
+    dirty.clear();
+    db.transaction(() => {
+      for (const record of records) upsert.run(record);
+    })();
+  };
+  const timer = setInterval(flushLastSeen, options.lastSeenFlushInterval ?? 10_000);
+  timer.unref();
+
+  const record = async (sighting: ClientSighting) => {
+    const known = clients.get(sighting.id);
+    const next: ClientRecord = {
+      id: sighting.id,
+      hostname: sighting.hostname ?? known?.hostname ?? null,
+      osType: sighting.osType ?? known?.osType ?? null,
+      osVersion: sighting.osVersion ?? known?.osVersion ?? null,
+      coreCount: sighting.coreCount ?? known?.coreCount ?? null,
+      firstSeen: Math.min(known?.firstSeen ?? sighting.seenAt, sighting.seenAt),
+      lastSeen: Math.max(known?.lastSeen ?? sighting.seenAt, sighting.seenAt),
+    };
+    if (known && sameDetails(known, next)) {
+      if (next.lastSeen !== known.lastSeen) {
+        clients.set(next.id, next);
+        dirty.add(next.id);
+      }
+      return;
+    }
+    await submit(next);
+    clients.set(next.id, next);
+    dirty.delete(next.id);
+  };
+  // Sightings of one client apply in order, so two first reports racing cannot both insert.
+  const inflight = new Map<string, Promise<void>>();
 
   return {
-    recordSighting: submit,
-    listClients: async () => selectAll.all().map(toRecord),
-    getClient: async (id) => {
-      const row = selectOne.get(id);
-      return row ? toRecord(row) : null;
+    recordSighting: (sighting) => {
+      const previous = inflight.get(sighting.id);
+      const done = previous ? previous.catch(() => undefined).then(() => record(sighting)) : record(sighting);
+      inflight.set(sighting.id, done);
+      const forget = () => {
+        if (inflight.get(sighting.id) === done) inflight.delete(sighting.id);
+      };
+      done.then(forget, forget);
+      return done;
     },
+    listClients: async () => [...clients.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    getClient: async (id) => clients.get(id) ?? null,
     close: async () => {
+      clearInterval(timer);
+      flushLastSeen();
       db.close();
     },
   };
+}
+
+function sameDetails(a: ClientRecord, b: ClientRecord): boolean {
+  return (
+    a.hostname === b.hostname &&
+    a.osType === b.osType &&
+    a.osVersion === b.osVersion &&
+    a.coreCount === b.coreCount &&
+    a.firstSeen === b.firstSeen
+  );
 }
 
 function toRecord(row: ClientRow): ClientRecord {
