@@ -50,9 +50,11 @@ export interface App {
 export function buildApp(config: Config, deps: AppDeps = {}): App {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? { now: () => Date.now() };
+  const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background store work failed');
   const metrics =
-    deps.metrics ?? createSqliteMetricStore({ dataDir: config.dataDir, retention: config.retention });
-  const state = deps.state ?? createSqliteStateStore({ dataDir: config.dataDir });
+    deps.metrics ??
+    createSqliteMetricStore({ dataDir: config.dataDir, retention: config.retention, onBackgroundError });
+  const state = deps.state ?? createSqliteStateStore({ dataDir: config.dataDir, onBackgroundError });
   const authenticate = createAuthenticator(config.tokens, config.authEnabled);
   const limits = defaultLimits;
   const contextFor = (principal: Principal): Context => ({ metrics, state, clock, principal, limits });
@@ -101,6 +103,11 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
       return sendJson(res, answer.status, answer.body);
     }
     if (path === '/graphql') {
+      if (req.method !== 'POST' && req.method !== 'GET') {
+        throw new AppError('METHOD_NOT_ALLOWED', 'method: /graphql answers GET and POST only', {
+          field: 'method',
+        });
+      }
       if (req.method === 'POST') {
         const body = parseJson(await readBody(req, config.bodyLimit));
         if (

@@ -38,6 +38,8 @@ export interface SqliteMetricStoreOptions {
   retention: number | null;
   /** How often retention runs, ms. @default min(1 hour, retention / 10) */
   retentionInterval?: number;
+  /** Called when background retention fails; it runs again on the next turn. */
+  onBackgroundError?: (error: unknown) => void;
 }
 
 export interface SqliteMetricStore extends MetricStore {
@@ -174,7 +176,16 @@ export function createSqliteMetricStore(options: SqliteMetricStoreOptions): Sqli
     const cutoff = newest - options.retention;
     return db.transaction(() => ids.reduce((sum, id) => sum + deleteBefore.run(id, cutoff).changes, 0))();
   };
-  const timer = retentionInterval > 0 ? setInterval(() => enforceRetention(), retentionInterval) : undefined;
+  const timer =
+    retentionInterval > 0
+      ? setInterval(() => {
+          try {
+            enforceRetention();
+          } catch (error) {
+            options.onBackgroundError?.(error);
+          }
+        }, retentionInterval)
+      : undefined;
   timer?.unref();
 
   return {

@@ -31,6 +31,8 @@ export interface SqliteStateStoreOptions {
    * @default 10000
    */
   lastSeenFlushInterval?: number;
+  /** Called when a background write fails; it is retried on the next turn. */
+  onBackgroundError?: (error: unknown) => void;
 }
 
 /**
@@ -57,13 +59,20 @@ export function createSqliteStateStore(options: SqliteStateStoreOptions): StateS
 
   const flushLastSeen = () => {
     if (dirty.size === 0) return;
-    const records = [...dirty].map((id) => clients.get(id) as ClientRecord);
-    dirty.clear();
+    const ids = [...dirty];
     db.transaction(() => {
-      for (const record of records) upsert.run(record);
+      for (const id of ids) upsert.run(clients.get(id) as ClientRecord);
     })();
+    for (const id of ids) dirty.delete(id);
   };
-  const timer = setInterval(flushLastSeen, options.lastSeenFlushInterval ?? 10_000);
+  // A failed background write keeps its ids dirty for the next turn; it must never take the process down.
+  const timer = setInterval(() => {
+    try {
+      flushLastSeen();
+    } catch (error) {
+      options.onBackgroundError?.(error);
+    }
+  }, options.lastSeenFlushInterval ?? 10_000);
   timer.unref();
 
   const record = async (sighting: ClientSighting) => {

@@ -15,7 +15,9 @@ export function openDatabase(dataDir: string, name: string, migrations: readonly
   db.pragma('journal_mode = WAL');
   // Ack means stored: a committed group survives power loss, not only a crash of this process.
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  // The server is the only writer; a lock held by another process (a backup, the sqlite3 shell) must not
+  // stall the event loop for long, since better-sqlite3 waits synchronously.
+  db.pragma('busy_timeout = 200');
   db.pragma('foreign_keys = ON');
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
