@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientSighting } from '@metrics-collector/schema/context';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStateStore } from '../src/stores/sqlite-state-store.js';
 
@@ -70,6 +71,34 @@ describe('SQLite client registry', () => {
     await store.close();
     const reopened = createSqliteStateStore({ dataDir });
     expect(await reopened.getClient('a')).toMatchObject({ firstSeen: 10_000, lastSeen: 20_000 });
+    await reopened.close();
+  });
+
+  it('survives a failed background write and writes the lastSeen on a later turn', async () => {
+    let failures = 0;
+    let failed: () => void = () => undefined;
+    const firstFailure = new Promise<void>((resolve) => {
+      failed = resolve;
+    });
+    const store = createSqliteStateStore({
+      dataDir,
+      lastSeenFlushInterval: 20,
+      onBackgroundError: () => {
+        failures += 1;
+        failed();
+      },
+    });
+    await store.recordSighting(sighting({ seenAt: 1_000 }));
+    const locker = new Database(join(dataDir, 'state.db'));
+    locker.exec('BEGIN EXCLUSIVE');
+    await store.recordSighting(sighting({ seenAt: 8_000 }));
+    await firstFailure;
+    locker.exec('COMMIT');
+    locker.close();
+    await store.close();
+    expect(failures).toBeGreaterThan(0);
+    const reopened = createSqliteStateStore({ dataDir });
+    expect((await reopened.getClient('a'))?.lastSeen).toBe(8_000);
     await reopened.close();
   });
 });
