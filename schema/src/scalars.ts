@@ -1,4 +1,4 @@
-import { Kind } from 'graphql';
+import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { builder } from './builder.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { AppError } from './errors.js';
@@ -34,16 +34,35 @@ builder.scalarType('DateTime', {
     'A point in time: ISO-8601 on output (`2018-07-12T13:30:00.000Z`); ISO-8601 or epoch milliseconds on input.',
   serialize: (value) => (value as Date).toISOString(),
   parseValue: (value) => parseDateTime(value, 'DateTime'),
-  parseLiteral: (ast) => {
-    if (ast.kind === Kind.INT) return parseDateTime(Number(ast.value), 'DateTime');
-    if (ast.kind === Kind.STRING) return parseDateTime(ast.value, 'DateTime');
-    throw new AppError('BAD_USER_INPUT', 'DateTime: expected an ISO-8601 string or epoch milliseconds');
-  },
+  parseLiteral: (ast) =>
+    atLiteral(ast, () => {
+      if (ast.kind === Kind.INT) return parseDateTime(Number(ast.value), 'DateTime');
+      if (ast.kind === Kind.STRING) return parseDateTime(ast.value, 'DateTime');
+      throw new AppError('BAD_USER_INPUT', 'DateTime: expected an ISO-8601 string or epoch milliseconds', {
+        field: 'DateTime',
+      });
+    }),
 });
 
 builder.scalarType('Duration', {
   description: 'A length of time: `500ms`, `30s`, `15m`, `1h`, `7d`, `2w`, or a sum such as `1h30m`.',
   serialize: (value) => formatDuration(value as number),
   parseValue: (value) => parseDuration(value, 'Duration'),
-  parseLiteral: (ast) => parseDuration(ast.kind === Kind.STRING ? ast.value : undefined, 'Duration'),
+  parseLiteral: (ast) =>
+    atLiteral(ast, () => parseDuration(ast.kind === Kind.STRING ? ast.value : undefined, 'Duration')),
 });
+
+/**
+ * graphql-js reports an error thrown by `parseLiteral` as it is, without a location, and the scalar cannot
+ * know the argument's name; the location of the literal at least points at the argument at fault.
+ */
+function atLiteral<T>(ast: ValueNode, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof AppError) {
+      throw new GraphQLError(error.message, { nodes: ast, extensions: error.extensions });
+    }
+    throw error;
+  }
+}

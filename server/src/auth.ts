@@ -11,33 +11,70 @@ export interface ApiToken {
 
 const MIN_SECRET_LENGTH = 16;
 
+/** Where token entries come from: `API_TOKENS`, or the path of `API_TOKENS_FILE`. */
+export interface TokenSource {
+  source: string;
+  text: string;
+}
+
 /**
- * Parses `name:scope1+scope2:secret` entries, separated by commas or new lines (`#` starts a comment).
- * Throws an error naming `source` and the entry at fault.
+ * Parses `name:scope1+scope2:secret` entries, separated by commas or new lines (`#` starts a comment),
+ * from every source. Returns the valid tokens and one problem per bad entry, each naming its source and
+ * entry, so that a start reports every problem at once. A name or a secret used twice, in one source
+ * or across sources, is a problem: a secret must identify one token.
  */
-export function parseTokens(text: string, source: string): ApiToken[] {
+export function checkTokens(sources: readonly TokenSource[]): { tokens: ApiToken[]; problems: string[] } {
   const tokens: ApiToken[] = [];
-  const entries = text
-    .split(/[,\n]/)
-    .map((line) => line.replace(/#.*$/, '').trim())
-    .filter(Boolean);
-  for (const [index, entry] of entries.entries()) {
-    const [name, scopeList, ...rest] = entry.split(':');
-    const secret = rest.join(':');
-    const where = `${source}: entry ${index + 1} (${name || '?'})`;
-    if (!name || !scopeList || !secret)
-      throw new Error(`${where} is not of the form name:scope1+scope2:secret`);
-    const granted = scopeList.split('+');
-    const unknown = granted.filter((s) => !(scopes as readonly string[]).includes(s));
-    if (unknown.length > 0) {
-      throw new Error(`${where} has unknown scope ${unknown.join(', ')}; scopes are ${scopes.join(', ')}`);
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  const seenSecrets = new Map<string, string>();
+  for (const { source, text } of sources) {
+    const entries = text
+      .split(/[,\n]/)
+      .map((line) => line.replace(/#.*$/, '').trim())
+      .filter(Boolean);
+    for (const [index, entry] of entries.entries()) {
+      const [name, scopeList, ...rest] = entry.split(':');
+      const secret = rest.join(':');
+      const where = `${source}: entry ${index + 1} (${name || '?'})`;
+      if (!name || !scopeList || !secret) {
+        problems.push(`${where} is not of the form name:scope1+scope2:secret`);
+        continue;
+      }
+      const granted = scopeList.split('+');
+      const unknown = granted.filter((s) => !(scopes as readonly string[]).includes(s));
+      const entryProblems: string[] = [];
+      if (unknown.length > 0) {
+        entryProblems.push(
+          `has unknown scope ${unknown.map((u) => JSON.stringify(u)).join(', ')}; scopes are ${scopes.join(', ')}`,
+        );
+      }
+      if (secret.length < MIN_SECRET_LENGTH) {
+        entryProblems.push(`has a secret shorter than ${MIN_SECRET_LENGTH} characters`);
+      }
+      if (/\s/.test(secret))
+        entryProblems.push('has whitespace in its secret, which a bearer token cannot carry');
+      const namedBefore = seen.get(name);
+      if (namedBefore) entryProblems.push(`repeats the token name of ${namedBefore}`);
+      const hash = sha256(secret);
+      const secretBefore = seenSecrets.get(hash.toString('hex'));
+      if (secretBefore) entryProblems.push(`repeats the secret of ${secretBefore}`);
+      seen.set(name, namedBefore ?? where);
+      seenSecrets.set(hash.toString('hex'), secretBefore ?? where);
+      if (entryProblems.length > 0) {
+        problems.push(`${where} ${entryProblems.join('; ')}`);
+        continue;
+      }
+      tokens.push({ name, scopes: new Set(granted as Scope[]), secretHash: hash });
     }
-    if (secret.length < MIN_SECRET_LENGTH) {
-      throw new Error(`${where} has a secret shorter than ${MIN_SECRET_LENGTH} characters`);
-    }
-    if (tokens.some((t) => t.name === name)) throw new Error(`${where} repeats the token name ${name}`);
-    tokens.push({ name, scopes: new Set(granted as Scope[]), secretHash: sha256(secret) });
   }
+  return { tokens, problems };
+}
+
+/** `checkTokens` for one source; throws an error listing every problem, one per line. */
+export function parseTokens(text: string, source: string): ApiToken[] {
+  const { tokens, problems } = checkTokens([{ source, text }]);
+  if (problems.length > 0) throw new Error(problems.join('\n'));
   return tokens;
 }
 

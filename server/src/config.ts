@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseDuration } from '@metrics-collector/schema/duration';
 import { z } from 'zod';
-import { type ApiToken, parseTokens } from './auth.js';
+import { type ApiToken, checkTokens, type TokenSource } from './auth.js';
 
 /** Thrown by `loadConfig` with every problem found, one per line. */
 export class ConfigError extends Error {
@@ -76,33 +76,42 @@ export function isLoopback(host: string): boolean {
  * `ConfigError`. Only `main.ts` passes `process.env`.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned: Record<string, string> = Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+    ),
+  );
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  // Tokens and the address are checked from the raw values even when other variables are invalid, so that
+  // one start reports every problem.
+  const sources: TokenSource[] = [{ source: 'API_TOKENS', text: cleaned.API_TOKENS ?? '' }];
+  const tokenFile = cleaned.API_TOKENS_FILE;
+  if (tokenFile) {
+    try {
+      sources.push({ source: tokenFile, text: readFileSync(tokenFile, 'utf8') });
+    } catch (error) {
+      problems.push(`API_TOKENS_FILE: cannot read ${tokenFile} (${(error as Error).message})`);
+    }
   }
-  const e = parsed.data;
-  const problems: string[] = [];
-  let tokens: ApiToken[] = [];
-  try {
-    const fileText = e.API_TOKENS_FILE ? readFileSync(e.API_TOKENS_FILE, 'utf8') : '';
-    tokens = [
-      ...parseTokens(e.API_TOKENS ?? '', 'API_TOKENS'),
-      ...parseTokens(fileText, e.API_TOKENS_FILE ?? 'API_TOKENS_FILE'),
-    ];
-  } catch (error) {
-    problems.push((error as Error).message);
-  }
-  const authEnabled = e.AUTH === 'off' ? false : tokens.length > 0;
-  if (e.AUTH === 'on' && tokens.length === 0) {
+  const checked = checkTokens(sources);
+  problems.push(...checked.problems);
+  const { tokens } = checked;
+  const auth = cleaned.AUTH;
+  const host = cleaned.HOST ?? '127.0.0.1';
+  const authEnabled = auth === 'off' ? false : tokens.length > 0;
+  // With malformed entries the problem is those entries, not a missing token.
+  const tokensMissing = tokens.length === 0 && checked.problems.length === 0;
+  if (auth === 'on' && tokensMissing) {
     problems.push('AUTH: is "on" but no token is configured in API_TOKENS or API_TOKENS_FILE');
   }
-  if (!authEnabled && e.AUTH !== 'off' && !isLoopback(e.HOST)) {
+  if (auth !== 'off' && tokensMissing && !isLoopback(host)) {
     problems.push(
-      `HOST: ${e.HOST} is not a loopback address and no API token is configured; set API_TOKENS, or AUTH=off to serve without auth`,
+      `HOST: ${host} is not a loopback address and no API token is configured; set API_TOKENS, or AUTH=off to serve without auth`,
     );
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
   return {
     port: e.PORT,
     host: e.HOST,

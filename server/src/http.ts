@@ -58,9 +58,20 @@ export function sendJson(
   res.end(text);
 }
 
-/** Headers every error answer of a code carries: a retry hint for retryable codes, a challenge for 401. */
+/** `METHOD_NOT_ALLOWED` for a route that answers only `allow` (such as `POST`), which `Allow` names. */
+export class MethodNotAllowed extends AppError {
+  constructor(readonly allow: string) {
+    super('METHOD_NOT_ALLOWED', `method: this route answers ${allow} only`, { field: 'method' });
+  }
+}
+
+/**
+ * Headers every error answer of a code carries: a retry hint for retryable codes, a challenge for 401,
+ * the methods a route answers for 405 (RFC 9110 requires `Allow` there).
+ */
 export function errorHeaders(error: AppError): Record<string, string> {
   const headers: Record<string, string> = {};
+  if (error instanceof MethodNotAllowed) headers.allow = error.allow;
   if (errorRegistry[error.code].retryable) headers['retry-after'] = '5';
   if (error.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer';
   if (error.code === 'PAYLOAD_TOO_LARGE') headers.connection = 'close';

@@ -7,7 +7,7 @@ import { AppError, badInput } from '@metrics-collector/schema/errors';
 import { parseDateTime } from '@metrics-collector/schema/scalars';
 import { metricHistory } from '@metrics-collector/schema/service/history';
 import { type ReportInput, reportMetrics } from '@metrics-collector/schema/service/ingest';
-import { parseJson, readBody } from './http.js';
+import { MethodNotAllowed, parseJson, readBody } from './http.js';
 
 /**
  * The original 2018 service's REST API, answering as it did (without its bugs). Routed in the
@@ -58,7 +58,10 @@ export function createRestV1(options: { bodyLimit: number }) {
         ctx,
         { metric: original.metric, clientId: userId, ...params, aggregate: 'MEAN', fill: 'NONE' },
         { from: 'start', to: 'end', resample: 'resample_rate' },
-      );
+      ).catch((error: unknown) => {
+        // The service names the client `clientId`; this route calls it `:userId`.
+        throw error instanceof AppError && error.field === 'clientId' ? renamed(error, 'userId') : error;
+      });
       return {
         status: 200,
         body: {
@@ -74,9 +77,7 @@ export function createRestV1(options: { bodyLimit: number }) {
 }
 
 function methodNotAllowed(allowed: string): AppError {
-  return new AppError('METHOD_NOT_ALLOWED', `method: this route answers ${allowed} only`, {
-    field: 'method',
-  });
+  return new MethodNotAllowed(allowed);
 }
 
 function decode(segment: string, field: string): string {
@@ -200,7 +201,12 @@ function renameField(error: AppError): AppError {
   const from = error.field as string;
   const rule = restFieldNames.find(([pattern]) => pattern.test(from));
   if (!rule) return error;
-  const to = from.replace(rule[0], rule[1]);
+  return renamed(error, from.replace(rule[0], rule[1]));
+}
+
+/** The same error about the field `to`; the message starts with the field's path. */
+function renamed(error: AppError, to: string): AppError {
+  const from = error.field as string;
   return new AppError(error.code, `${to}${error.message.slice(from.length)}`, { field: to });
 }
 

@@ -58,6 +58,12 @@ export async function reportMetrics(ctx: Context, input: ReportInput, prefix = '
   };
 }
 
+/**
+ * Samples per series in one window: GraphQL's `Int` bounds it already; the REST shim takes any safe integer.
+ * Stores add counts up as 64-bit integers, so a larger count per window could overflow a fleet-wide sum.
+ */
+const MAX_OBSERVATIONS = 2_147_483_647;
+
 /** Checks every rule and turns the report into series points; throws on the first problem. */
 export function toPoints(
   ctx: Pick<Context, 'clock' | 'limits'>,
@@ -83,8 +89,12 @@ export function toPoints(
       'lies more than a day in the future; check the clock of the reporting host',
     );
   }
-  if (!Number.isSafeInteger(input.observations) || input.observations < 1) {
-    throw badInput(at('observations'), 'must be a whole number of at least 1');
+  if (
+    !Number.isSafeInteger(input.observations) ||
+    input.observations < 1 ||
+    input.observations > MAX_OBSERVATIONS
+  ) {
+    throw badInput(at('observations'), `must be a whole number from 1 to ${MAX_OBSERVATIONS}`);
   }
 
   const points: SeriesPoint[] = [];
@@ -162,6 +172,15 @@ function checkStat(metric: Metric, stat: Stat, field: string): void {
   }
   if (!Number.isFinite(stat.variance) || stat.variance < 0) {
     throw badInput(`${field}.variance`, 'must be a finite number of at least 0');
+  }
+  // Samples within [low, high] have a variance of at most ((high - low) / 2)^2 (Popoviciu's inequality).
+  // A larger one cannot come from real samples, and pooling it with counts overflows to Infinity.
+  const maxVariance = ((high - low) / 2) ** 2;
+  if (stat.variance > maxVariance * (1 + 1e-9)) {
+    throw badInput(
+      `${field}.variance`,
+      `${stat.variance} is more than ${maxVariance}, the largest variance of values within ${low}..${high}`,
+    );
   }
   // Rounding in the agent may put the mean a hair outside [min, max]; anything more is a broken report.
   const slack = 1e-9 * Math.max(1, Math.abs(stat.max), Math.abs(stat.min));
