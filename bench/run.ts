@@ -1,0 +1,633 @@
+/**
+ * `npm run bench`: every figure beside a baseline measured in the same run, printed as a ratio.
+ *
+ * 1. Ingest (embedded SQLite store): requests/s and latency of a bare `node:http` server that parses the
+ *    JSON (the baseline), of `POST /graphql` with `reportMetrics`, and of the original `POST
+ *    /api/v1/metrics`. Each server runs in its own process; autocannon runs here.
+ * 2. History: `metricHistory` over 7 days of 10-second windows resampled to 15 minutes, over HTTP, beside
+ *    the very statements the store runs, executed directly with better-sqlite3 on the same file.
+ *
+ * Settings (environment): BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_WARMUP (2 s),
+ * BENCH_ROUNDS (10), BENCH_HISTORY_RUNS (30), BENCH_DATA_DIR (the OS temp folder), BENCH_CPU_PROF (a
+ * folder: profile every server process with `--cpu-prof`), BENCH_SERVER_NODE_ARGS (more Node.js arguments
+ * for the servers). See docs/benchmarks.md. Exits 1 when any request failed or an answer was wrong: such a
+ * run measures nothing.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Bucket } from '@metrics-collector/schema/context';
+import { createSqliteMetricStore } from '@metrics-collector/server/stores/sqlite-metric-store';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import {
+  bodyFactory,
+  HISTORY_BUCKETS,
+  HISTORY_CLIENT,
+  HISTORY_QUERY,
+  HISTORY_RESAMPLE_MS,
+  HISTORY_WINDOWS,
+  historyRange,
+  ingestBase,
+  originalReport,
+} from './workload.js';
+
+const env = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+const CONNECTIONS = env('BENCH_CONNECTIONS', 32);
+const DURATION = env('BENCH_DURATION', 10);
+const WARMUP = env('BENCH_WARMUP', 2);
+const ROUNDS = env('BENCH_ROUNDS', 10);
+const HISTORY_RUNS = env('BENCH_HISTORY_RUNS', 30);
+const HISTORY_WARMUP = 5;
+const DATA_ROOT = process.env.BENCH_DATA_DIR || tmpdir();
+/** When set, every server process writes a V8 CPU profile (`.cpuprofile`) into this folder. */
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
+/** Extra Node.js arguments for every server process, separated by spaces (experiments: `--import ./x.mjs`). */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const SERVER_SCRIPT = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+
+const MAX_LOG_LINES = 20;
+const problems: string[] = [];
+const tempDirs: string[] = [];
+const children = new Set<ChildProcess>();
+
+// ---------------------------------------------------------------------------------------------------
+// Server processes
+
+interface ServerProcess {
+  port: number;
+  info: Record<string, unknown>;
+  /** Server log lines at level error or worse, and anything on stderr. */
+  errors: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts `server-process.ts` with `args`; resolves once it listens. */
+function startServer(label: string, args: string[]): Promise<ServerProcess> {
+  const profile = CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [];
+  const nodeArgs = [...profile, ...SERVER_NODE_ARGS, '--import', 'tsx', SERVER_SCRIPT, ...args];
+  const child = spawn(process.execPath, nodeArgs, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const errors: string[] = [];
+  let stopping = false;
+  let exited = false;
+  let stopped: Promise<void> | undefined;
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = true;
+      children.delete(child);
+      if (!stopping) errors.push(`${label}: the server process exited (code ${code}, signal ${signal})`);
+      resolve(code);
+    }),
+  );
+  // Shows and keeps the first lines only: a server failing under load can log thousands.
+  let shown = 0;
+  let more = 0;
+  const report = (line: string, isError: boolean) => {
+    if (shown >= MAX_LOG_LINES) {
+      more += 1;
+      return;
+    }
+    shown += 1;
+    console.error(`  [${label}] ${line.length > 500 ? `${line.slice(0, 500)}…` : line}`);
+    if (isError) errors.push(`${label}: ${line.slice(0, 300)}`);
+  };
+  createInterface({ input: child.stderr as NonNullable<typeof child.stderr> }).on('line', (line) =>
+    report(`stderr: ${line}`, true),
+  );
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout as NonNullable<typeof child.stdout> }).on('line', (line) => {
+      if (line.startsWith('BENCH_READY ')) {
+        const info = JSON.parse(line.slice('BENCH_READY '.length)) as Record<string, unknown>;
+        resolve({
+          port: info.port as number,
+          info,
+          errors,
+          stop: () => {
+            stopped ??= (async () => {
+              stopping = true;
+              if (!exited) child.kill('SIGTERM');
+              const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+              const code = await exit;
+              clearTimeout(timer);
+              if (more > 0) errors.push(`${label}: ${more} more log lines not shown`);
+              if (code !== 0) errors.push(`${label}: the server process stopped with code ${code}`);
+            })();
+            return stopped;
+          },
+        });
+        return;
+      }
+      let entry: { level?: number; msg?: string } | undefined;
+      try {
+        entry = JSON.parse(line) as { level?: number; msg?: string };
+      } catch {
+        entry = undefined;
+      }
+      // The server warns once that auth is off (no token configured): expected here.
+      if (entry?.msg?.startsWith('auth is off')) return;
+      report(line, !entry || (entry.level ?? 0) >= 50);
+    });
+    void exit.then((code) =>
+      reject(new Error(`${label}: the server process exited (code ${code}) before listening`)),
+    );
+  });
+}
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(DATA_ROOT, prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+function http(
+  port: number,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 1. Ingest
+
+interface IngestRow {
+  label: string;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  /** req/s of each measured round, in order. */
+  rounds: number[];
+  /** Non-2xx, connection errors and wrong answers, warm-up included. */
+  failed: number;
+  /** 2xx answers, warm-up and the first check included. */
+  acked: number;
+  /** Windows found in the store afterwards (`undefined` for the raw server, which stores nothing). */
+  stored?: number;
+}
+
+const emptyBody = (body: string) => body === '';
+const graphqlAck = (body: string) =>
+  body.startsWith('{"data":{"reportMetrics":{') && !body.includes('"errors"');
+
+/** One server under load: its process, what it is sent, and everything measured so far. */
+interface Target {
+  label: string;
+  server: 'raw' | 'app';
+  dataDir: string;
+  proc: ServerProcess;
+  options: autocannon.Options;
+  /** 2xx answers: all, and in measured rounds only. */
+  ok: number;
+  measuredOk: number;
+  seconds: number;
+  latencies: number[];
+  rounds: number[];
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  mismatches: number;
+  statusCodes: Record<string, number>;
+}
+
+async function target(
+  label: string,
+  server: 'raw' | 'app',
+  kind: 'graphql' | 'rest',
+  path: string,
+  verify: (body: string) => boolean,
+): Promise<Target> {
+  const dataDir = tempDir('mc-bench-ingest-');
+  const proc = await startServer(label, server === 'raw' ? ['raw'] : ['app', dataDir]);
+  const body = bodyFactory(kind, ingestBase(Date.now()));
+  const first = await http(proc.port, 'POST', path, body(0));
+  if (first.status !== 200 || !verify(first.text)) {
+    await proc.stop();
+    throw new Error(`${label}: the first request answered ${first.status} ${first.text.slice(0, 500)}`);
+  }
+  let next = 1;
+  const options: autocannon.Options = {
+    url: `http://127.0.0.1:${proc.port}${path}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    connections: CONNECTIONS,
+    pipelining: 1,
+    requests: [
+      {
+        setupRequest: (req) => {
+          req.body = body(next++);
+          return req;
+        },
+      },
+    ],
+    verifyBody: (text) => verify(String(text)),
+  };
+  return {
+    label,
+    server,
+    dataDir,
+    proc,
+    options,
+    ok: 1,
+    measuredOk: 0,
+    seconds: 0,
+    latencies: [],
+    rounds: [],
+    non2xx: 0,
+    errors: 0,
+    timeouts: 0,
+    mismatches: 0,
+    statusCodes: {},
+  };
+}
+
+/** One autocannon run of `seconds` against `t`; counts failures always, the rest only when `measured`. */
+function load(t: Target, seconds: number, measured: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    const instance = autocannon({ ...t.options, duration: seconds }, (error, result) => {
+      if (error) return reject(error);
+      t.ok += result['2xx'];
+      t.non2xx += result.non2xx;
+      t.errors += result.errors;
+      t.timeouts += result.timeouts;
+      t.mismatches += result.mismatches;
+      for (const [code, { count = 0 }] of Object.entries(result.statusCodeStats ?? {})) {
+        t.statusCodes[code] = (t.statusCodes[code] ?? 0) + count;
+      }
+      if (measured) {
+        t.seconds += result.duration;
+        t.measuredOk += result['2xx'];
+        t.rounds.push(result['2xx'] / result.duration);
+        for (const ms of latencies) t.latencies.push(ms);
+      }
+      resolve();
+    });
+    if (measured) instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+  });
+}
+
+/**
+ * Measures a path beside its raw baseline. Both servers run at once, each in its own process, but only one
+ * is under load at a time: after a warm-up each, `ROUNDS` rounds of `DURATION / ROUNDS` seconds alternate
+ * between them (A B, B A, ...), so that a noisy neighbour or a trend over the run hits both alike.
+ */
+async function ingestPair(
+  kind: 'graphql' | 'rest',
+  path: string,
+  labels: [raw: string, app: string],
+  verify: (body: string) => boolean,
+): Promise<[IngestRow, IngestRow]> {
+  const started: Target[] = [];
+  try {
+    started.push(await target(labels[0], 'raw', kind, path, emptyBody));
+    started.push(await target(labels[1], 'app', kind, path, verify));
+    const [raw, app] = started as [Target, Target];
+    for (const t of [raw, app]) await load(t, WARMUP, false);
+    const slice = DURATION / ROUNDS;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const t of round % 2 === 0 ? [raw, app] : [app, raw]) await load(t, slice, true);
+    }
+  } finally {
+    for (const t of started) {
+      await t.proc.stop();
+      problems.push(...t.proc.errors);
+    }
+  }
+  const rows: IngestRow[] = [];
+  for (const t of started) {
+    const failed = t.non2xx + t.errors + t.mismatches;
+    if (failed > 0) {
+      problems.push(
+        `${t.label}: ${t.non2xx} non-2xx, ${t.errors} errors (${t.timeouts} timeouts), ${t.mismatches} wrong bodies; status codes ${JSON.stringify(t.statusCodes)}`,
+      );
+    }
+    const row: IngestRow = {
+      label: t.label,
+      reqPerSec: t.seconds > 0 ? t.measuredOk / t.seconds : 0,
+      p50: quantile(t.latencies, 0.5),
+      p99: quantile(t.latencies, 0.99),
+      rounds: t.rounds,
+      failed,
+      acked: t.ok,
+    };
+    if (t.server === 'app') {
+      row.stored = await storedWindows(t.dataDir);
+      // Ack means stored: every acknowledged window must be there (in-flight ones at the end may be too).
+      if (row.stored < row.acked)
+        problems.push(`${t.label}: ${row.acked} windows acked but ${row.stored} stored`);
+    }
+    rows.push(row);
+  }
+  return rows as [IngestRow, IngestRow];
+}
+
+/** Distinct windows of CPU utilisation in the store, read through the store's own `summarize`. */
+async function storedWindows(dataDir: string): Promise<number> {
+  const store = createSqliteMetricStore({ dataDir, retention: null });
+  try {
+    const rows = await store.summarize(
+      { metric: 'CPU_UTILIZATION', clientId: null, core: null, from: 0, to: Number.MAX_SAFE_INTEGER },
+      'COUNT',
+    );
+    return rows.reduce((sum, r) => sum + r.count, 0) / originalReport.observations_per_metric;
+  } finally {
+    await store.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 2. History
+
+interface Timing {
+  label: string;
+  samples: number[];
+}
+
+interface RecordedStatement {
+  sql: string;
+  args: unknown[];
+}
+
+/**
+ * Runs `fn` while recording every `Statement#all` and `#get` better-sqlite3 executes in this process:
+ * the SQL text and the bound parameters.
+ */
+async function recordStatements<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; statements: RecordedStatement[] }> {
+  const probe = new Database(':memory:');
+  type Proto = Record<'all' | 'get', (this: { source: string }, ...args: unknown[]) => unknown>;
+  const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Proto;
+  probe.close();
+  const statements: RecordedStatement[] = [];
+  const originals = { all: proto.all, get: proto.get };
+  for (const method of ['all', 'get'] as const) {
+    const original = originals[method];
+    proto[method] = function (this: { source: string }, ...args: unknown[]) {
+      statements.push({ sql: this.source, args });
+      return original.apply(this, args);
+    };
+  }
+  try {
+    return { result: await fn(), statements };
+  } finally {
+    Object.assign(proto, originals);
+  }
+}
+
+async function history(): Promise<{ timings: Timing[]; seedMs: number; statements: number }> {
+  const dataDir = tempDir('mc-bench-history-');
+  const { from, to } = historyRange(Date.now());
+  const proc = await startServer('history server', ['app', dataDir, '--seed-history', String(from)]);
+  const store = createSqliteMetricStore({ dataDir, retention: null });
+  const direct = new Database(join(dataDir, 'metrics.db'), { readonly: true });
+  try {
+    const selector = { metric: 'CPU_UTILIZATION' as const, clientId: HISTORY_CLIENT, core: null, from, to };
+    const storeRun = () => store.history(selector, HISTORY_RESAMPLE_MS, 'MEAN');
+
+    // The baseline: exactly the statements (SQL and parameters) the store runs for this query.
+    const { result: expected, statements } = await recordStatements(storeRun);
+    if (statements.length === 0) throw new Error('history: recorded no statement of the store');
+    const replay = statements.map((s) => ({ statement: direct.prepare(s.sql), args: s.args }));
+    const sqlRun = () => replay.map((r) => r.statement.all(...r.args));
+
+    const graphqlBody = JSON.stringify({
+      query: HISTORY_QUERY,
+      variables: {
+        clientId: HISTORY_CLIENT,
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+      },
+    });
+    const graphqlRun = () => http(proc.port, 'POST', '/graphql', graphqlBody);
+    const restPath = `/api/v1/metrics/cpuLoadAvg/byUser/${HISTORY_CLIENT}?start=${from}&end=${to}&resample_rate=15m`;
+    const restRun = () => http(proc.port, 'GET', restPath);
+
+    // Every path must give the same 672 buckets before anything is timed.
+    checkHistory(expected, await graphqlRun(), await restRun());
+
+    const timings: Timing[] = [
+      { label: 'direct SQL: the store\u2019s statements via better-sqlite3', samples: [] },
+      { label: 'store.history() in-process', samples: [] },
+      { label: 'GraphQL metricHistory over HTTP', samples: [] },
+      { label: 'REST GET /api/v1/metrics/cpuLoadAvg/byUser', samples: [] },
+    ];
+    const runs: (() => unknown)[] = [sqlRun, storeRun, graphqlRun, restRun];
+    // Interleaved, so that a noisy neighbour slows all four alike.
+    for (let round = -HISTORY_WARMUP; round < HISTORY_RUNS; round += 1) {
+      for (const [i, run] of runs.entries()) {
+        const started = performance.now();
+        const answer = await run();
+        const ms = performance.now() - started;
+        if (typeof answer === 'object' && answer !== null && 'status' in answer && answer.status !== 200) {
+          problems.push(`history: ${timings[i]?.label} answered ${answer.status}`);
+        }
+        if (round >= 0) timings[i]?.samples.push(ms);
+      }
+    }
+    return { timings, seedMs: proc.info.seedMs as number, statements: statements.length };
+  } finally {
+    direct.close();
+    await store.close();
+    await proc.stop();
+    problems.push(...proc.errors);
+  }
+}
+
+function checkHistory(
+  expected: Bucket[],
+  graphql: { status: number; text: string },
+  rest: { status: number; text: string },
+) {
+  const fail = (what: string) => {
+    throw new Error(`history: ${what}`);
+  };
+  if (expected.length !== HISTORY_BUCKETS)
+    fail(`the store returned ${expected.length} buckets, not ${HISTORY_BUCKETS}`);
+  const perBucket = (HISTORY_RESAMPLE_MS / 10_000) * originalReport.observations_per_metric;
+  if (expected.some((b) => b.count !== perBucket)) fail(`a bucket does not pool ${perBucket} observations`);
+  if (graphql.status !== 200) fail(`GraphQL answered ${graphql.status} ${graphql.text.slice(0, 500)}`);
+  const body = JSON.parse(graphql.text) as { data?: { metricHistory: { points: { mean: number }[] } } };
+  const points = body.data?.metricHistory.points ?? [];
+  if (points.length !== expected.length || points.some((p, i) => p.mean !== expected[i]?.mean)) {
+    fail(`GraphQL's points differ from the store's: ${graphql.text.slice(0, 300)}`);
+  }
+  if (rest.status !== 200) fail(`REST answered ${rest.status} ${rest.text.slice(0, 500)}`);
+  const entries = (JSON.parse(rest.text) as { entries: { value: number }[] }).entries;
+  if (entries.length !== expected.length || entries.some((e, i) => e.value !== expected[i]?.mean)) {
+    fail(`REST's entries differ from the store's: ${rest.text.slice(0, 300)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Output
+
+const quantile = (samples: number[], q: number) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+};
+const fixed = (n: number, digits: number) => n.toFixed(digits);
+const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function table(head: string[], rows: string[][], right: boolean[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (right[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join(' | ')} |`;
+  const rule = `| ${widths.map((w, i) => (right[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
+  return [line(head), rule, ...rows.map(line)].join('\n');
+}
+
+function meets(ratio: number, min: number): string {
+  return `\u2265 ${min.toFixed(2)} ${ratio >= min ? 'met' : 'MISSED'}`;
+}
+
+async function main() {
+  const started = performance.now();
+  const now = new Date();
+  const header = [
+    `date: ${now.toISOString()}`,
+    `machine: ${availableParallelism()} cores, node ${process.version} (${cpus()[0]?.model ?? 'unknown cpu'}; load average before the run ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+    `ingest: autocannon in the parent process, ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up + ${DURATION} s measured per path (${ROUNDS} rounds alternating with its baseline), each server in its own process, data in ${DATA_ROOT}`,
+  ];
+  console.log(header.join('\n'));
+  console.log(`\nrunning ingest (2 pairs of servers, ${ROUNDS} alternating rounds each)…`);
+
+  const [rawGraphql, graphql] = await ingestPair(
+    'graphql',
+    '/graphql',
+    ['raw node:http, GraphQL body', 'POST /graphql reportMetrics'],
+    graphqlAck,
+  );
+  const [rawRest, rest] = await ingestPair(
+    'rest',
+    '/api/v1/metrics',
+    ['raw node:http, REST body', 'POST /api/v1/metrics'],
+    emptyBody,
+  );
+
+  console.log(
+    `running history (seed ${HISTORY_WINDOWS.toLocaleString('en-US')} windows, ${HISTORY_RUNS} timed runs)…`,
+  );
+  const hist = await history();
+
+  const ingestRows = [
+    [rawGraphql, undefined, undefined],
+    [graphql, rawGraphql, 0.25],
+    [rawRest, undefined, undefined],
+    [rest, rawRest, 0.8],
+  ] as const;
+  const ingestTable = table(
+    [
+      'path',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'vs raw',
+      'per round',
+      'target',
+      'failed',
+      'windows acked / stored',
+    ],
+    ingestRows.map(([row, raw, min]) => {
+      const ratio = raw ? row.reqPerSec / raw.reqPerSec : 1;
+      const perRound = raw ? row.rounds.map((r, i) => r / (raw.rounds[i] ?? Number.NaN)) : [];
+      return [
+        row.label,
+        thousands(row.reqPerSec),
+        fixed(row.p50, 1),
+        fixed(row.p99, 1),
+        fixed(ratio, 2),
+        raw ? `${fixed(Math.min(...perRound), 2)}–${fixed(Math.max(...perRound), 2)}` : '',
+        min === undefined ? '(baseline)' : meets(ratio, min),
+        String(row.failed),
+        row.stored === undefined ? '-' : `${thousands(row.acked)} / ${thousands(row.stored)}`,
+      ];
+    }),
+    [false, true, true, true, true, true, false, true, true],
+  );
+
+  const base = quantile(hist.timings[0]?.samples ?? [], 0.5);
+  const historyTable = table(
+    ['history: 7 days of 10 s windows -> 672 buckets of 15m', 'median ms', 'p95 ms', 'vs direct SQL'],
+    hist.timings.map((t) => [
+      t.label,
+      fixed(quantile(t.samples, 0.5), 2),
+      fixed(quantile(t.samples, 0.95), 2),
+      fixed(quantile(t.samples, 0.5) / base, 2),
+    ]),
+    [false, true, true, true],
+  );
+
+  console.log(`\n${header.join('\n')}\n`);
+  console.log(ingestTable);
+  const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
+  for (const [raw, row] of [
+    [rawGraphql, graphql],
+    [rawRest, rest],
+  ] as const) {
+    const pairs = row.rounds.map((r, i) => `${k(raw.rounds[i] ?? 0)}/${k(r)}`).join('  ');
+    console.log(`rounds, req/s raw/path, ${row.label}: ${pairs}`);
+  }
+  console.log(
+    `\nhistory: ${HISTORY_WINDOWS.toLocaleString('en-US')} windows of one client seeded through app.metrics.write in ${fixed(hist.seedMs / 1000, 1)} s; direct SQL replays the ${hist.statements} statement(s) store.history() ran; ${HISTORY_RUNS} runs each after ${HISTORY_WARMUP} warm-up, interleaved\n`,
+  );
+  console.log(historyTable);
+  console.log(`\nbench took ${fixed((performance.now() - started) / 1000, 0)} s`);
+  if (problems.length > 0) {
+    console.error(
+      `\nINVALID RUN, ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  for (const child of children) child.kill('SIGKILL');
+  agent.destroy();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
