@@ -16,7 +16,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createAuthenticator } from './auth.js';
 import type { Config } from './config.js';
 import { createGraphQLOverHttp } from './graphql-over-http.js';
-import { errorHeaders, parseJson, readBody, sendJson } from './http.js';
+import { errorHeaders, MethodNotAllowed, parseJson, readBody, sendJson } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestV1 } from './rest-v1.js';
 import { createSqliteMetricStore } from './stores/sqlite-metric-store.js';
@@ -103,22 +103,10 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
       return sendJson(res, answer.status, answer.body);
     }
     if (path === '/graphql') {
-      if (req.method !== 'POST' && req.method !== 'GET') {
-        throw new AppError('METHOD_NOT_ALLOWED', 'method: /graphql answers GET and POST only', {
-          field: 'method',
-        });
-      }
+      if (req.method !== 'POST' && req.method !== 'GET') throw new MethodNotAllowed('GET, POST');
       if (req.method === 'POST') {
-        const body = parseJson(await readBody(req, config.bodyLimit));
-        if (
-          typeof body !== 'object' ||
-          body === null ||
-          Array.isArray(body) ||
-          Object.keys(body).length === 0
-        ) {
-          throw badInput('body', 'expected a JSON object with a "query"');
-        }
-        if (await graphqlOverHttp(req, res, body as Record<string, unknown>)) return;
+        const body = checkGraphQLParams(parseJson(await readBody(req, config.bodyLimit)));
+        if (await graphqlOverHttp(req, res, body)) return;
         // yoga takes an already-read body from `req.body` instead of reading the stream again.
         (req as IncomingMessage & { body: unknown }).body = body;
       }
@@ -179,6 +167,23 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
       await Promise.all([metrics.close(), state.close()]);
     },
   };
+}
+
+/**
+ * Checks a POST body against the GraphQL-over-HTTP request parameters, naming the parameter at fault, so
+ * that no malformed request reaches yoga (whose own codes are not in the registry).
+ */
+function checkGraphQLParams(body: unknown): Record<string, unknown> {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(body)) throw badInput('body', 'expected a JSON object with a "query"');
+  const { query, variables, operationName, extensions } = body;
+  if (typeof query !== 'string') throw badInput('query', 'must be a string holding a GraphQL document');
+  if (variables != null && !isObject(variables)) throw badInput('variables', 'must be a JSON object');
+  if (operationName != null && typeof operationName !== 'string')
+    throw badInput('operationName', 'must be a string');
+  if (extensions != null && !isObject(extensions)) throw badInput('extensions', 'must be a JSON object');
+  return body;
 }
 
 /** Answers an error outside yoga: GraphQL's shape on `/graphql`, the original `{"errors":[...]}` elsewhere. */

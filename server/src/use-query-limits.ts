@@ -65,9 +65,47 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
       );
     },
   });
+  // graphql-js parses by recursion and overflows the stack on thousands of nested brackets; refuse such
+  // documents before parsing. Selections, list and object literals each add a level.
+  const maxBrackets = limits.maxDepth * 4 + 16;
   return {
+    onParse({ params }) {
+      const source = typeof params.source === 'string' ? params.source : params.source.body;
+      if (bracketDepth(source) > maxBrackets) {
+        throw new AppError(
+          'QUERY_TOO_DEEP',
+          `query: nests brackets deeper than the ${maxBrackets} levels allowed`,
+          {
+            field: 'query',
+          },
+        );
+      }
+    },
     onValidate({ addValidationRule }) {
       addValidationRule(rule);
     },
   };
+}
+
+/** The deepest nesting of `{`, `[` and `(` outside strings and comments. */
+export function bracketDepth(source: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < source.length; i += 1) {
+    const c = source[i];
+    if (c === '#') {
+      while (i < source.length && source[i] !== '\n') i += 1;
+    } else if (c === '"') {
+      const end = source.startsWith('"""', i) ? '"""' : '"';
+      i += end.length;
+      while (i < source.length && !source.startsWith(end, i)) i += source[i] === '\\' ? 2 : 1;
+      i += end.length - 1;
+    } else if (c === '{' || c === '[' || c === '(') {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (c === '}' || c === ']' || c === ')') {
+      depth -= 1;
+    }
+  }
+  return deepest;
 }
