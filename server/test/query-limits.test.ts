@@ -3,7 +3,7 @@ import { bracketDepth } from '../src/use-query-limits.js';
 
 describe('bracketDepth', () => {
   it('counts selections, lists and objects', () => {
-    expect(bracketDepth('{ a { b(x: [[1]], y: {z: 1}) } }')).toBe(4);
+    expect(bracketDepth('{ a { b(x: [[1]], y: {z: 1}) } }')).toBe(5);
   });
   it('ignores brackets inside strings, block strings and comments', () => {
     const braces = '{'.repeat(500);
