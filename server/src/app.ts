@@ -153,7 +153,9 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
           if (!config.authEnabled) {
             logger.warn(
               { host: config.host },
-              'auth is off: no API token is configured, every caller has every scope (set API_TOKENS to turn it on)',
+              config.authSwitchedOff
+                ? 'auth is off (AUTH=off): every caller has every scope'
+                : 'auth is off: no API token is configured, every caller has every scope (set API_TOKENS to turn it on)',
             );
           }
           resolve({ url, port });

@@ -27,7 +27,14 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   STORE: z.enum(['sqlite']).default('sqlite'),
   DATA_DIR: z.string().min(1).default('./data'),
-  RETENTION: z.union([z.literal('off'), duration('RETENTION')]).default(parseDuration('30d', 'RETENTION')),
+  RETENTION: z
+    .string()
+    .default('30d')
+    .pipe(
+      z.union([z.literal('off'), duration('RETENTION')], {
+        error: () => 'write "off" or a duration such as 30d',
+      }),
+    ),
   API_TOKENS: z.string().optional(),
   API_TOKENS_FILE: z.string().optional(),
   AUTH: z.enum(['on', 'off']).optional(),
@@ -58,6 +65,8 @@ export interface Config {
   /** Empty when auth is off. */
   tokens: ApiToken[];
   authEnabled: boolean;
+  /** Whether `AUTH=off` switched auth off explicitly (rather than no token being configured). */
+  authSwitchedOff: boolean;
   logLevel: string;
   bodyLimit: number;
   graphiql: boolean;
@@ -120,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     retention: e.RETENTION === 'off' ? null : e.RETENTION,
     tokens: authEnabled ? tokens : [],
     authEnabled,
+    authSwitchedOff: auth === 'off',
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.BODY_LIMIT,
     graphiql: e.GRAPHIQL,
