@@ -21,6 +21,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createRestV1 } from './rest-v1.js';
 import { createSqliteMetricStore } from './stores/sqlite-metric-store.js';
 import { createSqliteStateStore } from './stores/sqlite-state-store.js';
+import { useCompiledExecution } from './use-compiled-execution.js';
 import { useQueryLimits } from './use-query-limits.js';
 
 /** What `buildApp` can be handed instead of building it from the configuration (tests, benchmarks). */
@@ -66,7 +67,10 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     landingPage: false,
     batching: false,
     context: ({ request }) => contextFor(authenticate(request.headers.get('authorization') ?? undefined)),
-    plugins: [useQueryLimits({ maxDepth: config.maxQueryDepth, maxComplexity: config.maxQueryComplexity })],
+    plugins: [
+      ...useCompiledExecution(),
+      useQueryLimits({ maxDepth: config.maxQueryDepth, maxComplexity: config.maxQueryComplexity }),
+    ],
     maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
@@ -224,7 +228,9 @@ function maskError(error: unknown, message: string, logger: Logger): Error {
       ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
     });
   }
-  if (error === cause && error.extensions.code) return error;
+  // graphql-jit builds its GraphQLErrors without extensions.
+  const extensions: Record<string, unknown> = cause.extensions ?? {};
+  if (error === cause && extensions.code) return error;
   if (cause instanceof AppError && cause.originalError) {
     logger.warn({ err: cause.originalError, code: cause.code }, cause.message);
   }
@@ -233,15 +239,15 @@ function maskError(error: unknown, message: string, logger: Logger): Error {
   const variable = error.message.startsWith('Variable "$');
   const field = variable
     ? (/ at "([^"]+)"/.exec(error.message)?.[1] ?? /^Variable "\$(\w+)"/.exec(error.message)?.[1])
-    : (cause.extensions.field as string | undefined);
+    : (extensions.field as string | undefined);
   return createGraphQLError(variable ? error.message : cause.message, {
     nodes: error.nodes,
     path: error.path,
     extensions: {
-      ...cause.extensions,
-      code: cause.extensions.code ?? 'BAD_USER_INPUT',
+      ...extensions,
+      code: extensions.code ?? 'BAD_USER_INPUT',
       ...(field ? { field } : {}),
-      http: { status: 400, ...(cause.extensions.http as object | undefined) },
+      http: { status: 400, ...(extensions.http as object | undefined) },
     },
   });
 }

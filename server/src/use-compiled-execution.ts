@@ -1,0 +1,32 @@
+import { useGraphQlJit } from '@envelop/graphql-jit';
+import { type ExecutionResult, getOperationAST, getVariableValues } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+/**
+ * Executes operations compiled by graphql-jit (cached per document), which on the report mutation
+ * roughly halves the cost of coercing variables and resolving. graphql-jit reports bad variables
+ * without the path to the field ('Variable "$observations" got invalid value ...'), so when it refuses
+ * the variables, graphql-js coerces them once more to give its own errors, which name the full path
+ * ('... at "input.observations"'). Only failing requests pay for that.
+ */
+export function useCompiledExecution(): Plugin[] {
+  const standardVariableErrors: Plugin = {
+    onExecute({ args }) {
+      return {
+        onExecuteDone({ result, setResult }) {
+          const single = result as ExecutionResult;
+          if (single.data !== undefined || !single.errors?.length) return;
+          if (!single.errors.every((error) => error.message.startsWith('Variable "$'))) return;
+          const operation = getOperationAST(args.document, args.operationName);
+          const { errors } = getVariableValues(
+            args.schema,
+            operation?.variableDefinitions ?? [],
+            (args.variableValues ?? {}) as Record<string, unknown>,
+          );
+          if (errors?.length) setResult({ errors });
+        },
+      };
+    },
+  };
+  return [useGraphQlJit() as Plugin, standardVariableErrors];
+}
