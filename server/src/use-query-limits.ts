@@ -10,7 +10,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 
 export interface QueryLimits {
-  /** Deepest field nesting allowed; the introspection query GraphiQL sends is 13 deep. @default 15 */
+  /** Deepest field nesting allowed; the introspection query GraphiQL sends is 15 deep. @default 15 */
   maxDepth: number;
   /** Field selections allowed in one operation, fragments expanded. @default 1000 */
   maxComplexity: number;
