@@ -153,7 +153,6 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
           const { port } = server.address() as AddressInfo;
           const host = config.host.includes(':') ? `[${config.host}]` : config.host;
           const url = `http://${host}:${port}`;
-          logger.info({ url: `${url}/graphql`, store: config.store, dataDir: config.dataDir }, 'listening');
           if (!config.authEnabled) {
             logger.warn(
               { host: config.host },
@@ -162,6 +161,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
                 : 'auth is off: no API token is configured, every caller has every scope (set API_TOKENS to turn it on)',
             );
           }
+          logger.info({ url: `${url}/graphql`, store: config.store, dataDir: config.dataDir }, 'listening');
           resolve({ url, port });
         });
       }),

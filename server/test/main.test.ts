@@ -51,6 +51,7 @@ describe('main.ts', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
     const health = await rawRequest(url.replace('/graphql', '/health'));
     expect(health.status).toBe(200);
+    // The warning is written before the line announcing the address, so it is there already.
     expect(server.output().stdout).toContain('auth is off');
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
