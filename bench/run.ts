@@ -24,6 +24,7 @@ import type { Bucket } from '@metrics-collector/schema/context';
 import { createSqliteMetricStore } from '@metrics-collector/server/stores/sqlite-metric-store';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
+import { originalReport } from '../server/test/helpers.js';
 import {
   bodyFactory,
   HISTORY_BUCKETS,
@@ -33,7 +34,6 @@ import {
   HISTORY_WINDOWS,
   historyRange,
   ingestBase,
-  originalReport,
 } from './workload.js';
 
 const env = (name: string, fallback: number) => {

@@ -3,34 +3,12 @@
  * (`server-process.ts`).
  */
 import type { ReportInput } from '@metrics-collector/schema/service/ingest';
+// The original README's POST body, verbatim; the tests send the same one.
+import { originalReport } from '../server/test/helpers.js';
 
 export const DAY = 86_400_000;
 /** Agents report 10-second windows. */
 export const WINDOW_MS = 10_000;
-
-/** The original README's POST body, verbatim (as `originalReport` in server/test/helpers.ts). */
-export const originalReport = {
-  user_id: '6a:d6:96:d3:45:35',
-  start_timestamp: 1531402660605,
-  end_timestamp: 1531402665626,
-  observations_per_metric: 100,
-  os_type: 'Linux',
-  os_version: '18.04 LTS',
-  metrics: [
-    {
-      type: 'CPU',
-      avg_utilization: 0.2148631642976225,
-      var_utilization: 0.005718669350831782,
-      avg_utilization_by_core: [
-        0.19575989029493227, 0.19210218632004747, 0.24848360030511063, 0.18310711960197185,
-      ],
-      var_utilization_by_core: [
-        0.0033936742208834853, 0.002245358139130047, 4.7853845483180853e-4, 0.0030582163825456816,
-      ],
-      name: 'CpuUtilization',
-    },
-  ],
-};
 
 const cpu = originalReport.metrics[0] as (typeof originalReport.metrics)[number];
 const windowLength = originalReport.end_timestamp - originalReport.start_timestamp;
