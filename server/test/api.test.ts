@@ -1,3 +1,4 @@
+import { getIntrospectionQuery } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   graphql,
@@ -288,6 +289,14 @@ describe('GraphQL', () => {
       '6a:d6:96:d3:45:35',
       'host-a',
     ]);
+  });
+
+  it("answers GraphiQL's introspection query within the query limits", async () => {
+    const { url } = await server();
+    const { status, body } = await graphql(url, getIntrospectionQuery());
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.__schema.types.map((t: { name: string }) => t.name)).toContain('ReportMetricsInput');
   });
 
   it('serves GraphiQL, /health and /ready', async () => {
