@@ -27,7 +27,7 @@ export function createRestV1(options: { bodyLimit: number }) {
     ctx: Context,
   ): Promise<{ status: number; body?: unknown }> {
     if (path === '/api/v1/metrics') {
-      if (req.method !== 'POST') throw methodNotAllowed('POST');
+      if (req.method !== 'POST') throw new MethodNotAllowed('POST');
       requireScope(ctx, 'ingest');
       const report = toReport(parseJson(await readBody(req, options.bodyLimit)));
       try {
@@ -39,7 +39,7 @@ export function createRestV1(options: { bodyLimit: number }) {
     }
     const match = /^\/api\/v1\/metrics\/([^/]+)\/byUser\/([^/]+)$/.exec(path);
     if (match) {
-      if (req.method !== 'GET') throw methodNotAllowed('GET');
+      if (req.method !== 'GET') throw new MethodNotAllowed('GET');
       requireScope(ctx, 'read');
       const name = decode(match[1] as string, 'metric');
       const userId = decode(match[2] as string, 'userId');
@@ -74,10 +74,6 @@ export function createRestV1(options: { bodyLimit: number }) {
     }
     throw new AppError('NOT_FOUND', `path: no route ${path}`, { field: 'path' });
   };
-}
-
-function methodNotAllowed(allowed: string): AppError {
-  return new MethodNotAllowed(allowed);
 }
 
 function decode(segment: string, field: string): string {
