@@ -10,12 +10,12 @@ import {
   type Principal,
   type StateStore,
 } from '@metrics-collector/schema/context';
-import { AppError, badInput } from '@metrics-collector/schema/errors';
+import { AppError } from '@metrics-collector/schema/errors';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createAuthenticator } from './auth.js';
 import type { Config } from './config.js';
-import { createGraphQLOverHttp } from './graphql-over-http.js';
+import { checkGraphQLParams, createGraphQLOverHttp } from './graphql-over-http.js';
 import { errorHeaders, MethodNotAllowed, parseJson, readBody, sendJson } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestV1 } from './rest-v1.js';
@@ -173,23 +173,6 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
       await Promise.all([metrics.close(), state.close()]);
     },
   };
-}
-
-/**
- * Checks a POST body against the GraphQL-over-HTTP request parameters, naming the parameter at fault, so
- * that no malformed request reaches yoga (whose own codes are not in the registry).
- */
-function checkGraphQLParams(body: unknown): Record<string, unknown> {
-  const isObject = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObject(body)) throw badInput('body', 'expected a JSON object with a "query"');
-  const { query, variables, operationName, extensions } = body;
-  if (typeof query !== 'string') throw badInput('query', 'must be a string holding a GraphQL document');
-  if (variables != null && !isObject(variables)) throw badInput('variables', 'must be a JSON object');
-  if (operationName != null && typeof operationName !== 'string')
-    throw badInput('operationName', 'must be a string');
-  if (extensions != null && !isObject(extensions)) throw badInput('extensions', 'must be a JSON object');
-  return body;
 }
 
 /** Answers an error outside yoga: GraphQL's shape on `/graphql`, the original `{"errors":[...]}` elsewhere. */

@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from '@metrics-collector/schema/context';
+import { badInput } from '@metrics-collector/schema/errors';
 import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 
-interface Params {
+/** The GraphQL-over-HTTP request parameters of a POST body, checked by `checkGraphQLParams`. */
+export interface GraphQLParams {
+  [key: string]: unknown;
   query: string;
   variables?: Record<string, unknown>;
   operationName?: string;
@@ -18,17 +21,16 @@ const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
  * through `yoga.getEnveloped`, so every envelop plugin still applies (parse and validation caches, query
  * limits, error masking, the context factory with auth), but yoga's Fetch-API request pipeline, which
  * DESIGN.md measured as most of the cost of a small mutation, is skipped. Returns `false` for anything
- * it does not serve (subscriptions, answers other than JSON, malformed parameters), which then goes
+ * it does not serve (subscriptions, answers other than JSON), which then goes
  * through yoga itself.
  */
 export function createGraphQLOverHttp(
   yoga: YogaServerInstance<Record<string, never>, Context>,
   maskError: (error: unknown) => Error,
 ) {
-  return async function serve(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) {
+  return async function serve(req: IncomingMessage, res: ServerResponse, params: GraphQLParams) {
     const mediaType = responseType(req.headers.accept);
-    if (!mediaType || !isParams(body)) return false;
-    const params: Params = body;
+    if (!mediaType) return false;
     const request = {
       method: 'POST',
       url: req.url,
@@ -71,14 +73,22 @@ function header(req: IncomingMessage, name: string): string | null {
   return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
 }
 
-function isParams(body: Record<string, unknown>): body is Record<string, unknown> & Params {
+/**
+ * Checks a POST body against the GraphQL-over-HTTP request parameters, naming the parameter at fault, so
+ * that no malformed request reaches the hot path or yoga (whose own codes are not in the registry).
+ */
+export function checkGraphQLParams(body: unknown): GraphQLParams {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(body)) throw badInput('body', 'expected a JSON object with a "query"');
   const { query, variables, operationName, extensions } = body;
-  return (
-    typeof query === 'string' &&
-    (variables == null || (typeof variables === 'object' && !Array.isArray(variables))) &&
-    (operationName == null || typeof operationName === 'string') &&
-    (extensions == null || typeof extensions === 'object')
-  );
+  if (typeof query !== 'string') throw badInput('query', 'must be a string holding a GraphQL document');
+  if (variables != null && !isObject(variables)) throw badInput('variables', 'must be a JSON object');
+  if (operationName != null && typeof operationName !== 'string') {
+    throw badInput('operationName', 'must be a string');
+  }
+  if (extensions != null && !isObject(extensions)) throw badInput('extensions', 'must be a JSON object');
+  return body as GraphQLParams;
 }
 
 /** The JSON media type the client accepts, preferring the one it names first; `null` if neither. */
