@@ -1,4 +1,4 @@
-import { catalogue } from '@metrics-collector/schema/catalogue';
+import { catalogue, metricNames } from '@metrics-collector/schema/catalogue';
 import type {
   Aggregate,
   Bucket,
@@ -222,9 +222,9 @@ export function createSqliteMetricStore(options: SqliteMetricStoreOptions): Sqli
 }
 
 /** The name a metric's series are stored under: `kind.field`, shared by overall and per-core CPU. */
+const storageNames = new Map(metricNames.map((m) => [m, `${catalogue[m].kind}.${catalogue[m].field}`]));
 function storageName(metric: SeriesPoint['metric']): string {
-  const spec = catalogue[metric];
-  return `${spec.kind}.${spec.field}`;
+  return storageNames.get(metric) as string;
 }
 
 function selectorSql(selector: SeriesSelector): { where: string; params: Record<string, unknown> } {
