@@ -67,6 +67,12 @@ export const errorRegistry = {
     summary:
       'The metric store could not commit or answer; nothing was stored. Retry later (REST: `Retry-After`).',
   },
+  STORE_REJECTED: {
+    status: 422,
+    retryable: false,
+    summary:
+      'The metric store refused the points (InfluxDB: older than its retention policy, or a field type conflict); the message says why. Retrying will not help.',
+  },
   INTERNAL_SERVER_ERROR: {
     status: 500,
     retryable: true,

@@ -19,6 +19,7 @@ import { checkGraphQLParams, createGraphQLOverHttp } from './graphql-over-http.j
 import { errorHeaders, MethodNotAllowed, parseJson, readBody, sendJson } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestV1 } from './rest-v1.js';
+import { createInfluxMetricStore } from './stores/influx-metric-store.js';
 import { createSqliteMetricStore } from './stores/sqlite-metric-store.js';
 import { createSqliteStateStore } from './stores/sqlite-state-store.js';
 import { useCompiledExecution } from './use-compiled-execution.js';
@@ -54,7 +55,14 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background store work failed');
   const metrics =
     deps.metrics ??
-    createSqliteMetricStore({ dataDir: config.dataDir, retention: config.retention, onBackgroundError });
+    (config.influx
+      ? createInfluxMetricStore({
+          ...config.influx,
+          retention: config.retention,
+          onBackgroundError,
+          onQuery: (influxql) => logger.debug({ influxql }, 'InfluxQL'),
+        })
+      : createSqliteMetricStore({ dataDir: config.dataDir, retention: config.retention, onBackgroundError }));
   const state = deps.state ?? createSqliteStateStore({ dataDir: config.dataDir, onBackgroundError });
   const authenticate = createAuthenticator(config.tokens, config.authEnabled);
   const limits = defaultLimits;
@@ -161,7 +169,16 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
                 : 'auth is off: no API token is configured, every caller has every scope (set API_TOKENS to turn it on)',
             );
           }
-          logger.info({ url: `${url}/graphql`, store: config.store, dataDir: config.dataDir }, 'listening');
+          const influx = config.influx && {
+            influx: config.influx.url,
+            api: config.influx.api,
+            database: config.influx.database,
+            ...(config.influx.bucket ? { bucket: config.influx.bucket } : {}),
+          };
+          if (config.influx?.api === 'v2' && config.retention !== null) {
+            logger.info('RETENTION is the InfluxDB bucket\'s own retention with INFLUX_API=v2; set it in InfluxDB');
+          }
+          logger.info({ url: `${url}/graphql`, store: config.store, ...influx, dataDir: config.dataDir }, 'listening');
           resolve({ url, port });
         });
       }),

@@ -25,7 +25,7 @@ const duration = (name: string) =>
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8888),
   HOST: z.string().min(1).default('127.0.0.1'),
-  STORE: z.enum(['sqlite']).default('sqlite'),
+  STORE: z.enum(['sqlite', 'influxdb']).default('sqlite'),
   DATA_DIR: z.string().min(1).default('./data'),
   RETENTION: z
     .string()
@@ -35,6 +35,17 @@ const envSchema = z.object({
         error: () => 'write "off" or a duration such as 30d',
       }),
     ),
+  INFLUX_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .default('http://127.0.0.1:8086'),
+  INFLUX_API: z.enum(['v2', 'v1']).default('v2'),
+  INFLUX_TOKEN: z.string().optional(),
+  INFLUX_ORG: z.string().optional(),
+  INFLUX_BUCKET: z.string().default('metrics'),
+  INFLUX_DATABASE: z.string().optional(),
+  INFLUX_RETENTION_POLICY: z.string().optional(),
+  INFLUX_USERNAME: z.string().optional(),
+  INFLUX_PASSWORD: z.string().optional(),
   API_TOKENS: z.string().optional(),
   API_TOKENS_FILE: z.string().optional(),
   AUTH: z.enum(['on', 'off']).optional(),
@@ -54,11 +65,28 @@ const envSchema = z.object({
  */
 export const configVariables = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
 
+/** Where the InfluxDB store writes and reads (`STORE=influxdb`). */
+export interface InfluxConfig {
+  url: string;
+  api: 'v1' | 'v2';
+  token?: string;
+  org?: string;
+  bucket?: string;
+  /** The database InfluxQL reads: v1 writes it too; v2 reads the bucket's DBRP mapping, by default its name. */
+  database: string;
+  retentionPolicy?: string;
+  username?: string;
+  password?: string;
+}
+
 /** The server's configuration, parsed once from the environment by `loadConfig`. */
 export interface Config {
   port: number;
   host: string;
-  store: 'sqlite';
+  store: 'sqlite' | 'influxdb';
+  /** Set exactly when `store` is `influxdb`. */
+  influx: InfluxConfig | null;
+  /** Folder of state.db, and of metrics.db with the embedded store. */
   dataDir: string;
   /** Windows older than this behind the newest stored window are deleted; `null` keeps everything. */
   retention: number | null;
@@ -119,12 +147,38 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `HOST: ${host} is not a loopback address and no API token is configured; set API_TOKENS, or AUTH=off to serve without auth`,
     );
   }
+  const api = cleaned.INFLUX_API ?? 'v2';
+  const onlyFor = { v1: ['INFLUX_USERNAME', 'INFLUX_PASSWORD'], v2: ['INFLUX_TOKEN', 'INFLUX_ORG'] } as const;
+  for (const [other, names] of Object.entries(onlyFor)) {
+    if (other === api) continue;
+    for (const name of names) {
+      if (cleaned[name] !== undefined) problems.push(`${name}: only applies with INFLUX_API=${other}`);
+    }
+  }
+  if (cleaned.INFLUX_PASSWORD !== undefined && cleaned.INFLUX_USERNAME === undefined) {
+    problems.push('INFLUX_PASSWORD: is set but INFLUX_USERNAME is not');
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
+  const influx: InfluxConfig | null =
+    e.STORE !== 'influxdb'
+      ? null
+      : {
+          url: e.INFLUX_URL,
+          api: e.INFLUX_API,
+          token: e.INFLUX_TOKEN,
+          org: e.INFLUX_ORG,
+          bucket: e.INFLUX_API === 'v2' ? e.INFLUX_BUCKET : undefined,
+          database: e.INFLUX_DATABASE ?? (e.INFLUX_API === 'v2' ? e.INFLUX_BUCKET : 'metrics'),
+          retentionPolicy: e.INFLUX_RETENTION_POLICY,
+          username: e.INFLUX_USERNAME,
+          password: e.INFLUX_PASSWORD,
+        };
   return {
     port: e.PORT,
     host: e.HOST,
     store: e.STORE,
+    influx,
     dataDir: e.DATA_DIR,
     retention: e.RETENTION === 'off' ? null : e.RETENTION,
     tokens: authEnabled ? tokens : [],

@@ -1,18 +1,54 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Metric } from '@metrics-collector/schema/catalogue';
 import type { Aggregate, MetricStore, SeriesPoint, SeriesSelector } from '@metrics-collector/schema/context';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createInfluxMetricStore } from '../src/stores/influx-metric-store.js';
 import { createSqliteMetricStore } from '../src/stores/sqlite-metric-store.js';
+import { hasBinary, influxdBinary, type RealServer, startInfluxd } from './real-servers.js';
+
+interface TestStore extends MetricStore {
+  /** Deletes windows further than `retention` behind the newest one, now. */
+  enforceRetention(): unknown;
+}
 
 /**
- * The MetricStore contract: every implementation must give these answers. The InfluxDB store joins
- * this table when it exists.
+ * The MetricStore contract: every implementation gives these answers. `create` opens the store kept in
+ * `dataDir` (for InfluxDB: the database named after it), again after a close for the restart test.
  */
-const implementations: { name: string; create: (dataDir: string) => MetricStore }[] = [
-  { name: 'sqlite', create: (dataDir) => createSqliteMetricStore({ dataDir, retention: null }) },
+const implementations: {
+  name: string;
+  available: boolean;
+  create: (dataDir: string, retention?: number) => TestStore;
+}[] = [
+  {
+    name: 'sqlite',
+    available: true,
+    create: (dataDir, retention) =>
+      createSqliteMetricStore({ dataDir, retention: retention ?? null, retentionInterval: 0 }),
+  },
+  {
+    name: 'influxdb 1.x (v1 API)',
+    available: hasBinary(influxdBinary),
+    create: (dataDir, retention) =>
+      createInfluxMetricStore({
+        url: influxd.url,
+        api: 'v1',
+        database: basename(dataDir).replace(/\W/g, '_'),
+        retention: retention ?? null,
+        retentionInterval: 0,
+      }),
+  },
 ];
+
+let influxd: RealServer;
+beforeAll(async () => {
+  if (hasBinary(influxdBinary)) influxd = await startInfluxd();
+});
+afterAll(async () => {
+  await influxd?.stop();
+});
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const SECOND = 1000;
@@ -76,16 +112,17 @@ const select = (overrides: Partial<SeriesSelector> = {}): SeriesSelector => ({
   ...overrides,
 });
 
-describe.each(implementations)('MetricStore contract: $name', ({ create }) => {
+describe.each(implementations)('MetricStore contract: $name', ({ create, available }) => {
   let dataDir: string;
-  let store: MetricStore;
+  let store: TestStore;
 
-  beforeEach(() => {
+  beforeEach(({ skip }) => {
+    if (!available) skip();
     dataDir = mkdtempSync(join(tmpdir(), 'mc-store-'));
     store = create(dataDir);
   });
   afterEach(async () => {
-    await store.close();
+    await store?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -288,27 +325,21 @@ describe.each(implementations)('MetricStore contract: $name', ({ create }) => {
     const [bucket] = await store.history(select(), MINUTE, 'MEAN');
     expect(bucket?.value).toBe(0.7);
   });
-});
 
-describe('SQLite retention', () => {
-  it('deletes windows further than RETENTION behind the newest stored window, and nothing else', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'mc-retention-'));
-    const store = createSqliteMetricStore({ dataDir, retention: 30 * MINUTE, retentionInterval: 0 });
-    try {
-      await store.write([
-        point({ windowStart: T0 }),
-        point({ windowStart: T0 + 10 * MINUTE }),
-        point({ clientId: 'b', windowStart: T0 + 40 * MINUTE }),
-        point({ metric: 'LOAD_1', windowStart: T0 + 5 * MINUTE, mean: 1, min: 1, max: 1 }),
-      ]);
-      expect(store.enforceRetention()).toBe(2); // T0 and T0+5m are older than 40m - 30m
-      const left = await store.history(select({ clientId: null, to: T0 + 60 * MINUTE }), MINUTE, 'COUNT');
-      expect(left.map((b) => b.start)).toEqual([T0 + 10 * MINUTE, T0 + 40 * MINUTE]);
-      expect(await store.history(select({ metric: 'LOAD_1' }), MINUTE, 'COUNT')).toEqual([]);
-      expect(store.enforceRetention()).toBe(0);
-    } finally {
-      await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+  it('deletes windows further than the retention behind the newest stored window, and nothing else', async () => {
+    await store.close();
+    store = create(dataDir, 30 * MINUTE);
+    await store.write([
+      point({ windowStart: T0 }),
+      point({ windowStart: T0 + 10 * MINUTE }),
+      point({ clientId: 'b', windowStart: T0 + 40 * MINUTE }),
+      point({ metric: 'LOAD_1', windowStart: T0 + 5 * MINUTE, mean: 1, min: 1, max: 1 }),
+    ]);
+    await store.enforceRetention(); // T0 and T0+5m are older than 40m - 30m
+    const left = await store.history(select({ clientId: null, to: T0 + 60 * MINUTE }), MINUTE, 'COUNT');
+    expect(left.map((b) => b.start)).toEqual([T0 + 10 * MINUTE, T0 + 40 * MINUTE]);
+    expect(await store.history(select({ metric: 'LOAD_1' }), MINUTE, 'COUNT')).toEqual([]);
+    await store.enforceRetention();
+    expect(await store.history(select({ clientId: null, to: T0 + 60 * MINUTE }), MINUTE, 'COUNT')).toEqual(left);
   });
 });

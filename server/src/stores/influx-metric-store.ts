@@ -1,0 +1,544 @@
+import { HttpError, InfluxDB, setLogger, type Transport, type WriteApi } from '@influxdata/influxdb-client';
+import { catalogue, type Metric } from '@metrics-collector/schema/catalogue';
+import type {
+  Aggregate,
+  Bucket,
+  ClientSummary,
+  MetricStore,
+  PooledStats,
+  SeriesPoint,
+  SeriesSelector,
+} from '@metrics-collector/schema/context';
+import { AppError } from '@metrics-collector/schema/errors';
+import { storeUnavailable } from './sqlite.js';
+
+/**
+ * The InfluxDB metric store. Writes line protocol through the client library's WriteApi (gzip, its
+ * transport) to `/api/v2/write` (InfluxDB 2.x, 3.x, 1.8+, VictoriaMetrics) or, with `api: 'v1'`, through a
+ * transport that posts the same lines to `/write` (InfluxDB 1.x before 1.8). Reads with InfluxQL on
+ * `/query` for every version. Schema and query plan: docs/storage.md.
+ */
+export interface InfluxMetricStoreOptions {
+  url: string;
+  api: 'v1' | 'v2';
+  /** v2: API token (`Authorization: Token`). */
+  token?: string;
+  /** v2: organisation (name or id) and bucket written to. */
+  org?: string;
+  bucket?: string;
+  /** Database InfluxQL reads (and, with v1, writes); with v2 the bucket's DBRP mapping, by default its name. */
+  database: string;
+  /** Retention policy to write to and read from; the database's default when omitted. */
+  retentionPolicy?: string;
+  /** v1: basic auth. */
+  username?: string;
+  password?: string;
+  /**
+   * v1 only: windows further than this behind the newest stored window are deleted (the embedded store's
+   * rule). With v2 retention belongs to the bucket. `null` keeps everything.
+   */
+  retention: number | null;
+  /** How often retention runs, ms. @default min(1 hour, retention / 10) */
+  retentionInterval?: number;
+  /** Socket timeout for each request, ms. @default 5000 */
+  timeout?: number;
+  /** Foreground retries of a write that failed for a retryable reason, before the report fails. @default 2 */
+  writeRetries?: number;
+  /** First retry delay, ms; doubled on each retry, with up to 50 % jitter. @default 50 */
+  retryDelay?: number;
+  /** Most lines sent in one write request; later reports wait for the next one. @default 5000 */
+  maxBatchLines?: number;
+  /** Every InfluxQL statement before it is sent (debug logging, tests). */
+  onQuery?: (influxql: string) => void;
+  /** Failures of background work (retention) and the client library's own log lines. */
+  onBackgroundError?: (error: unknown) => void;
+}
+
+export interface InfluxMetricStore extends MetricStore {
+  /** Deletes windows outside retention now (v1 only; a no-op with v2). */
+  enforceRetention(): Promise<void>;
+  /** The lines a set of points becomes, for tests and benchmarks. */
+  toLines(points: readonly SeriesPoint[]): string[];
+}
+
+interface Pending {
+  lines: string[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+interface Row {
+  [column: string]: number | string | null;
+}
+
+const STATS = ['mean', 'variance', 'min', 'max'] as const;
+
+export function createInfluxMetricStore(options: InfluxMetricStoreOptions): InfluxMetricStore {
+  const timeout = options.timeout ?? 5_000;
+  const writeRetries = options.writeRetries ?? 2;
+  const retryDelay = options.retryDelay ?? 50;
+  const maxBatchLines = options.maxBatchLines ?? 5_000;
+  const onBackgroundError = options.onBackgroundError ?? (() => {});
+  // The library logs every failed write itself; our callers get the error, so its lines go to debug.
+  setLogger({ error: () => {}, warn: () => {} });
+
+  const headers: Record<string, string> = {};
+  if (options.api === 'v1' && options.username !== undefined) {
+    const credentials = `${options.username}:${options.password ?? ''}`;
+    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  }
+  const base = new InfluxDB({
+    url: options.url,
+    token: options.api === 'v2' ? options.token : undefined,
+    timeout,
+    headers,
+  }).transport;
+  const transport = options.api === 'v1' ? v1Transport(base, options.database, options.retentionPolicy) : base;
+  const writeApi: WriteApi = new InfluxDB({ url: options.url, transport }).getWriteApi(
+    options.org ?? '',
+    options.bucket ?? options.database,
+    'ms',
+    {
+      // Batching is ours (one request per group of reports, below): the buffer must never flush by itself,
+      // or a report could be acknowledged while some of its lines failed in a flush nobody awaited.
+      batchSize: 1_000_000,
+      maxBatchBytes: Number.POSITIVE_INFINITY,
+      flushInterval: 0,
+      // The library's retry buffer retries in the background after the write already failed; an old copy
+      // retried late could overwrite a newer copy of the same window. We retry in the foreground instead.
+      maxRetries: 0,
+      gzipThreshold: 1_000,
+    },
+  );
+
+  // ---- InfluxQL over /query ----
+
+  const queryParams = (db: boolean) => {
+    const params = new URLSearchParams({ epoch: 'ms' });
+    if (db) params.set('db', options.database);
+    if (db && options.retentionPolicy) params.set('rp', options.retentionPolicy);
+    return params;
+  };
+
+  /**
+   * Runs statements and returns each one's series. "database not found" reads as no series (nothing was
+   * written yet); an unreachable or failing server is STORE_UNAVAILABLE; any other error is ours.
+   */
+  const influxql = async (q: string, useDb = true): Promise<StatementResult[]> => {
+    options.onQuery?.(q);
+    const params = queryParams(useDb);
+    params.set('q', q);
+    let body: QueryResponse;
+    try {
+      body = (await transport.request('/query', params.toString(), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      })) as QueryResponse;
+    } catch (error) {
+      if (error instanceof HttpError && error.statusCode === 400) body = (error.json ?? {}) as QueryResponse;
+      else throw storeUnavailable(error);
+    }
+    const failure = body.error ?? body.results?.find((r) => r.error)?.error;
+    if (failure && /database not found/i.test(failure)) return (body.results ?? []).map(() => []);
+    if (failure || !body.results) throw new Error(`InfluxDB could not run ${q}: ${failure ?? 'no results'}`);
+    return body.results.map((result) =>
+      (result.series ?? []).map((series) => ({
+        tags: series.tags ?? {},
+        rows: series.values.map((values) =>
+          Object.fromEntries(series.columns.map((column, i) => [column, values[i] as number | string | null])),
+        ),
+      })),
+    );
+  };
+
+  let databaseReady: Promise<void> | undefined;
+  /**
+   * v1: creates the database if missing (CREATE DATABASE is idempotent). A user without the admin
+   * privilege it needs is refused; the database is then assumed to exist and writes say otherwise.
+   */
+  const ensureDatabase = (): Promise<void> => {
+    if (options.api !== 'v1') return Promise.resolve();
+    databaseReady ??= influxql(`CREATE DATABASE ${identifier(options.database)}`, false).then(
+      () => undefined,
+      (error) => {
+        if (error instanceof AppError) {
+          const cause = error.originalError;
+          if (cause instanceof HttpError && (cause.statusCode === 401 || cause.statusCode === 403)) {
+            onBackgroundError(new Error(`cannot create database ${options.database}: ${influxMessage(cause)}`));
+            return;
+          }
+        }
+        databaseReady = undefined;
+        throw error;
+      },
+    );
+    return databaseReady;
+  };
+
+  // ---- writes: one request per group of reports, one in flight ----
+
+  const queue: Pending[] = [];
+  let inFlight = false;
+  let scheduled = false;
+  let closed = false;
+
+  const send = async (lines: string[]): Promise<void> => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await ensureDatabase();
+        writeApi.writeRecords(lines);
+        await writeApi.flush();
+        return;
+      } catch (error) {
+        if (isMissingDatabase(error) && attempt === 0) {
+          databaseReady = undefined; // dropped under us: create it again, once
+          continue;
+        }
+        if (isRejection(error) || attempt >= writeRetries || closed) throw error;
+        await sleep(retryDelay * 2 ** attempt * (1 + Math.random() / 2));
+      }
+    }
+  };
+
+  const verdict = (error: unknown): AppError =>
+    error instanceof AppError
+      ? error
+      : isRejection(error)
+        ? new AppError('STORE_REJECTED', `InfluxDB refused the points: ${influxMessage(error)}`, { cause: error })
+        : storeUnavailable(error);
+
+  const drain = async () => {
+    scheduled = false;
+    if (inFlight || queue.length === 0) return;
+    inFlight = true;
+    const group: Pending[] = [];
+    let lines = 0;
+    while (queue.length > 0 && (group.length === 0 || lines + (queue[0]?.lines.length ?? 0) <= maxBatchLines)) {
+      const next = queue.shift() as Pending;
+      group.push(next);
+      lines += next.lines.length;
+    }
+    try {
+      await send(group.flatMap((p) => p.lines));
+      for (const p of group) p.resolve();
+    } catch (error) {
+      if (isRejection(error) && group.length > 1) {
+        // InfluxDB refused some line of the group: give every report its own verdict.
+        for (const p of group) {
+          try {
+            await send(p.lines);
+            p.resolve();
+          } catch (own) {
+            p.reject(verdict(own));
+          }
+        }
+      } else {
+        for (const p of group) p.reject(verdict(error));
+      }
+    } finally {
+      inFlight = false;
+      schedule();
+    }
+  };
+  const schedule = () => {
+    if (!scheduled && !inFlight && queue.length > 0) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+  };
+
+  // ---- reads ----
+
+  const pooledQuery = async (
+    selector: SeriesSelector,
+    grouping: { width: number } | 'client',
+    aggregate: Aggregate,
+  ): Promise<{ time: number; clientId: string; stats: PooledStats }[]> => {
+    if (!storable(selector.clientId)) return [];
+    await ensureDatabase();
+    const spec = catalogue[selector.metric];
+    const where = whereClause(selector);
+    // Pooled variance needs Σn(v + (m − M)²) with M, the group's mean, unknown up front. With any constant
+    // c, Σn(v + (m − c)²)/N − (M − c)² is the same quantity; a c near the data keeps it from cancelling
+    // (bytes ≈ 1e10 squared would). Ratios need no shift.
+    let shift = 0;
+    if (spec.range[1] > 1) {
+      const [first] = await influxql(
+        `SELECT first(${identifier(`${spec.field}_mean`)}) FROM ${identifier(spec.kind)} WHERE ${where}`,
+      );
+      const value = first?.[0]?.rows[0]?.first;
+      if (typeof value !== 'number') return [];
+      shift = value;
+    }
+    const [result] = await influxql(pooledStatement(selector, where, shift, grouping, aggregate));
+    const groups: { time: number; clientId: string; stats: PooledStats }[] = [];
+    for (const series of result ?? []) {
+      for (const row of series.rows) {
+        const stats = pooledStats(row, shift, aggregate);
+        if (stats) groups.push({ time: row.time as number, clientId: series.tags.client_id ?? '', stats });
+      }
+    }
+    return groups;
+  };
+
+  // ---- retention (v1) ----
+
+  const enforceRetention = async (): Promise<void> => {
+    if (options.retention === null || options.api !== 'v1') return;
+    await ensureDatabase();
+    const measurements = [...new Set(Object.values(catalogue).map((spec) => spec.kind))];
+    const [newest] = await influxql(
+      `SELECT * FROM ${measurements.map(identifier).join(',')} ORDER BY time DESC LIMIT 1`,
+    );
+    const times = (newest ?? []).flatMap((s) => s.rows.map((r) => r.time as number));
+    if (times.length === 0) return;
+    const cutoff = Math.max(...times) - options.retention;
+    await influxql(`DELETE WHERE time < ${integer(cutoff)}ms`);
+  };
+  const retentionInterval =
+    options.retentionInterval ??
+    (options.retention && options.api === 'v1' ? Math.min(3_600_000, options.retention / 10) : 0);
+  const timer =
+    retentionInterval > 0
+      ? setInterval(() => enforceRetention().catch(onBackgroundError), retentionInterval)
+      : undefined;
+  timer?.unref();
+
+  return {
+    write: (points) => {
+      if (points.length === 0) return Promise.resolve();
+      if (closed) return Promise.reject(storeUnavailable(new Error('store closed')));
+      let lines: string[];
+      try {
+        lines = toLines(points);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ lines, resolve, reject });
+        schedule();
+      });
+    },
+    history: async (selector, width, aggregate) => {
+      const groups = await pooledQuery(selector, { width }, aggregate);
+      return groups.map(({ time, stats }) => ({ start: time, ...stats })) satisfies Bucket[];
+    },
+    summarize: async (selector, aggregate) => {
+      const groups = await pooledQuery(selector, 'client', aggregate);
+      return groups
+        .map(({ clientId, stats }) => ({ clientId, ...stats }) satisfies ClientSummary)
+        .sort((a, b) => compareBytes(a.clientId, b.clientId));
+    },
+    ping: async () => {
+      try {
+        await transport.request('/ping', '', { method: 'GET' });
+      } catch (error) {
+        throw storeUnavailable(error);
+      }
+    },
+    enforceRetention,
+    toLines,
+    close: async () => {
+      closed = true;
+      if (timer) clearInterval(timer);
+      while (inFlight || queue.length > 0) await sleep(5);
+      writeApi.dispose();
+    },
+  };
+}
+
+// ---- line protocol ----
+
+/**
+ * One line per measurement, series and window: `cpu,client_id=a,core=0 utilization_mean=…,… <start ms>`.
+ * Metrics of the same kind and window share a line (fields `<field>_<stat>`).
+ */
+function toLines(points: readonly SeriesPoint[]): string[] {
+  const lines = new Map<string, string[]>();
+  for (const p of points) {
+    if (!storable(p.clientId)) {
+      throw new AppError('BAD_USER_INPUT', 'clientId: must not contain backslashes or control characters', {
+        field: 'clientId',
+      });
+    }
+    const spec = catalogue[p.metric];
+    const key = `${spec.kind},client_id=${tagValue(p.clientId)}${p.core === null ? '' : `,core=${integer(p.core)}`} ${integer(p.windowStart)}`;
+    let fields = lines.get(key);
+    if (!fields) {
+      fields = [];
+      lines.set(key, fields);
+    }
+    for (const stat of STATS) fields.push(`${spec.field}_${stat}=${float(p[stat])}`);
+    fields.push(`${spec.field}_count=${integer(p.count)}i`);
+  }
+  return [...lines].map(([key, fields]) => {
+    const space = key.lastIndexOf(' ');
+    return `${key.slice(0, space)} ${fields.join(',')}${key.slice(space)}`;
+  });
+}
+
+/** Tag values escape comma, equals sign and space; backslashes and control characters cannot be stored. */
+function tagValue(value: string): string {
+  return value.replace(/[,= ]/g, (c) => `\\${c}`);
+}
+
+function float(value: number): string {
+  if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+  return String(value);
+}
+
+function integer(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+  return String(value);
+}
+
+/**
+ * Whether a client id survives line protocol unchanged: InfluxDB reads a backslash in a tag value as an
+ * escape, so ids with one are refused at ingest (docs/api.md) and can have no stored windows.
+ */
+function storable(clientId: string | null): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
+  return clientId === null || !/[\\\u0000-\u001f\u007f]/.test(clientId);
+}
+
+// ---- InfluxQL ----
+
+/** A double-quoted InfluxQL identifier. */
+export function identifier(name: string): string {
+  return `"${name.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n')}"`;
+}
+
+/** A single-quoted InfluxQL string literal. */
+export function stringLiteral(value: string): string {
+  return `'${value.replace(/[\\']/g, (c) => `\\${c}`).replace(/\n/g, '\\n')}'`;
+}
+
+/** A number literal InfluxQL parses (no exponent notation). */
+function numberLiteral(value: number): string {
+  if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+  const text = String(value);
+  return /e/i.test(text) ? value.toFixed(20).replace(/\.?0+$/, '') : text;
+}
+
+/** The WHERE clause of a selector: time range, overall or per-core series, client. */
+export function whereClause(selector: SeriesSelector): string {
+  const spec = catalogue[selector.metric];
+  const parts = [`time >= ${integer(selector.from)}ms`, `time < ${integer(selector.to)}ms`];
+  if (!spec.perCore) parts.push(`"core" = ''`);
+  else if (selector.core === null) parts.push(`"core" != ''`);
+  else parts.push(`"core" = '${integer(selector.core)}'`);
+  if (selector.clientId !== null) parts.push(`"client_id" = ${stringLiteral(selector.clientId)}`);
+  return parts.join(' AND ');
+}
+
+const RANKED: Partial<Record<Aggregate, string>> = {
+  MEDIAN: 'median("m")',
+  P90: 'percentile("m", 90)',
+  P95: 'percentile("m", 95)',
+  P99: 'percentile("m", 99)',
+  LAST: 'last("m")',
+};
+
+/**
+ * The statement behind `history` (grouping by time) and `summarize` (grouping by client): a subquery
+ * turns each window into its count, mean, variance, extremes and the sums pooling needs; the outer query
+ * adds them up per group.
+ */
+export function pooledStatement(
+  selector: SeriesSelector,
+  where: string,
+  shift: number,
+  grouping: { width: number } | 'client',
+  aggregate: Aggregate,
+): string {
+  const spec = catalogue[selector.metric as Metric];
+  const f = (stat: string) => identifier(`${spec.field}_${stat}`);
+  const c = numberLiteral(shift);
+  const deviation = shift === 0 ? f('mean') : `(${f('mean')} - ${c})`;
+  const inner =
+    `SELECT ${f('count')} AS "n", ${f('mean')} AS "m", ${f('variance')} AS "v", ${f('min')} AS "lo", ` +
+    `${f('max')} AS "hi", ${f('count')} * ${f('mean')} AS "s", ` +
+    `${f('count')} * (${f('variance')} + ${deviation} * ${deviation}) AS "q" ` +
+    `FROM ${identifier(spec.kind)} WHERE ${where}${grouping === 'client' ? ' GROUP BY "client_id"' : ''}`;
+  const ranked = RANKED[aggregate];
+  const outer =
+    `SELECT sum("n") AS "n", sum("s") AS "s", sum("q") AS "q", min("lo") AS "lo", max("hi") AS "hi", ` +
+    `count("m") AS "k", max("m") AS "m1", max("v") AS "v1"${ranked ? `, ${ranked} AS "r"` : ''} ` +
+    `FROM (${inner}) WHERE time >= ${integer(selector.from)}ms AND time < ${integer(selector.to)}ms ` +
+    (grouping === 'client' ? 'GROUP BY "client_id"' : `GROUP BY time(${integer(grouping.width)}ms) fill(none)`);
+  return outer;
+}
+
+/** One group's pooled statistics from the outer query's row; `null` for a group without windows. */
+function pooledStats(row: Row, shift: number, aggregate: Aggregate): PooledStats | null {
+  const n = row.n as number | null;
+  const k = row.k as number | null;
+  if (!n || !k) return null;
+  // A group of one window returns that window's own numbers, untouched by rounding (as the embedded store).
+  const mean = k === 1 ? (row.m1 as number) : (row.s as number) / n;
+  const variance =
+    k === 1 ? (row.v1 as number) : Math.max(0, (row.q as number) / n - (mean - shift) * (mean - shift));
+  const stats = { count: n, mean, variance, min: row.lo as number, max: row.hi as number };
+  const value =
+    aggregate === 'MEAN'
+      ? stats.mean
+      : aggregate === 'MIN'
+        ? stats.min
+        : aggregate === 'MAX'
+          ? stats.max
+          : aggregate === 'COUNT'
+            ? stats.count
+            : (row.r as number);
+  return { ...stats, value };
+}
+
+// ---- transport and errors ----
+
+/** Posts the WriteApi's lines to InfluxDB 1.x `/write?db=&rp=` instead of `/api/v2/write`. */
+function v1Transport(base: Transport, database: string, retentionPolicy: string | undefined): Transport {
+  const params = new URLSearchParams({ db: database, precision: 'ms' });
+  if (retentionPolicy) params.set('rp', retentionPolicy);
+  const writePath = `/write?${params}`;
+  return {
+    send: (path, body, options, callbacks) =>
+      base.send(path.startsWith('/api/v2/write') ? writePath : path, body, options, callbacks),
+    request: (path, body, options, responseStarted) => base.request(path, body, options, responseStarted),
+    iterate: (path, body, options) => base.iterate(path, body, options),
+    chunkCombiner: base.chunkCombiner,
+  };
+}
+
+/**
+ * InfluxDB refused the points themselves (400 bad or partial write, 413, 422): retrying the same lines
+ * cannot help. Authentication, a missing bucket, 429 and 5xx are the server's state, and retryable.
+ */
+function isRejection(error: unknown): error is HttpError {
+  return error instanceof HttpError && [400, 413, 422].includes(error.statusCode);
+}
+
+function isMissingDatabase(error: unknown): boolean {
+  return error instanceof HttpError && error.statusCode === 404 && /database not found/i.test(influxMessage(error));
+}
+
+function influxMessage(error: HttpError): string {
+  const json = error.json as { error?: unknown; message?: unknown } | undefined;
+  const message = json?.error ?? json?.message ?? error.body ?? error.message;
+  return String(message).trim();
+}
+
+/** SQLite's order for client ids (byte order of UTF-8), so that both stores sort summaries alike. */
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface QueryResponse {
+  error?: string;
+  results: {
+    error?: string;
+    series?: { tags?: Record<string, string>; columns: string[]; values: unknown[][] }[];
+  }[];
+}
+
+type StatementResult = { tags: Record<string, string>; rows: Row[] }[];

@@ -1,0 +1,194 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Real database servers for tests: each starts on a free loopback port with its data in a new temporary
+ * folder and is stopped (and its folder removed) by `stop()`. With `CI=true` a missing binary is an error;
+ * elsewhere the suites that need it are skipped, saying which package to install.
+ */
+export interface RealServer {
+  /** Base URL, such as `http://127.0.0.1:41234`. */
+  url: string;
+  port: number;
+  dir: string;
+  /** Stops the process (SIGTERM, then SIGKILL after 10 s). `keepData` keeps the folder for a restart. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+  /** Starts the process again on the same port and data after `stop({ keepData: true })`. */
+  restart(): Promise<void>;
+}
+
+export interface Binary {
+  name: string;
+  /** Debian package that provides it. */
+  debianPackage: string;
+}
+
+export const influxdBinary: Binary = { name: 'influxd', debianPackage: 'influxdb' };
+export const victoriaMetricsBinary: Binary = { name: 'victoria-metrics', debianPackage: 'victoria-metrics' };
+
+/**
+ * Whether the binary is installed. Under `CI=true` a missing one throws, so that a suite can never be
+ * skipped silently in CI.
+ */
+export function hasBinary(binary: Binary): boolean {
+  const found = spawnSync('sh', ['-c', `command -v ${binary.name}`]).status === 0;
+  if (!found && process.env.CI === 'true') {
+    throw new Error(
+      `${binary.name} is not installed (Debian package ${binary.debianPackage}); CI=true requires it`,
+    );
+  }
+  return found;
+}
+
+/** A free TCP port on loopback, as the OS hands it out. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, child: ChildProcess, log: () => string) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${log()}`);
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not become ready within 30 s:\n${log()}`);
+}
+
+async function startProcess(options: {
+  what: string;
+  command: string;
+  args: (dir: string, port: number) => string[];
+  prepare?: (dir: string, port: number) => Promise<void> | void;
+  ready: (url: string) => Promise<boolean>;
+}): Promise<RealServer> {
+  const dir = mkdtempSync(join(tmpdir(), `mc-${options.what}-`));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  await options.prepare?.(dir, port);
+  let child: ChildProcess;
+  let output = '';
+  const launch = async () => {
+    output = '';
+    child = spawn(options.command, options.args(dir, port), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString('utf8')).slice(-8_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    await waitUntil(() => options.ready(url), options.what, child, () => output);
+  };
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await launch();
+  return {
+    url,
+    port,
+    dir,
+    stop: async ({ keepData = false } = {}) => {
+      await kill();
+      if (!keepData) rmSync(dir, { recursive: true, force: true });
+    },
+    restart: launch,
+  };
+}
+
+const answers = (url: string, status: number) => async () => (await fetch(url)).status === status;
+
+/**
+ * `influxd` (InfluxDB 1.x from Debian) with a temporary config: loopback only, free ports, every directory
+ * in the temporary folder, usage reporting, monitoring and logging off.
+ */
+export async function startInfluxd(): Promise<RealServer> {
+  return startProcess({
+    what: 'influxd',
+    command: 'influxd',
+    prepare: async (dir, port) => {
+      for (const sub of ['meta', 'data', 'wal']) mkdirSync(join(dir, sub));
+      const rpcPort = await freePort();
+      writeFileSync(
+        join(dir, 'influxdb.conf'),
+        `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+[meta]
+  dir = "${join(dir, 'meta')}"
+  logging-enabled = false
+[data]
+  dir = "${join(dir, 'data')}"
+  wal-dir = "${join(dir, 'wal')}"
+  query-log-enabled = false
+  trace-logging-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "127.0.0.1:${port}"
+  log-enabled = false
+[continuous_queries]
+  enabled = false
+[subscriber]
+  enabled = false
+[logging]
+  level = "warn"
+`,
+      );
+    },
+    args: (dir) => ['run', '-config', join(dir, 'influxdb.conf')],
+    ready: (url) => answers(`${url}/ping`, 204)(),
+  });
+}
+
+/**
+ * VictoriaMetrics single-node, which accepts InfluxDB's `/api/v2/write`: loopback, a free port, data in
+ * the temporary folder, a 100-year retention so that test windows in the past are kept.
+ */
+export async function startVictoriaMetrics(): Promise<RealServer> {
+  return startProcess({
+    what: 'victoria-metrics',
+    command: 'victoria-metrics',
+    args: (dir, port) => [
+      `-httpListenAddr=127.0.0.1:${port}`,
+      `-storageDataPath=${join(dir, 'data')}`,
+      '-retentionPeriod=100y',
+      '-loggerLevel=ERROR',
+    ],
+    ready: (url) => answers(`${url}/health`, 200)(),
+  });
+}
+
+/** Sends InfluxQL to an InfluxDB 1.x `/query` and returns the parsed JSON (throws on HTTP errors). */
+export async function influxQuery(url: string, q: string, db?: string): Promise<InfluxQueryResult> {
+  const params = new URLSearchParams({ q, epoch: 'ms' });
+  if (db) params.set('db', db);
+  const res = await fetch(`${url}/query`, { method: 'POST', body: params });
+  const body = (await res.json()) as InfluxQueryResult;
+  if (!res.ok) throw new Error(`InfluxDB answered ${res.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+export interface InfluxQueryResult {
+  results: {
+    statement_id: number;
+    error?: string;
+    series?: { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[];
+  }[];
+  error?: string;
+}
