@@ -627,6 +627,16 @@ const rows: Row[] = [
   restReport('os_version of 257 characters', set('os_version', long), bad('os_version')),
   restReport('hostname of 257 characters', set('hostname', long), bad('hostname')),
   restReport('user_id with a control character', set('user_id', 'rest-\u0007bell'), bad('user_id')),
+  restReport(
+    'user_id with a backslash',
+    set('user_id', 'rest\\host'),
+    bad('user_id', 'user_id: must not contain backslashes'),
+  ),
+  gqlReport(
+    'clientId with a backslash',
+    set('clientId', 'gql\\'),
+    bad('input.clientId', 'must not contain backslashes'),
+  ),
   restGet('userId of 257 characters', bad('userId'), { user: long }),
   restGet('userId that is not valid percent-encoding', bad('userId'), { user: '%E0%A4%A' }),
   gqlReport('clientId of 257 characters', set('clientId', long), bad('input.clientId')),

@@ -73,6 +73,8 @@ export function toPoints(
   const { limits } = ctx;
   const at = (name: string) => `${prefix}.${name}`;
   checkString(input.clientId, at('clientId'), limits.maxStringLength, true);
+  // InfluxDB's line protocol reads a backslash in a tag value as an escape: such an id cannot be stored as is.
+  if (input.clientId.includes('\\')) throw badInput(at('clientId'), 'must not contain backslashes');
   for (const name of ['hostname', 'osType', 'osVersion'] as const) {
     checkString(input[name], at(name), limits.maxStringLength, false);
   }
