@@ -176,9 +176,14 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
             ...(config.influx.bucket ? { bucket: config.influx.bucket } : {}),
           };
           if (config.influx?.api === 'v2' && config.retention !== null) {
-            logger.info('RETENTION is the InfluxDB bucket\'s own retention with INFLUX_API=v2; set it in InfluxDB');
+            logger.info(
+              "RETENTION is the InfluxDB bucket's own retention with INFLUX_API=v2; set it in InfluxDB",
+            );
           }
-          logger.info({ url: `${url}/graphql`, store: config.store, ...influx, dataDir: config.dataDir }, 'listening');
+          logger.info(
+            { url: `${url}/graphql`, store: config.store, ...influx, dataDir: config.dataDir },
+            'listening',
+          );
           resolve({ url, port });
         });
       }),

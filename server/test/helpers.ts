@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '@metrics-collector/schema/context';
+import type { Clock, MetricStore } from '@metrics-collector/schema/context';
 import { type App, buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -21,11 +21,15 @@ export interface TestServer {
  * `env` adds configuration variables as `main.ts` would read them; logs are silent.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; dataDir?: string; clock?: Clock } = {},
+  options: { env?: Record<string, string>; dataDir?: string; clock?: Clock; metrics?: MetricStore } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'mc-test-'));
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...options.env });
-  const app = buildApp(config, { logger: createLogger('silent'), clock: options.clock });
+  const app = buildApp(config, {
+    logger: createLogger('silent'),
+    clock: options.clock,
+    metrics: options.metrics,
+  });
   const { url } = await app.start();
   return {
     app,

@@ -223,7 +223,20 @@ describe.each(implementations)('MetricStore contract: $name', ({ create, availab
       ),
     );
     const [bucket] = await store.history(select(), MINUTE, 'MEDIAN');
-    expect(bucket?.value).toBeCloseTo(0.25, 12);
+    expect(bucket?.value).toBe(0.2 + (0.3 - 0.2) / 2);
+  });
+
+  it('LAST among windows that start together is the largest of their means, as InfluxQL breaks ties', async () => {
+    await store.write([
+      point({ clientId: 'a', windowStart: T0, mean: 0.9, min: 0.9, max: 0.9 }),
+      point({ clientId: 'a', windowStart: T0 + 20 * SECOND, mean: 0.3, min: 0.3, max: 0.3 }),
+      point({ clientId: 'b', windowStart: T0 + 20 * SECOND, mean: 0.6, min: 0.6, max: 0.6 }),
+      point({ clientId: 'c', windowStart: T0 + 20 * SECOND, mean: 0.4, min: 0.4, max: 0.4 }),
+    ]);
+    const [bucket] = await store.history(select({ clientId: null }), MINUTE, 'LAST');
+    expect(bucket?.value).toBe(0.6);
+    const [row] = await store.summarize(select({ clientId: 'a' }), 'LAST');
+    expect(row?.value).toBe(0.3);
   });
 
   it('aligns buckets to epoch multiples, labels them by start, and reads [from, to)', async () => {
@@ -340,6 +353,8 @@ describe.each(implementations)('MetricStore contract: $name', ({ create, availab
     expect(left.map((b) => b.start)).toEqual([T0 + 10 * MINUTE, T0 + 40 * MINUTE]);
     expect(await store.history(select({ metric: 'LOAD_1' }), MINUTE, 'COUNT')).toEqual([]);
     await store.enforceRetention();
-    expect(await store.history(select({ clientId: null, to: T0 + 60 * MINUTE }), MINUTE, 'COUNT')).toEqual(left);
+    expect(await store.history(select({ clientId: null, to: T0 + 60 * MINUTE }), MINUTE, 'COUNT')).toEqual(
+      left,
+    );
   });
 });

@@ -58,7 +58,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitUntil(check: () => Promise<boolean>, what: string, child: ChildProcess, log: () => string) {
+async function waitUntil(
+  check: () => Promise<boolean>,
+  what: string,
+  child: ChildProcess,
+  log: () => string,
+) {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${log()}`);
@@ -89,7 +94,12 @@ async function startProcess(options: {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    await waitUntil(() => options.ready(url), options.what, child, () => output);
+    await waitUntil(
+      () => options.ready(url),
+      options.what,
+      child,
+      () => output,
+    );
   };
   const kill = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -93,7 +93,8 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
     timeout,
     headers,
   }).transport;
-  const transport = options.api === 'v1' ? v1Transport(base, options.database, options.retentionPolicy) : base;
+  const transport =
+    options.api === 'v1' ? v1Transport(base, options.database, options.retentionPolicy) : base;
   const writeApi: WriteApi = new InfluxDB({ url: options.url, transport }).getWriteApi(
     options.org ?? '',
     options.bucket ?? options.database,
@@ -145,7 +146,9 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
       (result.series ?? []).map((series) => ({
         tags: series.tags ?? {},
         rows: series.values.map((values) =>
-          Object.fromEntries(series.columns.map((column, i) => [column, values[i] as number | string | null])),
+          Object.fromEntries(
+            series.columns.map((column, i) => [column, values[i] as number | string | null]),
+          ),
         ),
       })),
     );
@@ -164,7 +167,9 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
         if (error instanceof AppError) {
           const cause = error.originalError;
           if (cause instanceof HttpError && (cause.statusCode === 401 || cause.statusCode === 403)) {
-            onBackgroundError(new Error(`cannot create database ${options.database}: ${influxMessage(cause)}`));
+            onBackgroundError(
+              new Error(`cannot create database ${options.database}: ${influxMessage(cause)}`),
+            );
             return;
           }
         }
@@ -204,7 +209,9 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
     error instanceof AppError
       ? error
       : isRejection(error)
-        ? new AppError('STORE_REJECTED', `InfluxDB refused the points: ${influxMessage(error)}`, { cause: error })
+        ? new AppError('STORE_REJECTED', `InfluxDB refused the points: ${influxMessage(error)}`, {
+            cause: error,
+          })
         : storeUnavailable(error);
 
   const drain = async () => {
@@ -213,7 +220,10 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
     inFlight = true;
     const group: Pending[] = [];
     let lines = 0;
-    while (queue.length > 0 && (group.length === 0 || lines + (queue[0]?.lines.length ?? 0) <= maxBatchLines)) {
+    while (
+      queue.length > 0 &&
+      (group.length === 0 || lines + (queue[0]?.lines.length ?? 0) <= maxBatchLines)
+    ) {
       const next = queue.shift() as Pending;
       group.push(next);
       lines += next.lines.length;
@@ -258,9 +268,10 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
     await ensureDatabase();
     const spec = catalogue[selector.metric];
     const where = whereClause(selector);
-    // Pooled variance needs Σn(v + (m − M)²) with M, the group's mean, unknown up front. With any constant
-    // c, Σn(v + (m − c)²)/N − (M − c)² is the same quantity; a c near the data keeps it from cancelling
-    // (bytes ≈ 1e10 squared would). Ratios need no shift.
+    // Pooled variance needs Σn(v + (m − M)²)/N with M, the group's mean, unknown up front. With any
+    // constant c it equals Σn(v + (m − c)²)/N − (M − c)², and M − c = Σn(m − c)/N; a c near the data keeps
+    // the subtraction from cancelling (bytes ≈ 1e13 squared would lose everything). Ratios need no shift:
+    // their results agree with the embedded store's two-pass sums to about 1e-10 relative.
     let shift = 0;
     if (spec.range[1] > 1) {
       const [first] = await influxql(
@@ -457,7 +468,7 @@ export function pooledStatement(
   const deviation = shift === 0 ? f('mean') : `(${f('mean')} - ${c})`;
   const inner =
     `SELECT ${f('count')} AS "n", ${f('mean')} AS "m", ${f('variance')} AS "v", ${f('min')} AS "lo", ` +
-    `${f('max')} AS "hi", ${f('count')} * ${f('mean')} AS "s", ` +
+    `${f('max')} AS "hi", ${f('count')} * ${deviation} AS "s", ` +
     `${f('count')} * (${f('variance')} + ${deviation} * ${deviation}) AS "q" ` +
     `FROM ${identifier(spec.kind)} WHERE ${where}${grouping === 'client' ? ' GROUP BY "client_id"' : ''}`;
   const ranked = RANKED[aggregate];
@@ -465,7 +476,9 @@ export function pooledStatement(
     `SELECT sum("n") AS "n", sum("s") AS "s", sum("q") AS "q", min("lo") AS "lo", max("hi") AS "hi", ` +
     `count("m") AS "k", max("m") AS "m1", max("v") AS "v1"${ranked ? `, ${ranked} AS "r"` : ''} ` +
     `FROM (${inner}) WHERE time >= ${integer(selector.from)}ms AND time < ${integer(selector.to)}ms ` +
-    (grouping === 'client' ? 'GROUP BY "client_id"' : `GROUP BY time(${integer(grouping.width)}ms) fill(none)`);
+    (grouping === 'client'
+      ? 'GROUP BY "client_id"'
+      : `GROUP BY time(${integer(grouping.width)}ms) fill(none)`);
   return outer;
 }
 
@@ -475,9 +488,10 @@ function pooledStats(row: Row, shift: number, aggregate: Aggregate): PooledStats
   const k = row.k as number | null;
   if (!n || !k) return null;
   // A group of one window returns that window's own numbers, untouched by rounding (as the embedded store).
-  const mean = k === 1 ? (row.m1 as number) : (row.s as number) / n;
-  const variance =
-    k === 1 ? (row.v1 as number) : Math.max(0, (row.q as number) / n - (mean - shift) * (mean - shift));
+  // s and q are sums of deviations from the shift: M − c = s / N keeps its precision when c is large.
+  const offset = (row.s as number) / n;
+  const mean = k === 1 ? (row.m1 as number) : shift + offset;
+  const variance = k === 1 ? (row.v1 as number) : Math.max(0, (row.q as number) / n - offset * offset);
   const stats = { count: n, mean, variance, min: row.lo as number, max: row.hi as number };
   const value =
     aggregate === 'MEAN'
@@ -517,7 +531,9 @@ function isRejection(error: unknown): error is HttpError {
 }
 
 function isMissingDatabase(error: unknown): boolean {
-  return error instanceof HttpError && error.statusCode === 404 && /database not found/i.test(influxMessage(error));
+  return (
+    error instanceof HttpError && error.statusCode === 404 && /database not found/i.test(influxMessage(error))
+  );
 }
 
 function influxMessage(error: HttpError): string {

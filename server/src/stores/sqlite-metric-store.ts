@@ -134,11 +134,14 @@ export function createSqliteMetricStore(options: SqliteMetricStoreOptions): Sqli
 
   const valuesFor = (aggregate: Aggregate, windows: string, params: object) => {
     if (aggregate === 'LAST') {
-      // SQLite returns the bare column `m` from the row holding max(ws).
-      const rows = prepared(`SELECT grp, m, max(ws) FROM (${windows}) GROUP BY grp`).all(params) as {
-        grp: number | string;
-        m: number;
-      }[];
+      // The mean of the window that starts last; among windows starting together (clients or cores
+      // pooled), the largest, as InfluxQL's last() breaks ties.
+      const rows = prepared(
+        `WITH w AS (${windows})
+         SELECT w.grp AS grp, max(w.m) AS m FROM w
+         JOIN (SELECT grp, max(ws) AS ws FROM w GROUP BY grp) l ON l.grp = w.grp AND l.ws = w.ws
+         GROUP BY w.grp`,
+      ).all(params) as { grp: number | string; m: number }[];
       return new Map(rows.map((r) => [r.grp, r.m]));
     }
     const rank = RANKED[aggregate];
@@ -256,9 +259,10 @@ const percentile = (p: number) => (sorted: number[]) => {
 const RANKED: Partial<Record<Aggregate, (sorted: number[]) => number>> = {
   MEDIAN: (sorted) => {
     const mid = sorted.length >> 1;
-    return sorted.length % 2 === 1
-      ? (sorted[mid] as number)
-      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+    if (sorted.length % 2 === 1) return sorted[mid] as number;
+    // low + (high − low) / 2, as InfluxQL's median() computes it, so that both stores agree to the bit.
+    const low = sorted[mid - 1] as number;
+    return low + ((sorted[mid] as number) - low) / 2;
   },
   P90: percentile(90),
   P95: percentile(95),
