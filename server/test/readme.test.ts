@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { metricNames } from '@metrics-collector/schema/catalogue';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { graphql, startTestServer, type TestServer } from './helpers.js';
+import { hasBinary, influxdBinary, type RealServer, startInfluxd } from './real-servers.js';
 
 const run = promisify(execFile);
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -40,46 +41,77 @@ async function sh(command: string, url: string, extra = ''): Promise<string> {
 
 const post = (command: string, url: string) => sh(command, url, "--write-out '%{http_code}'");
 
-describe("README: the original service's commands, run with curl", () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startTestServer();
-  });
-  afterAll(() => srv.stop());
-
-  it('quotes the original commands and their answer', () => {
-    expect(originalPost).toContain('http://localhost:8888/api/v1/metrics');
-    expect(originalPost).toContain('--header "Content-Type: application/json"');
-    expect(originalGet).toContain('http://localhost:8888/api/v1/metrics/cpuLoadAvg/byUser/6a:d6:96:d3:45:35');
-    const answer = blocks[blocks.findIndex((b) => b.code === originalGet) + 1];
-    expect(answer).toEqual({ lang: 'text', code: `${ORIGINAL_ANSWER}\n` });
-  });
-
-  it('POST answers 200 with an empty body', async () => {
-    expect(await post(originalPost, srv.url)).toBe('200');
-  });
-
-  it('GET prints exactly the README answer', async () => {
-    expect(await sh(originalGet, srv.url)).toBe(ORIGINAL_ANSWER);
-  });
-
-  it('GET with query parameters and epoch milliseconds prints the same', async () => {
-    expect(await sh(queryStringGet, srv.url)).toBe(ORIGINAL_ANSWER);
-  });
-
-  it("a second user's report does not show up in the first user's GET", async () => {
-    const second = originalPost
-      .replace('"user_id": "6a:d6:96:d3:45:35"', '"user_id": "second-user"')
-      .replace('"avg_utilization": 0.2148631642976225', '"avg_utilization": 0.9');
-    expect(second).not.toBe(originalPost);
-    expect(await post(second, srv.url)).toBe('200');
-    expect(await sh(originalGet, srv.url)).toBe(ORIGINAL_ANSWER);
-    const secondGet = originalGet.replace('/byUser/6a:d6:96:d3:45:35', '/byUser/second-user');
-    expect(JSON.parse(await sh(secondGet, srv.url))).toEqual({
-      entries: [{ date: '2018-07-12T13:30:00.000Z', value: 0.9 }],
-    });
-  });
+/** The README's commands and examples give the same answers on both stores. */
+let influxd: RealServer | undefined;
+let databases = 0;
+const stores = [
+  { store: 'the embedded store', available: true, env: (): Record<string, string> => ({}) },
+  {
+    store: 'InfluxDB (STORE=influxdb)',
+    available: hasBinary(influxdBinary),
+    env: (): Record<string, string> => ({
+      STORE: 'influxdb',
+      INFLUX_API: 'v1',
+      INFLUX_URL: (influxd as RealServer).url,
+      INFLUX_DATABASE: `readme${process.pid}_${++databases}`,
+    }),
+  },
+];
+beforeAll(async () => {
+  if (stores[1]?.available) influxd = await startInfluxd();
 });
+afterAll(async () => {
+  await influxd?.stop();
+});
+
+describe.each(stores)(
+  "README: the original service's commands, run with curl, on $store",
+  ({ available, env }) => {
+    let srv: TestServer;
+    beforeAll(async () => {
+      if (available) srv = await startTestServer({ env: env() });
+    });
+    beforeEach(({ skip }) => {
+      if (!available) skip();
+    });
+    afterAll(() => srv?.stop());
+
+    it('quotes the original commands and their answer', () => {
+      expect(originalPost).toContain('http://localhost:8888/api/v1/metrics');
+      expect(originalPost).toContain('--header "Content-Type: application/json"');
+      expect(originalGet).toContain(
+        'http://localhost:8888/api/v1/metrics/cpuLoadAvg/byUser/6a:d6:96:d3:45:35',
+      );
+      const answer = blocks[blocks.findIndex((b) => b.code === originalGet) + 1];
+      expect(answer).toEqual({ lang: 'text', code: `${ORIGINAL_ANSWER}\n` });
+    });
+
+    it('POST answers 200 with an empty body', async () => {
+      expect(await post(originalPost, srv.url)).toBe('200');
+    });
+
+    it('GET prints exactly the README answer', async () => {
+      expect(await sh(originalGet, srv.url)).toBe(ORIGINAL_ANSWER);
+    });
+
+    it('GET with query parameters and epoch milliseconds prints the same', async () => {
+      expect(await sh(queryStringGet, srv.url)).toBe(ORIGINAL_ANSWER);
+    });
+
+    it("a second user's report does not show up in the first user's GET", async () => {
+      const second = originalPost
+        .replace('"user_id": "6a:d6:96:d3:45:35"', '"user_id": "second-user"')
+        .replace('"avg_utilization": 0.2148631642976225', '"avg_utilization": 0.9');
+      expect(second).not.toBe(originalPost);
+      expect(await post(second, srv.url)).toBe('200');
+      expect(await sh(originalGet, srv.url)).toBe(ORIGINAL_ANSWER);
+      const secondGet = originalGet.replace('/byUser/6a:d6:96:d3:45:35', '/byUser/second-user');
+      expect(JSON.parse(await sh(secondGet, srv.url))).toEqual({
+        entries: [{ date: '2018-07-12T13:30:00.000Z', value: 0.9 }],
+      });
+    });
+  },
+);
 
 /**
  * A ```graphql block is followed by ```json blocks: its variables first when the operation declares any,
@@ -111,44 +143,51 @@ function rounded(value: unknown): unknown {
   return value;
 }
 
-describe('README: the GraphQL examples, in order, after the original POST', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startTestServer();
-    expect(await post(originalPost, srv.url)).toBe('200');
-  });
-  afterAll(() => srv.stop());
+describe.each(stores)(
+  'README: the GraphQL examples, in order, after the original POST, on $store',
+  ({ available, env }) => {
+    let srv: TestServer;
+    beforeAll(async () => {
+      if (!available) return;
+      srv = await startTestServer({ env: env() });
+      expect(await post(originalPost, srv.url)).toBe('200');
+    });
+    beforeEach(({ skip }) => {
+      if (!available) skip();
+    });
+    afterAll(() => srv?.stop());
 
-  const examples = graphqlExamples();
+    const examples = graphqlExamples();
 
-  it('has the examples the README promises', () => {
-    const text = examples.map((e) => e.query).join('\n');
-    for (const field of ['reportMetrics', 'metricHistory', 'resample', 'aggregate', 'fill', 'clients']) {
-      expect(text).toContain(field);
-    }
-    expect(text).toContain('fleetSummary');
-    expect(text).toMatch(/\{\s*metrics\s*\{/);
-    expect(examples[0]?.variables).toBeDefined();
-  });
+    it('has the examples the README promises', () => {
+      const text = examples.map((e) => e.query).join('\n');
+      for (const field of ['reportMetrics', 'metricHistory', 'resample', 'aggregate', 'fill', 'clients']) {
+        expect(text).toContain(field);
+      }
+      expect(text).toContain('fleetSummary');
+      expect(text).toMatch(/\{\s*metrics\s*\{/);
+      expect(examples[0]?.variables).toBeDefined();
+    });
 
-  it('runs each example without errors, answering as shown', async () => {
-    for (const example of examples) {
-      const { status, body } = await graphql(srv.url, example.query, example.variables);
-      expect({ query: example.query, errors: body.errors, status }).toEqual({
-        query: example.query,
-        errors: undefined,
-        status: 200,
-      });
-      if (example.answer !== undefined) expect(rounded(body)).toEqual(rounded(example.answer));
-    }
-  });
+    it('runs each example without errors, answering as shown', async () => {
+      for (const example of examples) {
+        const { status, body } = await graphql(srv.url, example.query, example.variables);
+        expect({ query: example.query, errors: body.errors, status }).toEqual({
+          query: example.query,
+          errors: undefined,
+          status: 200,
+        });
+        if (example.answer !== undefined) expect(rounded(body)).toEqual(rounded(example.answer));
+      }
+    });
 
-  it('the GraphQL curl command lists the catalogue', async () => {
-    const answer = JSON.parse(await sh(graphqlCurl, srv.url));
-    expect(answer.errors).toBeUndefined();
-    expect(answer.data.metrics.map((m: { metric: string }) => m.metric)).toEqual(metricNames);
-  });
-});
+    it('the GraphQL curl command lists the catalogue', async () => {
+      const answer = JSON.parse(await sh(graphqlCurl, srv.url));
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data.metrics.map((m: { metric: string }) => m.metric)).toEqual(metricNames);
+    });
+  },
+);
 
 describe('README: the token example', () => {
   const tokens = /API_TOKENS='([^']+)'/.exec(tokenStart)?.[1];
@@ -156,7 +195,7 @@ describe('README: the token example', () => {
   beforeAll(async () => {
     srv = await startTestServer({ env: { API_TOKENS: tokens ?? '' } });
   });
-  afterAll(() => srv.stop());
+  afterAll(() => srv?.stop());
 
   it('configures tokens, and the curl with the read token queries clients', async () => {
     expect(tokens).toBeDefined();
