@@ -1,5 +1,8 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { aggregates, fills } from '@metrics-collector/schema/context';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { createInfluxMetricStore, type InfluxMetricStore } from '../src/stores/influx-metric-store.js';
 import {
   graphql,
@@ -448,5 +451,155 @@ describe.skipIf(!available)('InfluxQL injection', () => {
     );
     expect(gqlDuration.body.errors?.[0]?.extensions?.code).toBe('INVALID_DURATION');
     expect(sent).toEqual([]);
+  });
+});
+
+/**
+ * A pass-through proxy in front of the real influxd that answers the next `failures` write requests
+ * itself with `status`, to see what the store does with a blip or a refusal it cannot cause otherwise.
+ */
+async function faultyProxy(target: string) {
+  const url = new URL(target);
+  const state = { failures: 0, status: 503, writes: 0 };
+  const server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url?.startsWith('/write')) {
+      state.writes += 1;
+      if (state.failures > 0) {
+        state.failures -= 1;
+        req.resume();
+        res.writeHead(state.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: `injected ${state.status}` }));
+        return;
+      }
+    }
+    const upstream = request(
+      { host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    state,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+describe.skipIf(!available)('InfluxDB write retries', () => {
+  let proxy: Awaited<ReturnType<typeof faultyProxy>>;
+  let srv: TestServer;
+  let window = 0;
+  const report = () => {
+    const start = T0 + window++ * 10_000;
+    return graphql(srv.url, REPORT_MUTATION, {
+      input: reportInput({ windowStart: iso(start), windowEnd: iso(start + 10_000) }),
+    });
+  };
+
+  beforeAll(async () => {
+    proxy = await faultyProxy(influxd.url);
+    srv = await startTestServer({ env: { ...influxEnv(nextDatabase()), INFLUX_URL: proxy.url } });
+  });
+  afterAll(async () => {
+    await srv?.stop();
+    await proxy?.close();
+  });
+
+  it('retries a 5xx blip in the foreground and acknowledges once InfluxDB stored the window', async () => {
+    expect((await report()).body.errors).toBeUndefined();
+    proxy.state.writes = 0;
+    proxy.state.failures = 1;
+    proxy.state.status = 503;
+    expect((await report()).body.errors).toBeUndefined();
+    expect(proxy.state.writes).toBe(2);
+  });
+
+  it('gives up after two retries with the retryable STORE_UNAVAILABLE, and writes nothing later', async () => {
+    proxy.state.writes = 0;
+    proxy.state.failures = 3;
+    proxy.state.status = 500;
+    const res = await report();
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
+    expect(proxy.state.writes).toBe(3);
+    // Nothing is retried in the background: the next report is the next write request.
+    expect((await report()).body.errors).toBeUndefined();
+    expect(proxy.state.writes).toBe(4);
+  });
+
+  it.each([401, 403, 404, 429])(
+    'treats %i from InfluxDB as unavailable (retryable), not as bad points',
+    async (status) => {
+      proxy.state.failures = 3;
+      proxy.state.status = status;
+      const res = await report();
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
+      proxy.state.failures = 0;
+    },
+  );
+});
+
+describe('InfluxDB configuration (loadConfig)', () => {
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it('defaults to the v2 API on localhost, reading the bucket as the database', () => {
+    expect(loadConfig({ STORE: 'influxdb' }).influx).toEqual({
+      url: 'http://127.0.0.1:8086',
+      api: 'v2',
+      bucket: 'metrics',
+      database: 'metrics',
+    });
+    expect(loadConfig({}).influx).toBeNull();
+  });
+
+  it('takes v1 settings', () => {
+    const config = loadConfig({
+      STORE: 'influxdb',
+      INFLUX_API: 'v1',
+      INFLUX_URL: 'https://influx.example:8086',
+      INFLUX_DATABASE: 'hosts',
+      INFLUX_RETENTION_POLICY: 'two_weeks',
+      INFLUX_USERNAME: 'writer',
+      INFLUX_PASSWORD: 'secret',
+    });
+    expect(config.influx).toEqual({
+      url: 'https://influx.example:8086',
+      api: 'v1',
+      database: 'hosts',
+      retentionPolicy: 'two_weeks',
+      username: 'writer',
+      password: 'secret',
+    });
+  });
+
+  it('names every problem: a bad URL, an unknown API, variables of the other API', () => {
+    expect(
+      problems({
+        STORE: 'influxdb',
+        INFLUX_URL: 'ftp://x',
+        INFLUX_API: 'v3',
+      }),
+    ).toEqual([expect.stringMatching(/^INFLUX_URL: /), expect.stringMatching(/^INFLUX_API: /)]);
+    expect(problems({ STORE: 'influxdb', INFLUX_API: 'v1', INFLUX_TOKEN: 't' })).toEqual([
+      'INFLUX_TOKEN: only applies with INFLUX_API=v2',
+    ]);
+    expect(problems({ STORE: 'influxdb', INFLUX_USERNAME: 'u' })).toEqual([
+      'INFLUX_USERNAME: only applies with INFLUX_API=v1',
+    ]);
+    expect(problems({ STORE: 'influxdb', INFLUX_API: 'v1', INFLUX_PASSWORD: 'p' })).toEqual([
+      'INFLUX_PASSWORD: is set but INFLUX_USERNAME is not',
+    ]);
+    expect(problems({ STORE: 'postgres' })).toEqual([expect.stringMatching(/^STORE: /)]);
   });
 });
