@@ -1,0 +1,35 @@
+# The metrics-collector server: `docker compose up -d --build` builds it (docker-compose.yml), and so does
+# `docker build -t metrics-collector .`. It runs the TypeScript sources with tsx, as `npm start` does.
+
+FROM node:20-bookworm-slim AS build
+# better-sqlite3 compiles its native addon with these when no prebuilt binary fits the platform.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+# The manifests first, so that the dependency layer is rebuilt only when they change.
+COPY package.json package-lock.json ./
+COPY schema/package.json schema/
+COPY server/package.json server/
+# Dev dependencies stay: tsx, which `npm start` runs, is one.
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY schema/ schema/
+COPY server/ server/
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+  NPM_CONFIG_UPDATE_NOTIFIER=false \
+  HOST=0.0.0.0 \
+  PORT=8888 \
+  DATA_DIR=/data
+WORKDIR /app
+# node_modules (with the compiled better-sqlite3 and the workspace links) and the sources, owned by root:
+# the server only writes to /data.
+COPY --from=build /app /app
+RUN mkdir /data && chown node:node /data
+VOLUME /data
+USER node
+EXPOSE 8888
+# A non-loopback HOST needs API_TOKENS (or API_TOKENS_FILE); without them the server refuses to start.
+CMD ["npm", "start"]

@@ -1,0 +1,312 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig } from '../src/config.js';
+import { hasBinary } from './real-servers.js';
+
+/**
+ * docker-compose.yml, the Dockerfile and the Grafana provisioning, checked without a Docker engine:
+ * `docker-compose config` (Debian's docker-compose 1.29) validates and resolves the compose file, and the
+ * Grafana files are parsed and held to the compose file and the InfluxDB schema.
+ */
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const read = (path: string) => readFileSync(`${root}${path}`, 'utf8');
+
+const dockerCompose = { name: 'docker-compose', debianPackage: 'docker-compose' };
+const composeInstalled = hasBinary(dockerCompose);
+if (!composeInstalled) {
+  console.warn(
+    `compose.test.ts: skipping the docker-compose checks, ${dockerCompose.name} is not installed (Debian package ${dockerCompose.debianPackage})`,
+  );
+}
+
+/** An empty env file, read instead of a developer's `.env`. */
+const envDir = mkdtempSync(join(tmpdir(), 'mc-compose-'));
+const emptyEnvFile = join(envDir, 'empty.env');
+writeFileSync(emptyEnvFile, '');
+afterAll(() => rmSync(envDir, { recursive: true, force: true }));
+
+/**
+ * Runs docker-compose on the repository's compose file with only `env` (no `.env` file, none of this
+ * process's variables), so that the checks see what `docker compose up` does on a fresh clone.
+ */
+function compose(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(
+    'docker-compose',
+    ['--env-file', emptyEnvFile, '--file', `${root}docker-compose.yml`, ...args],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+      timeout: 20_000,
+    },
+  );
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, error: result.error };
+}
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  environment?: Record<string, string>;
+  ports?: (string | { host_ip?: string; published?: number | string; target?: number })[];
+  volumes?: (string | { source?: string; target?: string; read_only?: boolean })[];
+  healthcheck?: { test?: string[] | string };
+  depends_on?: Record<string, { condition?: string }> | string[];
+}
+
+type Resolved = { services: Record<string, Service> };
+let defaults: Resolved | undefined;
+
+/** `docker-compose config`, parsed; with no variables set, run once. */
+function resolvedConfig(env?: Record<string, string>): Resolved {
+  if (!env && defaults) return defaults;
+  const { status, stdout, stderr, error } = compose(['config'], env);
+  expect(error).toBeUndefined();
+  expect(status, stderr).toBe(0);
+  const resolved: Resolved = parse(stdout);
+  if (!env) defaults = resolved;
+  return resolved;
+}
+
+const serviceOf = (config: { services: Record<string, Service> }, name: string) => {
+  const service = config.services[name];
+  if (!service) throw new Error(`no service ${name} in docker-compose.yml`);
+  return service;
+};
+
+describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compose config', () => {
+  it('is valid for docker-compose 1.29 (config -q exits 0)', () => {
+    const { status, stderr, error } = compose(['config', '-q']);
+    expect(error).toBeUndefined();
+    expect(status, stderr).toBe(0);
+  });
+
+  it('has the influxdb, grafana and server services, the server on the InfluxDB store', () => {
+    const config = resolvedConfig();
+    expect(Object.keys(config.services).sort()).toEqual(['grafana', 'influxdb', 'server']);
+    const influxdb = serviceOf(config, 'influxdb');
+    expect(influxdb.image).toBe('influxdb:2.7');
+    expect(serviceOf(config, 'grafana').image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
+    const server = serviceOf(config, 'server');
+    expect(server.build).toBeDefined();
+    expect(server.environment).toMatchObject({
+      STORE: 'influxdb',
+      INFLUX_URL: 'http://influxdb:8086',
+      INFLUX_API: 'v2',
+      HOST: '0.0.0.0',
+      PORT: '8888',
+      DATA_DIR: '/data',
+    });
+  });
+
+  it('publishes every port on 127.0.0.1 only', () => {
+    const config = resolvedConfig();
+    const ports = Object.entries(config.services).flatMap(([name, service]) =>
+      (service.ports ?? []).map((port) => ({ name, port })),
+    );
+    expect(ports.map((p) => p.name).sort()).toEqual(['grafana', 'influxdb', 'server']);
+    for (const { name, port } of ports) {
+      const hostIp = typeof port === 'string' ? port.split(':')[0] : port.host_ip;
+      expect({ name, port, hostIp }).toEqual({ name, port, hostIp: '127.0.0.1' });
+    }
+  });
+
+  it('sets InfluxDB up with an infinite retention, and hands its org, bucket and token to the others', () => {
+    const config = resolvedConfig();
+    const init = serviceOf(config, 'influxdb').environment ?? {};
+    expect(init).toMatchObject({
+      DOCKER_INFLUXDB_INIT_MODE: 'setup',
+      DOCKER_INFLUXDB_INIT_ORG: 'metrics-collector',
+      DOCKER_INFLUXDB_INIT_BUCKET: 'metrics',
+    });
+    for (const name of ['USERNAME', 'PASSWORD', 'ADMIN_TOKEN']) {
+      expect(init[`DOCKER_INFLUXDB_INIT_${name}`], name).toBeTruthy();
+    }
+    // InfluxDB refuses passwords shorter than 8 characters.
+    expect((init.DOCKER_INFLUXDB_INIT_PASSWORD ?? '').length).toBeGreaterThanOrEqual(8);
+    expect(['0', '0s', undefined]).toContain(init.DOCKER_INFLUXDB_INIT_RETENTION);
+    const server = serviceOf(config, 'server').environment ?? {};
+    expect(server.INFLUX_ORG).toBe(init.DOCKER_INFLUXDB_INIT_ORG);
+    expect(server.INFLUX_BUCKET).toBe(init.DOCKER_INFLUXDB_INIT_BUCKET);
+    expect(server.INFLUX_TOKEN).toBe(init.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN);
+    expect(serviceOf(config, 'grafana').environment?.INFLUX_TOKEN).toBe(
+      init.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN,
+    );
+  });
+
+  it('takes the secrets from variables, the same token everywhere', () => {
+    const config = resolvedConfig({
+      INFLUX_TOKEN: 'token-from-env-file-0123456789',
+      INFLUX_ADMIN_PASSWORD: 'password-from-env',
+      GRAFANA_ADMIN_PASSWORD: 'grafana-from-env',
+      METRICS_ADMIN_TOKEN: 'admin-secret-from-env-0123',
+      METRICS_AGENT_TOKEN: 'agent-secret-from-env-0123',
+    });
+    const env = (name: string) => serviceOf(config, name).environment ?? {};
+    expect(env('influxdb').DOCKER_INFLUXDB_INIT_ADMIN_TOKEN).toBe('token-from-env-file-0123456789');
+    expect(env('influxdb').DOCKER_INFLUXDB_INIT_PASSWORD).toBe('password-from-env');
+    expect(env('grafana').INFLUX_TOKEN).toBe('token-from-env-file-0123456789');
+    expect(env('grafana').GF_SECURITY_ADMIN_PASSWORD).toBe('grafana-from-env');
+    expect(env('server').INFLUX_TOKEN).toBe('token-from-env-file-0123456789');
+    expect(env('server').API_TOKENS).toBe(
+      'admin:admin:admin-secret-from-env-0123,agent:ingest:agent-secret-from-env-0123',
+    );
+  });
+
+  it('gives the server a configuration it accepts: the InfluxDB store, and API tokens for HOST 0.0.0.0', () => {
+    const environment = serviceOf(resolvedConfig(), 'server').environment ?? {};
+    const config = loadConfig(environment);
+    expect(config).toMatchObject({ store: 'influxdb', host: '0.0.0.0', port: 8888, authEnabled: true });
+    expect(config.influx).toMatchObject({
+      url: 'http://influxdb:8086',
+      api: 'v2',
+      org: 'metrics-collector',
+      bucket: 'metrics',
+      // What the server reads with InfluxQL, as Grafana's data source does (dbName).
+      database: 'metrics',
+    });
+    expect(config.tokens.map((t) => [t.name, [...t.scopes].sort()])).toEqual([
+      ['admin', ['admin']],
+      ['agent', ['ingest']],
+    ]);
+  });
+
+  it('starts grafana and the server once InfluxDB is healthy; InfluxDB and the server have healthchecks', () => {
+    const config = resolvedConfig();
+    for (const name of ['grafana', 'server']) {
+      expect(serviceOf(config, name).depends_on, name).toEqual({
+        influxdb: { condition: 'service_healthy' },
+      });
+    }
+    expect(serviceOf(config, 'influxdb').healthcheck?.test).toEqual([
+      'CMD',
+      'influx',
+      'ping',
+      '--host',
+      'http://localhost:8086',
+    ]);
+    const serverCheck = serviceOf(config, 'server').healthcheck?.test;
+    expect(serverCheck?.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    expect(serverCheck?.[3]).toContain("fetch('http://127.0.0.1:8888/ready')");
+  });
+
+  it('mounts the Grafana provisioning and dashboards read-only', () => {
+    const grafana = serviceOf(resolvedConfig(), 'grafana');
+    const volumes = (grafana.volumes ?? []).map((v) =>
+      typeof v === 'string' ? v : `${v.source}:${v.target}${v.read_only ? ':ro' : ''}`,
+    );
+    expect(volumes).toContain(`${root}grafana/provisioning:/etc/grafana/provisioning:ro`);
+    expect(volumes).toContain(`${root}grafana/dashboards:/var/lib/grafana/dashboards:ro`);
+  });
+});
+
+describe('the Grafana provisioning', () => {
+  const datasources = parse(read('grafana/provisioning/datasources/influxdb.yml'));
+  const providers = parse(read('grafana/provisioning/dashboards/dashboards.yml'));
+  const dashboard = JSON.parse(read('grafana/dashboards/metrics-collector.json'));
+  const composeFile = parse(read('docker-compose.yml'));
+
+  it('provisions InfluxDB as an InfluxQL data source on the bucket, with the token from the environment', () => {
+    expect(datasources.apiVersion).toBe(1);
+    expect(datasources.datasources).toHaveLength(1);
+    const [source] = datasources.datasources;
+    expect(source).toMatchObject({
+      uid: 'influxdb',
+      type: 'influxdb',
+      access: 'proxy',
+      url: 'http://influxdb:8086',
+      jsonData: { version: 'InfluxQL', httpMode: 'POST', httpHeaderName1: 'Authorization' },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own interpolation of its environment
+      secureJsonData: { httpHeaderValue1: 'Token ${INFLUX_TOKEN}' },
+    });
+    // The virtual DBRP mapping of InfluxDB 2.x names the database after the bucket.
+    expect(source.jsonData.dbName).toBe(
+      composeFile.services.influxdb.environment.DOCKER_INFLUXDB_INIT_BUCKET,
+    );
+    expect(Object.keys(composeFile.services.grafana.environment)).toContain('INFLUX_TOKEN');
+  });
+
+  it('loads the dashboards from the folder that docker-compose.yml mounts', () => {
+    expect(providers.apiVersion).toBe(1);
+    expect(providers.providers).toHaveLength(1);
+    const [provider] = providers.providers;
+    expect(provider.type).toBe('file');
+    expect(composeFile.services.grafana.volumes).toContain(
+      `./grafana/dashboards:${provider.options.path}:ro`,
+    );
+  });
+
+  it('has the dashboard with its panels, the client variable and the last 6 hours', () => {
+    expect(dashboard.uid).toBe('metrics-collector');
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(39);
+    expect(dashboard.time).toEqual({ from: 'now-6h', to: 'now' });
+    const titles: string[] = dashboard.panels.map((p: { title: string }) => p.title);
+    expect(titles).toEqual([
+      'CPU Loads: $client',
+      '95th percentile load per client',
+      'Memory used',
+      'Load average',
+      'CPU per core',
+    ]);
+    expect(dashboard.panels[0]).toMatchObject({ type: 'timeseries', repeat: 'client' });
+    expect(dashboard.panels[1]).toMatchObject({ type: 'table' });
+    const [client] = dashboard.templating.list;
+    expect(client).toMatchObject({
+      name: 'client',
+      type: 'query',
+      query: 'SHOW TAG VALUES FROM "cpu" WITH KEY = "client_id"',
+      multi: true,
+      includeAll: true,
+    });
+  });
+
+  it('queries the provisioned data source with raw InfluxQL in every panel', () => {
+    const uids = new Set<string>();
+    for (const panel of dashboard.panels) {
+      uids.add(panel.datasource.uid);
+      for (const target of panel.targets) {
+        uids.add(target.datasource.uid);
+        expect({ title: panel.title, rawQuery: target.rawQuery }).toEqual({
+          title: panel.title,
+          rawQuery: true,
+        });
+        expect(target.query).toMatch(/^SELECT /);
+      }
+    }
+    uids.add(dashboard.templating.list[0].datasource.uid);
+    expect([...uids]).toEqual([datasources.datasources[0].uid]);
+  });
+});
+
+describe('the Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const ignored = read('.dockerignore')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+
+  it('builds on Node 20 and runs npm start, which runs the server', () => {
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim AS build$/m);
+    expect(dockerfile).toMatch(/^CMD \["npm", "start"\]$/m);
+    expect(JSON.parse(read('package.json')).scripts.start).toBe('tsx server/src/main.ts');
+  });
+
+  it('copies only files that exist and that .dockerignore lets through', () => {
+    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((m) =>
+      (m[1] as string).split(/\s+/).slice(0, -1),
+    );
+    expect(sources).toContain('package-lock.json');
+    expect(sources).toContain('server/');
+    for (const source of sources) {
+      expect({ source, exists: existsSync(`${root}${source}`) }).toEqual({ source, exists: true });
+      expect(ignored).not.toContain(source.replace(/\/$/, ''));
+    }
+    expect(ignored).toContain('**/node_modules');
+    expect(ignored).toContain('data');
+  });
+});
