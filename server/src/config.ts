@@ -39,6 +39,7 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .default('http://127.0.0.1:8086'),
   INFLUX_API: z.enum(['v2', 'v1']).default('v2'),
+  INFLUX_GZIP: z.enum(['auto', 'on', 'off']).default('auto'),
   INFLUX_TOKEN: z.string().optional(),
   INFLUX_ORG: z.string().optional(),
   INFLUX_BUCKET: z.string().default('metrics'),
@@ -77,6 +78,8 @@ export interface InfluxConfig {
   retentionPolicy?: string;
   username?: string;
   password?: string;
+  /** Gzip write bodies: `INFLUX_GZIP`, where `auto` means on unless InfluxDB is on loopback. */
+  gzip: boolean;
 }
 
 /** The server's configuration, parsed once from the environment by `loadConfig`. */
@@ -173,6 +176,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           retentionPolicy: e.INFLUX_RETENTION_POLICY,
           username: e.INFLUX_USERNAME,
           password: e.INFLUX_PASSWORD,
+          gzip:
+            e.INFLUX_GZIP === 'auto' ? !isLoopback(new URL(e.INFLUX_URL).hostname) : e.INFLUX_GZIP === 'on',
         };
   return {
     port: e.PORT,

@@ -559,6 +559,7 @@ describe('InfluxDB configuration (loadConfig)', () => {
       api: 'v2',
       bucket: 'metrics',
       database: 'metrics',
+      gzip: false,
     });
     expect(loadConfig({}).influx).toBeNull();
   });
@@ -580,7 +581,17 @@ describe('InfluxDB configuration (loadConfig)', () => {
       retentionPolicy: 'two_weeks',
       username: 'writer',
       password: 'secret',
+      gzip: true,
     });
+  });
+
+  it('gzips writes unless InfluxDB is on loopback, or as INFLUX_GZIP says', () => {
+    const gzip = (env: Record<string, string>) => loadConfig({ STORE: 'influxdb', ...env }).influx?.gzip;
+    expect(gzip({ INFLUX_URL: 'http://localhost:8086' })).toBe(false);
+    expect(gzip({ INFLUX_URL: 'http://[::1]:8086' })).toBe(false);
+    expect(gzip({ INFLUX_URL: 'http://influxdb:8086' })).toBe(true);
+    expect(gzip({ INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_GZIP: 'on' })).toBe(true);
+    expect(gzip({ INFLUX_URL: 'http://influxdb:8086', INFLUX_GZIP: 'off' })).toBe(false);
   });
 
   it('names every problem: a bad URL, an unknown API, variables of the other API', () => {
@@ -601,5 +612,52 @@ describe('InfluxDB configuration (loadConfig)', () => {
       'INFLUX_PASSWORD: is set but INFLUX_USERNAME is not',
     ]);
     expect(problems({ STORE: 'postgres' })).toEqual([expect.stringMatching(/^STORE: /)]);
+  });
+});
+
+describe.skipIf(!available)('InfluxQL plan', () => {
+  it('pools with one flat statement, and adds one shifted pass only where Σx²/N − M² would cancel', async () => {
+    const sent: string[] = [];
+    const store = createInfluxMetricStore({
+      url: influxd.url,
+      api: 'v1',
+      database: nextDatabase(),
+      retention: null,
+      onQuery: (q) => sent.push(q),
+    });
+    try {
+      const window = (metric: 'CPU_UTILIZATION' | 'MEMORY_USED_BYTES', i: number, mean: number) => ({
+        clientId: 'a',
+        metric,
+        core: null,
+        windowStart: T0 + i * 10_000,
+        windowEnd: T0 + (i + 1) * 10_000,
+        count: 10,
+        mean,
+        variance: 0.5,
+        min: mean - 1,
+        max: mean + 1,
+      });
+      await store.write([
+        ...[0.2, 0.4, 0.6].map((m, i) => window('CPU_UTILIZATION', i, m / 4)),
+        ...[1, 2, 3].map((d, i) => window('MEMORY_USED_BYTES', i, 8e12 + d)),
+      ]);
+      const selector = { clientId: 'a', core: null, from: T0, to: T0 + 60_000 };
+      sent.length = 0;
+      const [cpu] = await store.history({ ...selector, metric: 'CPU_UTILIZATION' }, 60_000, 'MEAN');
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).not.toContain('FROM (');
+      expect(cpu?.variance).toBeCloseTo(0.5 + (0.05 ** 2 * 2) / 3, 12);
+
+      sent.length = 0;
+      const [bytes] = await store.history({ ...selector, metric: 'MEMORY_USED_BYTES' }, 60_000, 'MEAN');
+      expect(sent).toHaveLength(2);
+      expect(sent[1]).toContain('FROM (');
+      // Within-window 0.5, between windows ((−1)² + 0² + 1²) / 3: exact despite means near 8e12.
+      expect(bytes?.variance).toBeCloseTo(0.5 + 2 / 3, 9);
+      expect(bytes?.mean).toBe(8e12 + 2);
+    } finally {
+      await store.close();
+    }
   });
 });

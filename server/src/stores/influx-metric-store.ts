@@ -40,6 +40,8 @@ export interface InfluxMetricStoreOptions {
   retention: number | null;
   /** How often retention runs, ms. @default min(1 hour, retention / 10) */
   retentionInterval?: number;
+  /** Gzip write bodies over 1,000 bytes. @default true */
+  gzip?: boolean;
   /** Socket timeout for each request, ms. @default 5000 */
   timeout?: number;
   /** Foreground retries of a write that failed for a retryable reason, before the report fails. @default 2 */
@@ -108,7 +110,8 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
       // The library's retry buffer retries in the background after the write already failed; an old copy
       // retried late could overwrite a newer copy of the same window. We retry in the foreground instead.
       maxRetries: 0,
-      gzipThreshold: 1_000,
+      // On loopback gzip costs both processes more CPU than it saves (see docs/benchmarks.md).
+      gzipThreshold: options.gzip === false ? Number.MAX_SAFE_INTEGER : 1_000,
     },
   );
 
@@ -259,6 +262,10 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
 
   // ---- reads ----
 
+  /**
+   * One group's pooled statistics. A flat InfluxQL aggregation over the stored sums answers most groups;
+   * those where Σx²/N − M² would lose digits to cancellation get a second, shifted pass (docs/storage.md).
+   */
   const pooledQuery = async (
     selector: SeriesSelector,
     grouping: { width: number } | 'client',
@@ -266,30 +273,62 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
   ): Promise<{ time: number; clientId: string; stats: PooledStats }[]> => {
     if (!storable(selector.clientId)) return [];
     await ensureDatabase();
-    const spec = catalogue[selector.metric];
-    const where = whereClause(selector);
-    // Pooled variance needs Σn(v + (m − M)²)/N with M, the group's mean, unknown up front. With any
-    // constant c it equals Σn(v + (m − c)²)/N − (M − c)², and M − c = Σn(m − c)/N; a c near the data keeps
-    // the subtraction from cancelling (bytes ≈ 1e13 squared would lose everything). Ratios need no shift:
-    // their results agree with the embedded store's two-pass sums to about 1e-10 relative.
-    let shift = 0;
-    if (spec.range[1] > 1) {
-      const [first] = await influxql(
-        `SELECT first(${identifier(`${spec.field}_mean`)}) FROM ${identifier(spec.kind)} WHERE ${where}`,
-      );
-      const value = first?.[0]?.rows[0]?.first;
-      if (typeof value !== 'number') return [];
-      shift = value;
-    }
-    const [result] = await influxql(pooledStatement(selector, where, shift, grouping, aggregate));
-    const groups: { time: number; clientId: string; stats: PooledStats }[] = [];
+    const [result] = await influxql(flatStatement(selector, grouping, aggregate));
+    const groups: { time: number; clientId: string; row: Row; stats: PooledStats }[] = [];
     for (const series of result ?? []) {
       for (const row of series.rows) {
-        const stats = pooledStats(row, shift, aggregate);
-        if (stats) groups.push({ time: row.time as number, clientId: series.tags.client_id ?? '', stats });
+        const stats = pooledStats(row, aggregate);
+        if (stats)
+          groups.push({ time: row.time as number, clientId: series.tags.client_id ?? '', row, stats });
       }
     }
+    const unstable = groups.filter((g) => !wellConditioned(g.row, g.stats));
+    if (unstable.length > 0) await refine(selector, grouping, aggregate, unstable);
     return groups;
+  };
+
+  /**
+   * The second pass for ill-conditioned groups: Σn(m − c) and Σn(v + (m − c)²) with c the median of their
+   * pooled means, over just their time span (history) or clients (summary).
+   */
+  const refine = async (
+    selector: SeriesSelector,
+    grouping: { width: number } | 'client',
+    aggregate: Aggregate,
+    unstable: { time: number; clientId: string; stats: PooledStats }[],
+  ) => {
+    const means = unstable.map((g) => g.stats.mean).sort((x, y) => x - y);
+    const shift = means[means.length >> 1] as number;
+    let narrowed = selector;
+    let clients: string[] | null = null;
+    if (grouping === 'client') {
+      if (selector.clientId === null && unstable.length <= 100) clients = unstable.map((g) => g.clientId);
+    } else {
+      const starts = unstable.map((g) => g.time);
+      narrowed = {
+        ...selector,
+        from: Math.max(selector.from, Math.min(...starts)),
+        to: Math.min(selector.to, Math.max(...starts) + grouping.width),
+      };
+    }
+    const [result] = await influxql(shiftedStatement(narrowed, shift, grouping, clients));
+    const sums = new Map<string, Row>();
+    for (const series of result ?? []) {
+      for (const row of series.rows) {
+        sums.set(grouping === 'client' ? (series.tags.client_id ?? '') : String(row.time), row);
+      }
+    }
+    for (const group of unstable) {
+      const row = sums.get(grouping === 'client' ? group.clientId : String(group.time));
+      if (!row || typeof row.s !== 'number' || typeof row.q !== 'number') continue;
+      const n = group.stats.count;
+      const offset = row.s / n;
+      const variance = Math.max(0, row.q / n - offset * offset);
+      const mean = shift + offset;
+      group.stats.variance = variance;
+      group.stats.mean = mean;
+      if (aggregate === 'MEAN') group.stats.value = mean;
+    }
   };
 
   // ---- retention (v1) ----
@@ -381,6 +420,9 @@ function toLines(points: readonly SeriesPoint[]): string[] {
     }
     for (const stat of STATS) fields.push(`${spec.field}_${stat}=${float(p[stat])}`);
     fields.push(`${spec.field}_count=${integer(p.count)}i`);
+    // Σx and Σx² of the window's observations, so that InfluxQL can pool windows with plain sum().
+    fields.push(`${spec.field}_sum=${float(p.count * p.mean)}`);
+    fields.push(`${spec.field}_sum_squares=${float(p.count * (p.variance + p.mean * p.mean))}`);
   }
   return [...lines].map(([key, fields]) => {
     const space = key.lastIndexOf(' ');
@@ -442,56 +484,71 @@ export function whereClause(selector: SeriesSelector): string {
   return parts.join(' AND ');
 }
 
-const RANKED: Partial<Record<Aggregate, string>> = {
-  MEDIAN: 'median("m")',
-  P90: 'percentile("m", 90)',
-  P95: 'percentile("m", 95)',
-  P99: 'percentile("m", 99)',
-  LAST: 'last("m")',
+const RANKED: Partial<Record<Aggregate, (mean: string) => string>> = {
+  MEDIAN: (mean) => `median(${mean})`,
+  P90: (mean) => `percentile(${mean}, 90)`,
+  P95: (mean) => `percentile(${mean}, 95)`,
+  P99: (mean) => `percentile(${mean}, 99)`,
+  LAST: (mean) => `last(${mean})`,
 };
 
+const groupBy = (grouping: { width: number } | 'client') =>
+  grouping === 'client' ? 'GROUP BY "client_id"' : `GROUP BY time(${integer(grouping.width)}ms) fill(none)`;
+
 /**
- * The statement behind `history` (grouping by time) and `summarize` (grouping by client): a subquery
- * turns each window into its count, mean, variance, extremes and the sums pooling needs; the outer query
- * adds them up per group.
+ * The statement behind `history` (grouping by time) and `summarize` (grouping by client): InfluxQL's own
+ * aggregates over the stored fields, no subquery. `s` and `q` are Σx and Σx² over the observations, from
+ * the fields `_sum` and `_sum_squares` every window carries.
  */
-export function pooledStatement(
+export function flatStatement(
   selector: SeriesSelector,
-  where: string,
-  shift: number,
   grouping: { width: number } | 'client',
   aggregate: Aggregate,
 ): string {
   const spec = catalogue[selector.metric as Metric];
   const f = (stat: string) => identifier(`${spec.field}_${stat}`);
-  const c = numberLiteral(shift);
-  const deviation = shift === 0 ? f('mean') : `(${f('mean')} - ${c})`;
-  const inner =
-    `SELECT ${f('count')} AS "n", ${f('mean')} AS "m", ${f('variance')} AS "v", ${f('min')} AS "lo", ` +
-    `${f('max')} AS "hi", ${f('count')} * ${deviation} AS "s", ` +
-    `${f('count')} * (${f('variance')} + ${deviation} * ${deviation}) AS "q" ` +
-    `FROM ${identifier(spec.kind)} WHERE ${where}${grouping === 'client' ? ' GROUP BY "client_id"' : ''}`;
   const ranked = RANKED[aggregate];
-  const outer =
-    `SELECT sum("n") AS "n", sum("s") AS "s", sum("q") AS "q", min("lo") AS "lo", max("hi") AS "hi", ` +
-    `count("m") AS "k", max("m") AS "m1", max("v") AS "v1"${ranked ? `, ${ranked} AS "r"` : ''} ` +
-    `FROM (${inner}) WHERE time >= ${integer(selector.from)}ms AND time < ${integer(selector.to)}ms ` +
-    (grouping === 'client'
-      ? 'GROUP BY "client_id"'
-      : `GROUP BY time(${integer(grouping.width)}ms) fill(none)`);
-  return outer;
+  return (
+    `SELECT sum(${f('count')}) AS "n", sum(${f('sum')}) AS "s", sum(${f('sum_squares')}) AS "q", ` +
+    `min(${f('min')}) AS "lo", max(${f('max')}) AS "hi", count(${f('mean')}) AS "k", ` +
+    `max(${f('mean')}) AS "m1", max(${f('variance')}) AS "v1"${ranked ? `, ${ranked(f('mean'))} AS "r"` : ''} ` +
+    `FROM ${identifier(spec.kind)} WHERE ${whereClause(selector)} ${groupBy(grouping)}`
+  );
 }
 
-/** One group's pooled statistics from the outer query's row; `null` for a group without windows. */
-function pooledStats(row: Row, shift: number, aggregate: Aggregate): PooledStats | null {
+/**
+ * The precise pass: per group Σn(m − c) and Σn(v + (m − c)²) for a shift c near the groups' means, which
+ * InfluxQL can only compute per window in a subquery. `clients` narrows a fleet summary to those clients.
+ */
+export function shiftedStatement(
+  selector: SeriesSelector,
+  shift: number,
+  grouping: { width: number } | 'client',
+  clients: string[] | null,
+): string {
+  const spec = catalogue[selector.metric as Metric];
+  const f = (stat: string) => identifier(`${spec.field}_${stat}`);
+  const deviation = `(${f('mean')} - ${numberLiteral(shift)})`;
+  const only = clients
+    ? ` AND (${clients.map((c) => `"client_id" = ${stringLiteral(c)}`).join(' OR ')})`
+    : '';
+  const inner =
+    `SELECT ${f('count')} * ${deviation} AS "s", ${f('count')} * (${f('variance')} + ${deviation} * ${deviation}) AS "q" ` +
+    `FROM ${identifier(spec.kind)} WHERE ${whereClause(selector)}${only}${grouping === 'client' ? ' GROUP BY "client_id"' : ''}`;
+  return (
+    `SELECT sum("s") AS "s", sum("q") AS "q" FROM (${inner}) ` +
+    `WHERE time >= ${integer(selector.from)}ms AND time < ${integer(selector.to)}ms ${groupBy(grouping)}`
+  );
+}
+
+/** One group's pooled statistics from the flat statement's row; `null` for a group without windows. */
+function pooledStats(row: Row, aggregate: Aggregate): PooledStats | null {
   const n = row.n as number | null;
   const k = row.k as number | null;
   if (!n || !k) return null;
   // A group of one window returns that window's own numbers, untouched by rounding (as the embedded store).
-  // s and q are sums of deviations from the shift: M − c = s / N keeps its precision when c is large.
-  const offset = (row.s as number) / n;
-  const mean = k === 1 ? (row.m1 as number) : shift + offset;
-  const variance = k === 1 ? (row.v1 as number) : Math.max(0, (row.q as number) / n - offset * offset);
+  const mean = k === 1 ? (row.m1 as number) : (row.s as number) / n;
+  const variance = k === 1 ? (row.v1 as number) : Math.max(0, (row.q as number) / n - mean * mean);
   const stats = { count: n, mean, variance, min: row.lo as number, max: row.hi as number };
   const value =
     aggregate === 'MEAN'
@@ -504,6 +561,17 @@ function pooledStats(row: Row, shift: number, aggregate: Aggregate): PooledStats
             ? stats.count
             : (row.r as number);
   return { ...stats, value };
+}
+
+/**
+ * Whether Σx²/N − M² kept at least 11 significant digits: its rounding error grows with the number of
+ * windows summed and with Σx²/N, about ε·(k + 2)·Σx²/N.
+ */
+function wellConditioned(row: Row, stats: PooledStats): boolean {
+  const k = row.k as number;
+  if (k === 1) return true;
+  const meanSquare = (row.q as number) / stats.count;
+  return (k + 2) * Number.EPSILON * meanSquare <= 1e-11 * stats.variance;
 }
 
 // ---- transport and errors ----
