@@ -6,6 +6,9 @@
  *    /api/v1/metrics`. Each server runs in its own process; autocannon runs here.
  * 2. History: `metricHistory` over 7 days of 10-second windows resampled to 15 minutes, over HTTP, beside
  *    the very statements the store runs, executed directly with better-sqlite3 on the same file.
+ * 3. InfluxDB (when `influxd` is installed; it is started on a free port with its data in a temporary
+ *    folder): `reportMetrics` with `STORE=influxdb` beside a raw line-protocol `POST /write` of the same
+ *    lines to the same influxd, and the same history query beside the store's InfluxQL posted directly.
  *
  * Settings (environment): BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_WARMUP (2 s),
  * BENCH_ROUNDS (10), BENCH_HISTORY_RUNS (30), BENCH_DATA_DIR (the OS temp folder), BENCH_CPU_PROF (a
@@ -14,19 +17,30 @@
  * run measures nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Bucket } from '@metrics-collector/schema/context';
+import { defaultLimits } from '@metrics-collector/schema/context';
+import { toPoints } from '@metrics-collector/schema/service/ingest';
+import { createInfluxMetricStore } from '@metrics-collector/server/stores/influx-metric-store';
 import { createSqliteMetricStore } from '@metrics-collector/server/stores/sqlite-metric-store';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { originalReport } from '../server/test/helpers.js';
 import {
+  hasBinary,
+  influxdBinary,
+  influxQuery,
+  type RealServer,
+  startInfluxd,
+} from '../server/test/real-servers.js';
+import {
   bodyFactory,
+  graphqlReportInput,
   HISTORY_BUCKETS,
   HISTORY_CLIENT,
   HISTORY_QUERY,
@@ -34,6 +48,7 @@ import {
   HISTORY_WINDOWS,
   historyRange,
   ingestBase,
+  WINDOW_MS,
 } from './workload.js';
 
 const env = (name: string, fallback: number) => {
@@ -64,6 +79,7 @@ const children = new Set<ChildProcess>();
 
 interface ServerProcess {
   port: number;
+  pid: number | undefined;
   info: Record<string, unknown>;
   /** Server log lines at level error or worse, and anything on stderr. */
   errors: string[];
@@ -111,6 +127,7 @@ function startServer(label: string, args: string[]): Promise<ServerProcess> {
         const info = JSON.parse(line.slice('BENCH_READY '.length)) as Record<string, unknown>;
         resolve({
           port: info.port as number,
+          pid: child.pid,
           info,
           errors,
           stop: () => {
@@ -160,6 +177,7 @@ function http(
   method: string,
   path: string,
   body?: string,
+  contentType = 'application/json',
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -169,7 +187,7 @@ function http(
         method,
         path,
         agent,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: body === undefined ? {} : { 'content-type': contentType },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -201,6 +219,8 @@ interface IngestRow {
   acked: number;
   /** Windows found in the store afterwards (`undefined` for the raw server, which stores nothing). */
   stored?: number;
+  /** CPU seconds per 1,000 acknowledged requests, of the process under load and of the watched ones. */
+  cpuPerThousand?: Record<string, number>;
 }
 
 const emptyBody = (body: string) => body === '';
@@ -210,8 +230,7 @@ const graphqlAck = (body: string) =>
 /** One server under load: its process, what it is sent, and everything measured so far. */
 interface Target {
   label: string;
-  server: 'raw' | 'app';
-  dataDir: string;
+  stored: (() => Promise<number>) | undefined;
   proc: ServerProcess;
   options: autocannon.Options;
   /** 2xx answers: all, and in measured rounds only. */
@@ -227,26 +246,29 @@ interface Target {
   statusCodes: Record<string, number>;
 }
 
-async function target(
-  label: string,
-  server: 'raw' | 'app',
-  kind: 'graphql' | 'rest',
-  path: string,
-  verify: (body: string) => boolean,
-): Promise<Target> {
-  const dataDir = tempDir('mc-bench-ingest-');
-  const proc = await startServer(label, server === 'raw' ? ['raw'] : ['app', dataDir]);
-  const body = bodyFactory(kind, ingestBase(Date.now()));
-  const first = await http(proc.port, 'POST', path, body(0));
-  if (first.status !== 200 || !verify(first.text)) {
-    await proc.stop();
+/** What one side of a pair is: a started process, what to send it, how to check and count. */
+interface TargetSpec {
+  label: string;
+  proc: ServerProcess;
+  path: string;
+  body: (i: number) => string;
+  contentType: string;
+  verify: (body: string) => boolean;
+  /** Windows the server stored, counted after the run; absent for baselines that store nothing we count. */
+  stored?: () => Promise<number>;
+}
+
+async function target(spec: TargetSpec): Promise<Target> {
+  const { label, proc, path, body, verify } = spec;
+  const first = await http(proc.port, 'POST', path, body(0), spec.contentType);
+  if (first.status < 200 || first.status > 299 || !verify(first.text)) {
     throw new Error(`${label}: the first request answered ${first.status} ${first.text.slice(0, 500)}`);
   }
   let next = 1;
   const options: autocannon.Options = {
     url: `http://127.0.0.1:${proc.port}${path}`,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': spec.contentType },
     connections: CONNECTIONS,
     pipelining: 1,
     requests: [
@@ -261,8 +283,7 @@ async function target(
   };
   return {
     label,
-    server,
-    dataDir,
+    stored: spec.stored,
     proc,
     options,
     ok: 1,
@@ -275,6 +296,27 @@ async function target(
     timeouts: 0,
     mismatches: 0,
     statusCodes: {},
+  };
+}
+
+/** The embedded-store server or the raw baseline, in its own process, for one of the two API paths. */
+async function appSpec(
+  label: string,
+  server: 'raw' | 'app',
+  kind: 'graphql' | 'rest',
+  path: string,
+  verify: (body: string) => boolean,
+): Promise<TargetSpec> {
+  const dataDir = tempDir('mc-bench-ingest-');
+  const proc = await startServer(label, server === 'raw' ? ['raw'] : ['app', dataDir]);
+  return {
+    label,
+    proc,
+    path,
+    body: bodyFactory(kind, ingestBase(Date.now())),
+    contentType: 'application/json',
+    verify,
+    stored: server === 'app' ? () => storedWindows(dataDir) : undefined,
   };
 }
 
@@ -310,20 +352,28 @@ function load(t: Target, seconds: number, measured: boolean): Promise<void> {
  * between them (A B, B A, ...), so that a noisy neighbour or a trend over the run hits both alike.
  */
 async function ingestPair(
-  kind: 'graphql' | 'rest',
-  path: string,
-  labels: [raw: string, app: string],
-  verify: (body: string) => boolean,
+  specs: [() => Promise<TargetSpec>, () => Promise<TargetSpec>],
+  /** Other processes whose CPU time to charge to each target while it is under load (influxd). */
+  watch: Record<string, number | undefined> = {},
 ): Promise<[IngestRow, IngestRow]> {
   const started: Target[] = [];
+  const cpu = new Map<Target, Record<string, number>>();
   try {
-    started.push(await target(labels[0], 'raw', kind, path, emptyBody));
-    started.push(await target(labels[1], 'app', kind, path, verify));
+    for (const spec of specs) started.push(await target(await spec()));
     const [raw, app] = started as [Target, Target];
     for (const t of [raw, app]) await load(t, WARMUP, false);
     const slice = DURATION / ROUNDS;
     for (let round = 0; round < ROUNDS; round += 1) {
-      for (const t of round % 2 === 0 ? [raw, app] : [app, raw]) await load(t, slice, true);
+      for (const t of round % 2 === 0 ? [raw, app] : [app, raw]) {
+        const pids: Record<string, number | undefined> = { server: t.proc.pid, ...watch };
+        const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+        await load(t, slice, true);
+        const used = cpu.get(t) ?? {};
+        for (const [k, pid] of Object.entries(pids)) {
+          used[k] = (used[k] ?? 0) + cpuSeconds(pid) - (before[k] ?? Number.NaN);
+        }
+        cpu.set(t, used);
+      }
     }
   } finally {
     for (const t of started) {
@@ -347,9 +397,12 @@ async function ingestPair(
       rounds: t.rounds,
       failed,
       acked: t.ok,
+      cpuPerThousand: Object.fromEntries(
+        Object.entries(cpu.get(t) ?? {}).map(([k, seconds]) => [k, (seconds / t.measuredOk) * 1000]),
+      ),
     };
-    if (t.server === 'app') {
-      row.stored = await storedWindows(t.dataDir);
+    if (t.stored) {
+      row.stored = await t.stored();
       // Ack means stored: every acknowledged window must be there (in-flight ones at the end may be too).
       if (row.stored < row.acked)
         problems.push(`${t.label}: ${row.acked} windows acked but ${row.stored} stored`);
@@ -476,7 +529,10 @@ function checkHistory(
   expected: Bucket[],
   graphql: { status: number; text: string },
   rest: { status: number; text: string },
+  tolerance = 0,
 ) {
+  const same = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined && Math.abs(a - b) <= tolerance * Math.abs(b);
   const fail = (what: string) => {
     throw new Error(`history: ${what}`);
   };
@@ -487,13 +543,196 @@ function checkHistory(
   if (graphql.status !== 200) fail(`GraphQL answered ${graphql.status} ${graphql.text.slice(0, 500)}`);
   const body = JSON.parse(graphql.text) as { data?: { metricHistory: { points: { mean: number }[] } } };
   const points = body.data?.metricHistory.points ?? [];
-  if (points.length !== expected.length || points.some((p, i) => p.mean !== expected[i]?.mean)) {
+  if (points.length !== expected.length || points.some((p, i) => !same(p.mean, expected[i]?.mean))) {
     fail(`GraphQL's points differ from the store's: ${graphql.text.slice(0, 300)}`);
   }
   if (rest.status !== 200) fail(`REST answered ${rest.status} ${rest.text.slice(0, 500)}`);
   const entries = (JSON.parse(rest.text) as { entries: { value: number }[] }).entries;
-  if (entries.length !== expected.length || entries.some((e, i) => e.value !== expected[i]?.mean)) {
+  if (entries.length !== expected.length || entries.some((e, i) => !same(e.value, expected[i]?.mean))) {
     fail(`REST's entries differ from the store's: ${rest.text.slice(0, 300)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 3. InfluxDB: the same ingest and history against a real influxd, beside direct /write and /query
+
+/** Whether influxd is installed; the InfluxDB part is skipped (and says so) when it is not. */
+const influxAvailable = () => hasBinary(influxdBinary);
+
+/** influxd as a pair member: it runs for the whole InfluxDB part, so stopping it here does nothing. */
+const influxProc = (influxd: RealServer): ServerProcess => ({
+  port: influxd.port,
+  pid: influxd.pid(),
+  info: {},
+  errors: [],
+  stop: async () => {},
+});
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Windows of CPU utilisation stored in an InfluxDB database (one line per window without `core`). */
+async function influxWindows(influxd: RealServer, database: string): Promise<number> {
+  const result = await influxQuery(
+    influxd.url,
+    `SELECT count("utilization_mean") FROM "cpu" WHERE "core" = ''`,
+    database,
+  );
+  return Number(result.results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
+}
+
+/**
+ * Line protocol of the GraphQL report for window `i`, exactly as the store writes it, built by splicing
+ * the time into the lines of window 0.
+ */
+function lineFactory(base: number): (i: number) => string {
+  const store = createInfluxMetricStore({
+    url: 'http://127.0.0.1:1',
+    api: 'v1',
+    database: 'x',
+    retention: null,
+  });
+  const ctx = { clock: { now: () => Date.now() }, limits: defaultLimits };
+  const lines = store.toLines(toPoints(ctx, graphqlReportInput(base), 'input'));
+  void store.close();
+  const suffix = ` ${base}`;
+  const heads = lines.map((line) => {
+    if (!line.endsWith(suffix)) throw new Error(`line without the window start: ${line}`);
+    return line.slice(0, -suffix.length);
+  });
+  return (i) => {
+    const time = ` ${base + i * WINDOW_MS}`;
+    return heads.map((head) => head + time).join('\n');
+  };
+}
+
+async function influxIngest(influxd: RealServer): Promise<[IngestRow, IngestRow]> {
+  const base = ingestBase(Date.now());
+  await influxQuery(influxd.url, 'CREATE DATABASE bench_raw');
+  return ingestPair(
+    [
+      async () => ({
+        label: 'raw POST /write to influxd, same lines',
+        proc: influxProc(influxd),
+        path: '/write?db=bench_raw&precision=ms',
+        body: lineFactory(base),
+        contentType: 'text/plain; charset=utf-8',
+        verify: emptyBody,
+        stored: () => influxWindows(influxd, 'bench_raw'),
+      }),
+      async () => {
+        const label = 'POST /graphql reportMetrics, STORE=influxdb';
+        const env = {
+          STORE: 'influxdb',
+          INFLUX_API: 'v1',
+          INFLUX_URL: influxd.url,
+          INFLUX_DATABASE: 'bench_api',
+        };
+        const proc = await startServer(label, [
+          'app',
+          tempDir('mc-bench-influx-'),
+          '--env',
+          JSON.stringify(env),
+        ]);
+        return {
+          label,
+          proc,
+          path: '/graphql',
+          body: bodyFactory('graphql', base),
+          contentType: 'application/json',
+          verify: graphqlAck,
+          stored: () => influxWindows(influxd, 'bench_api'),
+        };
+      },
+    ],
+    { influxd: influxd.pid() },
+  );
+}
+
+async function influxHistory(
+  influxd: RealServer,
+): Promise<{ timings: Timing[]; seedMs: number; statements: number }> {
+  const { from, to } = historyRange(Date.now());
+  const database = 'bench_history';
+  const env = { STORE: 'influxdb', INFLUX_API: 'v1', INFLUX_URL: influxd.url, INFLUX_DATABASE: database };
+  const proc = await startServer('influx history server', [
+    'app',
+    tempDir('mc-bench-influx-history-'),
+    '--seed-history',
+    String(from),
+    '--env',
+    JSON.stringify(env),
+  ]);
+  const recorded: string[] = [];
+  const store = createInfluxMetricStore({
+    url: influxd.url,
+    api: 'v1',
+    database,
+    retention: null,
+    onQuery: (q) => recorded.push(q),
+  });
+  try {
+    const selector = { metric: 'CPU_UTILIZATION' as const, clientId: HISTORY_CLIENT, core: null, from, to };
+    const storeRun = () => store.history(selector, HISTORY_RESAMPLE_MS, 'MEAN');
+    // The baseline: the very InfluxQL the store sends for this query, posted directly to /query.
+    const expected = await storeRun();
+    const statements = recorded.filter((q) => q.startsWith('SELECT'));
+    if (statements.length === 0) throw new Error('influx history: recorded no statement of the store');
+    const bodies = statements.map((q) => new URLSearchParams({ db: database, epoch: 'ms', q }).toString());
+    const directRun = async () => {
+      for (const body of bodies) {
+        const answer = await http(influxd.port, 'POST', '/query', body, 'application/x-www-form-urlencoded');
+        if (answer.status !== 200 || answer.text.includes('"error"')) return answer;
+        JSON.parse(answer.text);
+      }
+      return { status: 200, text: '' };
+    };
+
+    const graphqlBody = JSON.stringify({
+      query: HISTORY_QUERY,
+      variables: {
+        clientId: HISTORY_CLIENT,
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+      },
+    });
+    const graphqlRun = () => http(proc.port, 'POST', '/graphql', graphqlBody);
+    const restPath = `/api/v1/metrics/cpuLoadAvg/byUser/${HISTORY_CLIENT}?start=${from}&end=${to}&resample_rate=15m`;
+    const restRun = () => http(proc.port, 'GET', restPath);
+    checkHistory(expected, await graphqlRun(), await restRun(), 1e-12);
+
+    const timings: Timing[] = [
+      { label: 'direct InfluxQL: the store\u2019s statement(s) posted to /query', samples: [] },
+      { label: 'store.history() in-process', samples: [] },
+      { label: 'GraphQL metricHistory over HTTP', samples: [] },
+      { label: 'REST GET /api/v1/metrics/cpuLoadAvg/byUser', samples: [] },
+    ];
+    const runs: (() => Promise<unknown>)[] = [directRun, storeRun, graphqlRun, restRun];
+    for (let round = -HISTORY_WARMUP; round < HISTORY_RUNS; round += 1) {
+      for (const [i, run] of runs.entries()) {
+        const started = performance.now();
+        const answer = await run();
+        const ms = performance.now() - started;
+        if (typeof answer === 'object' && answer !== null && 'status' in answer && answer.status !== 200) {
+          problems.push(`influx history: ${timings[i]?.label} answered ${answer.status}`);
+        }
+        if (round >= 0) timings[i]?.samples.push(ms);
+      }
+    }
+    return { timings, seedMs: proc.info.seedMs as number, statements: statements.length };
+  } finally {
+    await store.close();
+    await proc.stop();
+    problems.push(...proc.errors);
   }
 }
 
@@ -519,6 +758,77 @@ function meets(ratio: number, min: number): string {
   return `\u2265 ${min.toFixed(2)} ${ratio >= min ? 'met' : 'MISSED'}`;
 }
 
+function printInflux(
+  influx: { ingest: [IngestRow, IngestRow]; history: Awaited<ReturnType<typeof influxHistory>> },
+  sqliteGraphql: IngestRow,
+) {
+  const [raw, api] = influx.ingest;
+  console.log('\nInfluxDB (influxd 1.6.7, v1 API, one database per path)\n');
+  console.log(
+    table(
+      [
+        'path',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'vs raw /write',
+        'vs same path on SQLite',
+        'server CPU ms/report',
+        'influxd CPU ms/report',
+        'failed',
+        'windows acked / stored',
+      ],
+      [raw, api].map((row) => [
+        row.label,
+        thousands(row.reqPerSec),
+        fixed(row.p50, 1),
+        fixed(row.p99, 1),
+        row === raw ? '(baseline)' : fixed(row.reqPerSec / raw.reqPerSec, 2),
+        row === raw ? '' : fixed(row.reqPerSec / sqliteGraphql.reqPerSec, 2),
+        row === raw ? '-' : fixed(row.cpuPerThousand?.server ?? Number.NaN, 3),
+        fixed((row === raw ? row.cpuPerThousand?.server : row.cpuPerThousand?.influxd) ?? Number.NaN, 3),
+        String(row.failed),
+        row.stored === undefined ? '-' : `${thousands(row.acked)} / ${thousands(row.stored)}`,
+      ]),
+      [false, true, true, true, true, true, true, true, true, true],
+    ),
+  );
+  console.log(
+    `server CPU per report on the embedded store (POST /graphql reportMetrics above): ${fixed(sqliteGraphql.cpuPerThousand?.server ?? Number.NaN, 3)} ms`,
+  );
+  const pairs = api.rounds.map(
+    (r, i) => `${((raw.rounds[i] ?? 0) / 1000).toFixed(1)}k/${(r / 1000).toFixed(1)}k`,
+  );
+  console.log(`rounds, req/s raw /write / GraphQL: ${pairs.join('  ')}`);
+  const h = influx.history;
+  const base = quantile(h.timings[0]?.samples ?? [], 0.5);
+  console.log(
+    `\nInfluxDB history: ${HISTORY_WINDOWS.toLocaleString('en-US')} windows seeded through app.metrics.write in ${fixed(h.seedMs / 1000, 1)} s; the direct baseline posts the ${h.statements} InfluxQL statement(s) the store sent\n`,
+  );
+  console.log(
+    table(
+      [
+        'history on InfluxDB: 7 days of 10 s windows -> 672 buckets',
+        'median ms',
+        'p95 ms',
+        'vs direct',
+        'target',
+      ],
+      h.timings.map((t, i) => {
+        const ratio = quantile(t.samples, 0.5) / base;
+        return [
+          t.label,
+          fixed(quantile(t.samples, 0.5), 2),
+          fixed(quantile(t.samples, 0.95), 2),
+          fixed(ratio, 2),
+          i === 2 ? `\u2264 1.50 ${ratio <= 1.5 ? 'met' : 'MISSED'}` : '',
+        ];
+      }),
+      [false, true, true, true, false],
+    ),
+  );
+}
+
 async function main() {
   const started = performance.now();
   const now = new Date();
@@ -532,23 +842,34 @@ async function main() {
   console.log(header.join('\n'));
   console.log(`\nrunning ingest (2 pairs of servers, ${ROUNDS} alternating rounds each)…`);
 
-  const [rawGraphql, graphql] = await ingestPair(
-    'graphql',
-    '/graphql',
-    ['raw node:http, GraphQL body', 'POST /graphql reportMetrics'],
-    graphqlAck,
-  );
-  const [rawRest, rest] = await ingestPair(
-    'rest',
-    '/api/v1/metrics',
-    ['raw node:http, REST body', 'POST /api/v1/metrics'],
-    emptyBody,
-  );
+  const [rawGraphql, graphql] = await ingestPair([
+    () => appSpec('raw node:http, GraphQL body', 'raw', 'graphql', '/graphql', emptyBody),
+    () => appSpec('POST /graphql reportMetrics', 'app', 'graphql', '/graphql', graphqlAck),
+  ]);
+  const [rawRest, rest] = await ingestPair([
+    () => appSpec('raw node:http, REST body', 'raw', 'rest', '/api/v1/metrics', emptyBody),
+    () => appSpec('POST /api/v1/metrics', 'app', 'rest', '/api/v1/metrics', emptyBody),
+  ]);
 
   console.log(
     `running history (seed ${HISTORY_WINDOWS.toLocaleString('en-US')} windows, ${HISTORY_RUNS} timed runs)…`,
   );
   const hist = await history();
+
+  let influx:
+    | { ingest: [IngestRow, IngestRow]; history: Awaited<ReturnType<typeof influxHistory>> }
+    | undefined;
+  if (influxAvailable()) {
+    console.log('running InfluxDB ingest and history against a real influxd…');
+    const influxd = await startInfluxd();
+    try {
+      influx = { ingest: await influxIngest(influxd), history: await influxHistory(influxd) };
+    } finally {
+      await influxd.stop();
+    }
+  } else {
+    console.log('influxd is not installed (Debian package influxdb): the InfluxDB part is skipped');
+  }
 
   const ingestRows = [
     [rawGraphql, undefined, undefined],
@@ -612,6 +933,7 @@ async function main() {
     `\nhistory: ${HISTORY_WINDOWS.toLocaleString('en-US')} windows of one client seeded through app.metrics.write in ${fixed(hist.seedMs / 1000, 1)} s; direct SQL replays the ${hist.statements} statement(s) store.history() ran; ${HISTORY_RUNS} runs each after ${HISTORY_WARMUP} warm-up, interleaved\n`,
   );
   console.log(historyTable);
+  if (influx) printInflux(influx, graphql);
   console.log(`\nbench took ${fixed((performance.now() - started) / 1000, 0)} s`);
   if (problems.length > 0) {
     console.error(

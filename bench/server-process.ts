@@ -2,9 +2,10 @@
  * One server under test, in its own process so that the load generator does not share its event loop.
  *
  *   node --import tsx bench/server-process.ts raw
- *   node --import tsx bench/server-process.ts app <dataDir> [--seed-history <fromMs>]
+ *   node --import tsx bench/server-process.ts app <dataDir> [--seed-history <fromMs>] [--env <json>]
  *
- * `app` is the real server: `buildApp(loadConfig({ PORT: '0', DATA_DIR, LOG_LEVEL: 'warn' }))`.
+ * `app` is the real server: `buildApp(loadConfig({ PORT: '0', DATA_DIR, LOG_LEVEL: 'warn', ...env }))`;
+ * `--env` adds configuration variables (`{"STORE":"influxdb",…}`).
  * `--seed-history` first stores `HISTORY_WINDOWS` 10-second windows of one client from `fromMs` through
  * `app.metrics.write` (the store's own write path, group-committed).
  *
@@ -32,7 +33,9 @@ if (mode === 'raw') {
     server.closeAllConnections();
   });
 } else if (mode === 'app' && dataDir) {
-  const app = buildApp(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' }));
+  const envAt = rest.indexOf('--env');
+  const extra = envAt === -1 ? {} : (JSON.parse(rest[envAt + 1] ?? '{}') as Record<string, string>);
+  const app = buildApp(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra }));
   let seedMs: number | undefined;
   const seedAt = rest.indexOf('--seed-history');
   if (seedAt !== -1) {
@@ -71,6 +74,6 @@ if (mode === 'raw') {
     );
   });
 } else {
-  console.error('usage: server-process.ts raw | app <dataDir> [--seed-history <fromMs>]');
+  console.error('usage: server-process.ts raw | app <dataDir> [--seed-history <fromMs>] [--env <json>]');
   process.exit(2);
 }

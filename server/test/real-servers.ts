@@ -14,6 +14,8 @@ export interface RealServer {
   url: string;
   port: number;
   dir: string;
+  /** The running process's id (benchmarks read its CPU time). */
+  pid(): number | undefined;
   /** Stops the process (SIGTERM, then SIGKILL after 10 s). `keepData` keeps the folder for a restart. */
   stop(options?: { keepData?: boolean }): Promise<void>;
   /** Starts the process again on the same port and data after `stop({ keepData: true })`. */
@@ -114,6 +116,7 @@ async function startProcess(options: {
     url,
     port,
     dir,
+    pid: () => child.pid,
     stop: async ({ keepData = false } = {}) => {
       await kill();
       if (!keepData) rmSync(dir, { recursive: true, force: true });

@@ -564,14 +564,14 @@ function pooledStats(row: Row, aggregate: Aggregate): PooledStats | null {
 }
 
 /**
- * Whether Σx²/N − M² kept at least 11 significant digits: its rounding error grows with the number of
+ * Whether Σx²/N − M² kept at least 9 significant digits: its rounding error grows with the number of
  * windows summed and with Σx²/N, about ε·(k + 2)·Σx²/N.
  */
 function wellConditioned(row: Row, stats: PooledStats): boolean {
   const k = row.k as number;
   if (k === 1) return true;
   const meanSquare = (row.q as number) / stats.count;
-  return (k + 2) * Number.EPSILON * meanSquare <= 1e-11 * stats.variance;
+  return (k + 2) * Number.EPSILON * meanSquare <= 1e-9 * stats.variance;
 }
 
 // ---- transport and errors ----
