@@ -64,7 +64,9 @@ export interface InfluxMetricStore extends MetricStore {
 }
 
 interface Pending {
-  lines: string[];
+  /** The report's lines, joined: the WriteApi's buffer takes it as one record. */
+  text: string;
+  lines: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -190,11 +192,11 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
   let scheduled = false;
   let closed = false;
 
-  const send = async (lines: string[]): Promise<void> => {
+  const send = async (records: string[]): Promise<void> => {
     for (let attempt = 0; ; attempt += 1) {
       try {
         await ensureDatabase();
-        writeApi.writeRecords(lines);
+        writeApi.writeRecords(records);
         await writeApi.flush();
         return;
       } catch (error) {
@@ -225,21 +227,21 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
     let lines = 0;
     while (
       queue.length > 0 &&
-      (group.length === 0 || lines + (queue[0]?.lines.length ?? 0) <= maxBatchLines)
+      (group.length === 0 || lines + (queue[0]?.lines ?? 0) <= maxBatchLines)
     ) {
       const next = queue.shift() as Pending;
       group.push(next);
-      lines += next.lines.length;
+      lines += next.lines;
     }
     try {
-      await send(group.flatMap((p) => p.lines));
+      await send(group.map((p) => p.text));
       for (const p of group) p.resolve();
     } catch (error) {
       if (isRejection(error) && group.length > 1) {
         // InfluxDB refused some line of the group: give every report its own verdict.
         for (const p of group) {
           try {
-            await send(p.lines);
+            await send([p.text]);
             p.resolve();
           } catch (own) {
             p.reject(verdict(own));
@@ -365,7 +367,7 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
         return Promise.reject(error);
       }
       return new Promise<void>((resolve, reject) => {
-        queue.push({ lines, resolve, reject });
+        queue.push({ text: lines.join('\n'), lines: lines.length, resolve, reject });
         schedule();
       });
     },
