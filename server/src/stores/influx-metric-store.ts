@@ -225,10 +225,7 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
     inFlight = true;
     const group: Pending[] = [];
     let lines = 0;
-    while (
-      queue.length > 0 &&
-      (group.length === 0 || lines + (queue[0]?.lines ?? 0) <= maxBatchLines)
-    ) {
+    while (queue.length > 0 && (group.length === 0 || lines + (queue[0]?.lines ?? 0) <= maxBatchLines)) {
       const next = queue.shift() as Pending;
       group.push(next);
       lines += next.lines;
