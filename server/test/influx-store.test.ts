@@ -661,3 +661,49 @@ describe.skipIf(!available)('InfluxQL plan', () => {
     }
   });
 });
+
+describe.skipIf(!available)('InfluxDB 1.x with auth on (INFLUX_USERNAME, INFLUX_PASSWORD)', () => {
+  let secured: RealServer;
+  beforeAll(async () => {
+    secured = await startInfluxd({ auth: true });
+    // The first user of an InfluxDB with auth on is created without credentials and must be an admin.
+    await influxQuery(secured.url, "CREATE USER admin WITH PASSWORD 'admin-secret' WITH ALL PRIVILEGES");
+  });
+  afterAll(async () => {
+    await secured?.stop();
+  });
+  const env = (password: string) => ({
+    STORE: 'influxdb',
+    INFLUX_API: 'v1',
+    INFLUX_URL: secured.url,
+    INFLUX_DATABASE: 'secured',
+    INFLUX_USERNAME: 'admin',
+    INFLUX_PASSWORD: password,
+  });
+
+  it('creates the database, writes and reads with basic auth', async () => {
+    const srv = await startTestServer({ env: env('admin-secret') });
+    try {
+      expect((await graphql(srv.url, REPORT_MUTATION, { input: reportInput() })).body.errors).toBeUndefined();
+      const history = await graphql(
+        srv.url,
+        '{ metricHistory(metric: CPU_UTILIZATION, clientId: "host-a", from: "2026-01-01T00:00:00Z", to: "2026-01-01T01:00:00Z") { points { value count } } }',
+      );
+      expect(history.body.data.metricHistory.points).toEqual([{ value: 0.5, count: 10 }]);
+      expect((await rawRequest(`${srv.url}/ready`)).status).toBe(200);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('with a wrong password: reports are retryable STORE_UNAVAILABLE and /ready says not ready', async () => {
+    const srv = await startTestServer({ env: env('wrong-password') });
+    try {
+      const res = await graphql(srv.url, REPORT_MUTATION, { input: reportInput() });
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
+      expect((await rawRequest(`${srv.url}/ready`)).status).toBe(503);
+    } finally {
+      await srv.stop();
+    }
+  });
+});

@@ -129,9 +129,10 @@ const answers = (url: string, status: number) => async () => (await fetch(url)).
 
 /**
  * `influxd` (InfluxDB 1.x from Debian) with a temporary config: loopback only, free ports, every directory
- * in the temporary folder, usage reporting, monitoring and logging off.
+ * in the temporary folder, usage reporting, monitoring and logging off. With `auth`, HTTP auth is on: the
+ * first user must be an admin, created without credentials (`CREATE USER … WITH ALL PRIVILEGES`).
  */
-export async function startInfluxd(): Promise<RealServer> {
+export async function startInfluxd(options: { auth?: boolean } = {}): Promise<RealServer> {
   return startProcess({
     what: 'influxd',
     command: 'influxd',
@@ -155,6 +156,7 @@ bind-address = "127.0.0.1:${rpcPort}"
 [http]
   bind-address = "127.0.0.1:${port}"
   log-enabled = false
+  auth-enabled = ${options.auth === true}
 [continuous_queries]
   enabled = false
 [subscriber]

@@ -192,14 +192,18 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
   let scheduled = false;
   let closed = false;
 
+  /** The last write's refusal of our credentials or bucket (401, 403, 404), until a write succeeds. */
+  let refusal: HttpError | undefined;
   const send = async (records: string[]): Promise<void> => {
     for (let attempt = 0; ; attempt += 1) {
       try {
         await ensureDatabase();
         writeApi.writeRecords(records);
         await writeApi.flush();
+        refusal = undefined;
         return;
       } catch (error) {
+        if (error instanceof HttpError && [401, 403, 404].includes(error.statusCode)) refusal = error;
         if (isMissingDatabase(error) && attempt === 0) {
           databaseReady = undefined; // dropped under us: create it again, once
           continue;
@@ -384,6 +388,8 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
       } catch (error) {
         throw storeUnavailable(error);
       }
+      // /ping needs no credentials: a store that answers it but refuses ours is not ready either.
+      if (refusal) throw storeUnavailable(refusal);
     },
     enforceRetention,
     toLines,
