@@ -1,3 +1,4 @@
+import type { PubSub } from '@graphql-yoga/subscription';
 import type { Metric } from './catalogue.js';
 
 /** One window's statistics of one series. */
@@ -135,10 +136,107 @@ export const defaultLimits: Limits = {
   maxFutureSkew: 86_400_000,
 };
 
+/** One accepted report as stored: what `metricReported` delivers. Times are epoch ms. */
+export interface ReportedWindow {
+  clientId: string;
+  windowStart: number;
+  windowEnd: number;
+  observations: number;
+  /** Every series window the report stored, derived ones included. */
+  points: readonly SeriesPoint[];
+}
+
+export const clientStatuses = ['ONLINE', 'STALE', 'OFFLINE'] as const;
+export type ClientStatus = (typeof clientStatuses)[number];
+
+/** A client's liveness changed (DESIGN: ONLINE on report, STALE after 3 missed intervals, OFFLINE after 10). */
+export interface ClientStatusEvent {
+  clientId: string;
+  status: ClientStatus;
+  /** `null` for a client seen for the first time since the server started. */
+  previous: ClientStatus | null;
+  /** Epoch ms. */
+  at: number;
+}
+
+// ---- alerts (owned by the alerting module: schema/src/alerts.ts, server/src/alerts/) ----
+
+export const alertStates = ['OK', 'PENDING', 'FIRING', 'RESOLVED'] as const;
+export type AlertState = (typeof alertStates)[number];
+
+/** One transition of one (rule, client), as stored in the alert history and published on `alertEvents`. */
+export interface AlertEvent {
+  id: string;
+  ruleId: string;
+  clientId: string;
+  state: AlertState;
+  previous: AlertState;
+  /** The value that caused the transition; `null` for NO_DATA. */
+  value: number | null;
+  /** Epoch ms of the transition, in report time (the window's end) or the clock's for NO_DATA. */
+  at: number;
+}
+
+/** Alert rules and history: implemented by the alerting module, in `DATA_DIR/alerts.db`. */
+export interface AlertStore {
+  readonly kind: 'alerts';
+}
+
+// ---- commands to agents (owned by the commands module: schema/src/commands.ts, server/src/commands/) ----
+
+export const agentCommandTypes = ['SET_SAMPLING_INTERVAL', 'SET_REPORT_INTERVAL'] as const;
+export type AgentCommandType = (typeof agentCommandTypes)[number];
+export const agentCommandStatuses = ['PENDING', 'DELIVERED', 'APPLIED', 'FAILED', 'EXPIRED'] as const;
+export type AgentCommandStatus = (typeof agentCommandStatuses)[number];
+
+export interface AgentCommand {
+  id: string;
+  clientId: string;
+  type: AgentCommandType;
+  /** The new interval in ms for SET_SAMPLING_INTERVAL and SET_REPORT_INTERVAL. */
+  intervalMs: number;
+  status: AgentCommandStatus;
+  /** The agent's reason for FAILED, or why it EXPIRED. */
+  message: string | null;
+  /** Epoch ms. */
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+}
+
+/** The command queue: implemented by the commands module, in `DATA_DIR/commands.db`. */
+export interface CommandStore {
+  readonly kind: 'commands';
+}
+
+/**
+ * The live topics and what each carries. A topic with an id (`[id, payload]`) reaches only subscribers
+ * of that id: commands are routed to one client. Payloads must survive JSON (they cross Redis).
+ */
+export type LiveTopics = {
+  metricReported: [ReportedWindow];
+  clientStatusChanged: [ClientStatusEvent];
+  alertEvents: [AlertEvent];
+  agentCommands: [clientId: string, command: AgentCommand];
+};
+
+/** Live events: the pubsub subscriptions read, and what happens once a report is stored. */
+export interface Live {
+  pubsub: PubSub<LiveTopics>;
+  /**
+   * Called by the ingest service after a report was stored, on the server that stored it (once per
+   * report, whatever the number of replicas): publishes it and feeds client status and alert rules.
+   */
+  reported(window: ReportedWindow): void;
+}
+
 /** Everything a resolver or REST shim needs, built by the server per request. */
 export interface Context {
   metrics: MetricStore;
   state: StateStore;
+  live: Live;
+  alerts: AlertStore;
+  commands: CommandStore;
   clock: Clock;
   principal: Principal;
   limits: Limits;

@@ -3,6 +3,7 @@ import './scalars.js';
 import './metrics.js';
 import './clients.js';
 import './history.js';
+import './live.js';
 
 /** The executable schema: the builder plus every domain file. */
 export const schema = builder.toSchema({ sortSchema: true });

@@ -13,10 +13,14 @@ import {
 import { AppError } from '@metrics-collector/schema/errors';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createAlerting } from './alerts/index.js';
 import { createAuthenticator } from './auth.js';
+import { createCommands } from './commands/index.js';
 import type { Config } from './config.js';
 import { checkGraphQLParams, createGraphQLOverHttp } from './graphql-over-http.js';
 import { errorHeaders, MethodNotAllowed, parseJson, readBody, sendJson } from './http.js';
+import { createLive, type ServerLive } from './live/index.js';
+import { createStatusTracker } from './live/status.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRestV1 } from './rest-v1.js';
 import { createInfluxMetricStore } from './stores/influx-metric-store.js';
@@ -24,6 +28,7 @@ import { createSqliteMetricStore } from './stores/sqlite-metric-store.js';
 import { createSqliteStateStore } from './stores/sqlite-state-store.js';
 import { useCompiledExecution } from './use-compiled-execution.js';
 import { useQueryLimits } from './use-query-limits.js';
+import { attachGraphQLWebSocket } from './ws.js';
 
 /** What `buildApp` can be handed instead of building it from the configuration (tests, benchmarks). */
 export interface AppDeps {
@@ -38,6 +43,7 @@ export interface App {
   server: Server;
   metrics: MetricStore;
   state: StateStore;
+  live: ServerLive;
   logger: Logger;
   /** Listens on the configured host and port; resolves with the base URL. */
   start(): Promise<{ url: string; port: number }>;
@@ -64,9 +70,22 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
         })
       : createSqliteMetricStore({ dataDir: config.dataDir, retention: config.retention, onBackgroundError }));
   const state = deps.state ?? createSqliteStateStore({ dataDir: config.dataDir, onBackgroundError });
+  const live = createLive({ redisUrl: config.redisUrl, logger });
+  const status = createStatusTracker({ live, clock, logger });
+  const alerting = createAlerting({ dataDir: config.dataDir, live, clock, logger });
+  const commands = createCommands({ dataDir: config.dataDir, live, clock, logger });
   const authenticate = createAuthenticator(config.tokens, config.authEnabled);
   const limits = defaultLimits;
-  const contextFor = (principal: Principal): Context => ({ metrics, state, clock, principal, limits });
+  const contextFor = (principal: Principal): Context => ({
+    metrics,
+    state,
+    live,
+    alerts: alerting.store,
+    commands: commands.store,
+    clock,
+    principal,
+    limits,
+  });
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
@@ -147,11 +166,14 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     handle(req, res, path, query).catch((error: unknown) => sendError(res, error, path, logger));
   });
 
+  const webSocket = attachGraphQLWebSocket(server, yoga, { logger });
+
   return {
     yoga,
     server,
     metrics,
     state,
+    live,
     logger,
     start: () =>
       new Promise((resolve, reject) => {
@@ -188,11 +210,13 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
         });
       }),
     stop: async () => {
+      await webSocket.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.all([metrics.close(), state.close()]);
+      await Promise.all([status.stop(), alerting.stop(), commands.stop()]);
+      await Promise.all([metrics.close(), state.close(), live.close()]);
     },
   };
 }

@@ -47,6 +47,7 @@ const envSchema = z.object({
   INFLUX_RETENTION_POLICY: z.string().optional(),
   INFLUX_USERNAME: z.string().optional(),
   INFLUX_PASSWORD: z.string().optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   API_TOKENS: z.string().optional(),
   API_TOKENS_FILE: z.string().optional(),
   AUTH: z.enum(['on', 'off']).optional(),
@@ -91,6 +92,8 @@ export interface Config {
   influx: InfluxConfig | null;
   /** Folder of state.db, and of metrics.db with the embedded store. */
   dataDir: string;
+  /** Live events go through Redis when set, so that replicas share them. */
+  redisUrl: string | null;
   /** Windows older than this behind the newest stored window are deleted; `null` keeps everything. */
   retention: number | null;
   /** Empty when auth is off. */
@@ -185,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     store: e.STORE,
     influx,
     dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL ?? null,
     retention: e.RETENTION === 'off' ? null : e.RETENTION,
     tokens: authEnabled ? tokens : [],
     authEnabled,

@@ -50,6 +50,13 @@ export async function reportMetrics(ctx: Context, input: ReportInput, prefix = '
       seenAt: input.windowEnd.getTime(),
     }),
   ]);
+  ctx.live.reported({
+    clientId: input.clientId,
+    windowStart: input.windowStart.getTime(),
+    windowEnd: input.windowEnd.getTime(),
+    observations: input.observations,
+    points,
+  });
   return {
     clientId: input.clientId,
     windowStart: input.windowStart,

@@ -1,0 +1,56 @@
+import { requireScope } from './auth.js';
+import { builder } from './builder.js';
+import type { ReportedWindow, SeriesPoint } from './context.js';
+import { MetricEnum } from './metrics.js';
+
+builder.subscriptionType({});
+
+const ReportedStat = builder.objectRef<SeriesPoint>('ReportedStat').implement({
+  description: "One series' window as stored.",
+  fields: (t) => ({
+    metric: t.field({ type: MetricEnum, resolve: (p) => p.metric }),
+    core: t.int({ nullable: true, description: 'For per-core series.', resolve: (p) => p.core }),
+    count: t.float({ description: 'Observations in the window.', resolve: (p) => p.count }),
+    mean: t.float({ resolve: (p) => p.mean }),
+    variance: t.float({ resolve: (p) => p.variance }),
+    min: t.float({ resolve: (p) => p.min }),
+    max: t.float({ resolve: (p) => p.max }),
+  }),
+});
+
+const MetricReport = builder.objectRef<ReportedWindow>('MetricReport').implement({
+  description: 'One accepted report, as stored.',
+  fields: (t) => ({
+    clientId: t.id({ resolve: (r) => r.clientId }),
+    windowStart: t.field({ type: 'DateTime', resolve: (r) => new Date(r.windowStart) }),
+    windowEnd: t.field({ type: 'DateTime', resolve: (r) => new Date(r.windowEnd) }),
+    observations: t.int({ resolve: (r) => r.observations }),
+    stats: t.field({
+      type: [ReportedStat],
+      description: 'Every series window the report stored, derived ones included.',
+      resolve: (r) => r.points,
+    }),
+  }),
+});
+
+builder.subscriptionField('metricReported', (t) =>
+  t.field({
+    type: MetricReport,
+    description: 'Every report as it is stored; only those of `clientId` when given. Needs scope `read`.',
+    args: { clientId: t.arg.id({ required: false }) },
+    subscribe: (_root, args, ctx) => {
+      requireScope(ctx, 'read');
+      const clientId = args.clientId === null || args.clientId === undefined ? null : String(args.clientId);
+      return filter(
+        ctx.live.pubsub.subscribe('metricReported'),
+        (r) => clientId === null || r.clientId === clientId,
+      );
+    },
+    resolve: (report) => report,
+  }),
+);
+
+/** Only the items of `source` that pass `keep`; closing the result closes the source. */
+export async function* filter<T>(source: AsyncIterable<T>, keep: (item: T) => boolean): AsyncGenerator<T> {
+  for await (const item of source) if (keep(item)) yield item;
+}

@@ -1,0 +1,63 @@
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub } from '@graphql-yoga/subscription';
+import type { Live, LiveTopics, ReportedWindow } from '@metrics-collector/schema/context';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+
+export interface LiveOptions {
+  /** With a Redis URL, events go through Redis, so that every replica's subscribers see every event. */
+  redisUrl?: string | null;
+  logger: Logger;
+}
+
+export interface ServerLive extends Live {
+  /** Adds what runs for every report this server stored (client status, alert rules), in order. */
+  onReport(listener: (window: ReportedWindow) => void): void;
+  /** The Redis connections, when there are any (the alert lease uses the publishing one). */
+  redis: Redis | null;
+  close(): Promise<void>;
+}
+
+/**
+ * The pubsub that subscriptions read, in memory or through Redis (`REDIS_URL`), and the fan-out of a
+ * stored report: published for subscribers everywhere, handed to this server's listeners only.
+ */
+export function createLive(options: LiveOptions): ServerLive {
+  let publishClient: Redis | null = null;
+  let subscribeClient: Redis | null = null;
+  if (options.redisUrl) {
+    const redisOptions = { lazyConnect: false, maxRetriesPerRequest: 1 };
+    publishClient = new Redis(options.redisUrl, redisOptions);
+    subscribeClient = new Redis(options.redisUrl, redisOptions);
+    for (const client of [publishClient, subscribeClient]) {
+      client.on('error', (error: unknown) => options.logger.warn({ err: error }, 'redis'));
+    }
+  }
+  const pubsub = createPubSub<LiveTopics>(
+    publishClient && subscribeClient
+      ? { eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) }
+      : {},
+  );
+  const listeners: ((window: ReportedWindow) => void)[] = [];
+  return {
+    pubsub,
+    redis: publishClient,
+    reported: (window) => {
+      pubsub.publish('metricReported', window);
+      for (const listener of listeners) {
+        try {
+          listener(window);
+        } catch (error) {
+          // The report is stored and acknowledged; a listener's failure must not change that.
+          options.logger.error({ err: error, clientId: window.clientId }, 'report listener failed');
+        }
+      }
+    },
+    onReport: (listener) => {
+      listeners.push(listener);
+    },
+    close: async () => {
+      await Promise.all([publishClient?.quit(), subscribeClient?.quit()].map((p) => p?.catch(() => {})));
+    },
+  };
+}

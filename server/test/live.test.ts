@@ -1,0 +1,95 @@
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { graphql, REPORT_MUTATION, reportInput, startTestServer, type TestServer } from './helpers.js';
+
+/** A graphql-ws client over `ws` to the test server, with an optional token. */
+export function wsClient(url: string, token?: string) {
+  return createClient({
+    url: `${url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : undefined,
+    retryAttempts: 0,
+    lazy: true,
+  });
+}
+
+/** Subscribes and collects every event until `close()`. */
+export function collect<T = any>(
+  client: ReturnType<typeof wsClient>,
+  query: string,
+  variables?: Record<string, unknown>,
+) {
+  const events: T[] = [];
+  const errors: unknown[] = [];
+  let resolveNext: (() => void) | undefined;
+  const dispose = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (value) => {
+        if (value.errors) errors.push(...value.errors);
+        else events.push(value.data as T);
+        resolveNext?.();
+      },
+      error: (error) => {
+        errors.push(error);
+        resolveNext?.();
+      },
+      complete: () => resolveNext?.(),
+    },
+  );
+  return {
+    events,
+    errors,
+    /** Resolves once `count` events (or an error) arrived. */
+    until: async (count: number) => {
+      while (events.length < count && errors.length === 0) {
+        await new Promise<void>((resolve) => {
+          resolveNext = resolve;
+        });
+      }
+    },
+    close: dispose,
+  };
+}
+
+const METRIC_REPORTED = `subscription ($clientId: ID) {
+  metricReported(clientId: $clientId) { clientId windowStart windowEnd observations stats { metric core count mean } }
+}`;
+
+describe('metricReported over graphql-ws', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer();
+  });
+  afterAll(() => srv.stop());
+
+  it("delivers exactly the subscribed client's report, as stored; another client's subscriber gets nothing", async () => {
+    const client = wsClient(srv.url);
+    const mine = collect(client, METRIC_REPORTED, { clientId: 'ws-a' });
+    const others = collect(client, METRIC_REPORTED, { clientId: 'ws-nobody' });
+    const all = collect(client, METRIC_REPORTED);
+    // The subscriptions are registered once the server answered an operation on the same socket after them.
+    await new Promise((r) => setTimeout(r, 100));
+    for (const clientId of ['ws-b', 'ws-a']) {
+      const res = await graphql(srv.url, REPORT_MUTATION, { input: reportInput({ clientId }) });
+      expect(res.body.errors).toBeUndefined();
+    }
+    await mine.until(1);
+    await all.until(2);
+    expect(mine.events).toHaveLength(1);
+    const event = mine.events[0].metricReported;
+    expect(event).toMatchObject({
+      clientId: 'ws-a',
+      windowStart: '2026-01-01T00:00:00.000Z',
+      windowEnd: '2026-01-01T00:00:10.000Z',
+      observations: 10,
+    });
+    expect(event.stats).toContainEqual({ metric: 'CPU_UTILIZATION', core: null, count: 10, mean: 0.5 });
+    expect(event.stats).toContainEqual({ metric: 'CPU_CORE_UTILIZATION', core: 1, count: 10, mean: 0.6 });
+    expect(all.events.map((e) => e.metricReported.clientId)).toEqual(['ws-b', 'ws-a']);
+    expect(others.events).toEqual([]);
+    for (const s of [mine, others, all]) s.close();
+    await client.dispose();
+  });
+});
