@@ -1,0 +1,52 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+/** A graphql-ws client over `ws` to the test server, with an optional token. */
+export function wsClient(url: string, token?: string) {
+  return createClient({
+    url: `${url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : undefined,
+    retryAttempts: 0,
+    lazy: true,
+  });
+}
+
+/** Subscribes and collects every event until `close()`. */
+export function collect<T = any>(
+  client: ReturnType<typeof wsClient>,
+  query: string,
+  variables?: Record<string, unknown>,
+) {
+  const events: T[] = [];
+  const errors: unknown[] = [];
+  let resolveNext: (() => void) | undefined;
+  const dispose = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (value) => {
+        if (value.errors) errors.push(...value.errors);
+        else events.push(value.data as T);
+        resolveNext?.();
+      },
+      error: (error) => {
+        errors.push(error);
+        resolveNext?.();
+      },
+      complete: () => resolveNext?.(),
+    },
+  );
+  return {
+    events,
+    errors,
+    /** Resolves once `count` events (or an error) arrived. */
+    until: async (count: number) => {
+      while (events.length < count && errors.length === 0) {
+        await new Promise<void>((resolve) => {
+          resolveNext = resolve;
+        });
+      }
+    },
+    close: dispose,
+  };
+}
