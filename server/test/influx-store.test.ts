@@ -293,6 +293,40 @@ describe.skipIf(!available)('InfluxDB outages lose nothing', () => {
   });
 });
 
+describe.skipIf(!available)('InfluxDB hanging', () => {
+  it('answers STORE_UNAVAILABLE when a write times out (influxd stopped with SIGSTOP), and acks again once it resumes', async () => {
+    const database = nextDatabase();
+    const store = createInfluxMetricStore({
+      url: influxd.url,
+      api: 'v1',
+      database,
+      retention: null,
+      timeout: 500,
+    });
+    const srv = await startTestServer({ metrics: store });
+    const pid = influxd.pid() as number;
+    try {
+      expect((await graphql(srv.url, REPORT_MUTATION, { input: reportInput() })).body.errors).toBeUndefined();
+      process.kill(pid, 'SIGSTOP');
+      const hung = await graphql(srv.url, REPORT_MUTATION, {
+        input: reportInput({ windowStart: iso(T0 + 10_000), windowEnd: iso(T0 + 20_000) }),
+      });
+      expect(hung.body.errors?.[0]?.extensions).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    try {
+      // Resumed: the next report is acknowledged.
+      const next = await graphql(srv.url, REPORT_MUTATION, {
+        input: reportInput({ windowStart: iso(T0 + 20_000), windowEnd: iso(T0 + 30_000) }),
+      });
+      expect(next.body.errors).toBeUndefined();
+    } finally {
+      await srv.stop();
+    }
+  });
+});
+
 /** InfluxDB 1.x counts write requests in /debug/vars. */
 async function writeRequests(): Promise<number> {
   const vars = (await (await fetch(`${influxd.url}/debug/vars`)).json()) as Record<

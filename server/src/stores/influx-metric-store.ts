@@ -1,4 +1,11 @@
-import { HttpError, InfluxDB, setLogger, type Transport, type WriteApi } from '@influxdata/influxdb-client';
+import {
+  HttpError,
+  InfluxDB,
+  RequestTimedOutError,
+  setLogger,
+  type Transport,
+  type WriteApi,
+} from '@influxdata/influxdb-client';
 import { catalogue, type Metric } from '@metrics-collector/schema/catalogue';
 import type {
   Aggregate,
@@ -208,7 +215,15 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
           databaseReady = undefined; // dropped under us: create it again, once
           continue;
         }
-        if (isRejection(error) || attempt >= writeRetries || closed) throw error;
+        // A request that timed out already waited `timeout`: answer now rather than wait that long again.
+        if (
+          isRejection(error) ||
+          error instanceof RequestTimedOutError ||
+          attempt >= writeRetries ||
+          closed
+        ) {
+          throw error;
+        }
         await sleep(retryDelay * 2 ** attempt * (1 + Math.random() / 2));
       }
     }
