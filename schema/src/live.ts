@@ -1,6 +1,6 @@
 import { requireScope } from './auth.js';
 import { builder } from './builder.js';
-import type { ReportedWindow, SeriesPoint } from './context.js';
+import { type ClientStatusEvent, clientStatuses, type ReportedWindow, type SeriesPoint } from './context.js';
 import { MetricEnum } from './metrics.js';
 
 builder.subscriptionType({});
@@ -47,6 +47,45 @@ builder.subscriptionField('metricReported', (t) =>
       );
     },
     resolve: (report) => report,
+  }),
+);
+
+export const ClientStatusEnum = builder.enumType('ClientStatus', {
+  description:
+    "A client's liveness: ONLINE when a report is stored, STALE after 3 report intervals without one, OFFLINE after 10 or when its command stream closes.",
+  values: clientStatuses,
+});
+
+const ClientStatusChange = builder.objectRef<ClientStatusEvent>('ClientStatusEvent').implement({
+  description: "A change of one client's status.",
+  fields: (t) => ({
+    clientId: t.id({ resolve: (e) => e.clientId }),
+    status: t.field({ type: ClientStatusEnum, resolve: (e) => e.status }),
+    previous: t.field({
+      type: ClientStatusEnum,
+      nullable: true,
+      description: 'Null for a client not seen since the server started.',
+      resolve: (e) => e.previous,
+    }),
+    at: t.field({ type: 'DateTime', resolve: (e) => new Date(e.at) }),
+  }),
+});
+
+builder.subscriptionField('clientStatusChanged', (t) =>
+  t.field({
+    type: ClientStatusChange,
+    description:
+      'Every change of a client status; only those of `clientId` when given. Needs scope `read`. See docs/live.md for the rules.',
+    args: { clientId: t.arg.id({ required: false }) },
+    subscribe: (_root, args, ctx) => {
+      requireScope(ctx, 'read');
+      const clientId = args.clientId === null || args.clientId === undefined ? null : String(args.clientId);
+      return filter(
+        ctx.live.pubsub.subscribe('clientStatusChanged'),
+        (e) => clientId === null || e.clientId === clientId,
+      );
+    },
+    resolve: (event) => event,
   }),
 );
 

@@ -1,19 +1,39 @@
 import type { IncomingMessage, Server } from 'node:http';
+import { createGraphQLError } from '@graphql-tools/utils';
 import type { Context } from '@metrics-collector/schema/context';
 import type { ExecutionArgs } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from './logger.js';
 
+/**
+ * Close code for a subscriber that does not read fast enough: its socket's send buffer passed
+ * `maxBufferedBytes`. Outside graphql-ws's own 4400–4499 and 4500; mirrors HTTP 408/"too slow". Documented
+ * in docs/live.md.
+ */
+export const SLOW_CONSUMER_CLOSE_CODE = 4008;
+
+/** Extension code of the error a subscription gets past `maxSubscriptionsPerConnection`. */
+export const TOO_MANY_SUBSCRIPTIONS = 'TOO_MANY_SUBSCRIPTIONS';
+
 export interface WebSocketOptions {
-  /** Keep-alive ping interval, ms. @default 12000 */
+  /** Keep-alive ping interval, ms; a socket that does not answer a ping within as long is dropped. @default 12000 */
   keepAlive?: number;
+  /**
+   * Bytes a socket may hold unsent (`ws.bufferedAmount`) before the server gives up on the subscriber and
+   * closes it with `SLOW_CONSUMER_CLOSE_CODE`. @default 1048576 (1 MiB)
+   */
+  maxBufferedBytes?: number;
+  /** Operations (subscriptions, and queries still running) one connection may have open. @default 100 */
+  maxSubscriptionsPerConnection?: number;
+  /** Largest incoming message, bytes. @default 1048576 (1 MiB) */
+  maxPayload?: number;
   logger: Logger;
 }
 
 export interface GraphQLWebSocket {
-  /** Closes every socket (1001, going away) and the WebSocket server. */
+  /** Closes every socket (1001, going away) and the WebSocket server; resolves once all are closed. */
   close(): Promise<void>;
 }
 
@@ -23,18 +43,37 @@ interface Enveloped {
   subscribe: (args: ExecutionArgs) => unknown;
 }
 
+interface Extra {
+  socket: WebSocket;
+  request: IncomingMessage;
+}
+
 /**
  * graphql-ws on the HTTP server's `/graphql` (the `graphql-transport-ws` subprotocol). Every operation
  * goes through `yoga.getEnveloped`, so it gets the same context (auth: the token comes from
  * `connectionParams.authorization` or `.token`), parse and validation caches, query limits and error
  * masking as over HTTP.
+ *
+ * This is graphql-ws's `useServer` for `ws` with two bounds added. A send does not wait for the socket to
+ * flush: the socket's buffer is the subscriber's queue, and once it holds more than `maxBufferedBytes` the
+ * socket is closed with `SLOW_CONSUMER_CLOSE_CODE` (graphql-ws's own adapter waits for every flush, which
+ * moves the backlog, unbounded, into the pubsub's per-subscription queue). And one connection may hold at
+ * most `maxSubscriptionsPerConnection` operations; the next one gets an error naming the limit.
  */
 export function attachGraphQLWebSocket(
   server: Server,
   yoga: YogaServerInstance<Record<string, never>, Context>,
   options: WebSocketOptions,
 ): GraphQLWebSocket {
-  const wss = new WebSocketServer({ noServer: true });
+  const keepAlive = options.keepAlive ?? 12_000;
+  const maxBufferedBytes = options.maxBufferedBytes ?? 1_048_576;
+  const maxSubscriptions = options.maxSubscriptionsPerConnection ?? 100;
+  const { logger } = options;
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols,
+    maxPayload: options.maxPayload ?? 1_048_576,
+  });
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/graphql') {
@@ -44,44 +83,124 @@ export function attachGraphQLWebSocket(
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  const disposable = useServer<Record<string, unknown> | undefined>(
-    {
-      execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
-      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
-        const request = requestShim(ctx.extra.request, ctx.connectionParams);
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          request,
-          params: payload,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-        } as never);
-        let document: ReturnType<typeof parse>;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error as never];
-        }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
-        return {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } satisfies Enveloped,
-        };
-      },
+  const graphqlWs = makeServer<Record<string, unknown> | undefined, Extra>({
+    execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
+    subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
+    onSubscribe: async (ctx, _id, payload) => {
+      // graphql-ws registers the operation's id before this hook, so the count includes it.
+      if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
+        return [
+          createGraphQLError(
+            `Too many subscriptions on this connection: the limit is ${maxSubscriptions}; complete one first or open another connection.`,
+            { extensions: { code: TOO_MANY_SUBSCRIPTIONS, limit: maxSubscriptions } },
+          ),
+        ];
+      }
+      const request = requestShim(ctx.extra.request, ctx.connectionParams);
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        request,
+        params: payload,
+        req: ctx.extra.request,
+        socket: ctx.extra.socket,
+      } as never);
+      let document: ReturnType<typeof parse>;
+      try {
+        document = parse(payload.query);
+      } catch (error) {
+        return [error as never];
+      }
+      const errors = validate(schema, document);
+      if (errors.length > 0) return errors;
+      return {
+        schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        contextValue: await contextFactory(),
+        rootValue: { execute, subscribe } satisfies Enveloped,
+      };
     },
-    wss,
-    options.keepAlive ?? 12_000,
-  );
+  });
+
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    socket.once('error', (error) => {
+      logger.warn({ err: error }, 'websocket error');
+      socket.terminate();
+    });
+    let pongWait: NodeJS.Timeout | null = null;
+    const pingInterval =
+      keepAlive > 0 && Number.isFinite(keepAlive)
+        ? setInterval(() => {
+            if (socket.readyState !== socket.OPEN) return;
+            pongWait = setTimeout(() => socket.terminate(), keepAlive);
+            socket.once('pong', () => {
+              if (pongWait) clearTimeout(pongWait);
+              pongWait = null;
+            });
+            socket.ping();
+          }, keepAlive)
+        : null;
+    let slow = false;
+    const closed = graphqlWs.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => {
+          if (socket.readyState !== socket.OPEN) return;
+          if (socket.bufferedAmount > maxBufferedBytes) {
+            if (!slow) {
+              slow = true;
+              logger.warn(
+                { bufferedAmount: socket.bufferedAmount, limit: maxBufferedBytes },
+                'websocket subscriber too slow: closing it',
+              );
+              socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: too many unsent messages');
+            }
+            return;
+          }
+          // Not waiting for the flush keeps the backlog in the socket's buffer, where it is measured.
+          socket.send(data);
+        },
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) =>
+          socket.on('message', async (data) => {
+            try {
+              await cb(String(data));
+            } catch (error) {
+              logger.error({ err: error }, 'graphql-ws message handling failed');
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            }
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      if (pongWait) clearTimeout(pongWait);
+      if (pingInterval) clearInterval(pingInterval);
+      closed(code, String(reason)).catch((error: unknown) =>
+        logger.error({ err: error }, 'graphql-ws close handling failed'),
+      );
+    });
+  });
 
   return {
     close: async () => {
-      for (const client of wss.clients) client.close(1001, 'server stopping');
-      await disposable.dispose();
+      const sockets = [...wss.clients];
+      const allClosed = Promise.all(
+        sockets.map(
+          (socket) =>
+            new Promise<void>((resolve) => {
+              if (socket.readyState === socket.CLOSED) return resolve();
+              socket.once('close', () => resolve());
+            }),
+        ),
+      );
+      for (const socket of sockets) socket.close(1001, 'Server stopping');
+      // A peer that does not answer the closing handshake is cut off rather than waited for.
+      const cutOff = setTimeout(() => {
+        for (const socket of sockets) socket.terminate();
+      }, 1_000);
+      await allClosed;
+      clearTimeout(cutOff);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

@@ -13,6 +13,13 @@ export interface LiveOptions {
 export interface ServerLive extends Live {
   /** Adds what runs for every report this server stored (client status, alert rules), in order. */
   onReport(listener: (window: ReportedWindow) => void): void;
+  /**
+   * Called by the commands module when a client's `agentCommands` subscription on this server closes: the
+   * client status tracker marks it OFFLINE (see docs/live.md).
+   */
+  commandStreamClosed(clientId: string): void;
+  /** Adds what runs when a client's command stream on this server closes. */
+  onCommandStreamClosed(listener: (clientId: string) => void): void;
   /** The Redis connections, when there are any (the alert lease uses the publishing one). */
   redis: Redis | null;
   close(): Promise<void>;
@@ -39,6 +46,7 @@ export function createLive(options: LiveOptions): ServerLive {
       : {},
   );
   const listeners: ((window: ReportedWindow) => void)[] = [];
+  const streamClosedListeners: ((clientId: string) => void)[] = [];
   return {
     pubsub,
     redis: publishClient,
@@ -55,6 +63,18 @@ export function createLive(options: LiveOptions): ServerLive {
     },
     onReport: (listener) => {
       listeners.push(listener);
+    },
+    commandStreamClosed: (clientId) => {
+      for (const listener of streamClosedListeners) {
+        try {
+          listener(clientId);
+        } catch (error) {
+          options.logger.error({ err: error, clientId }, 'command stream listener failed');
+        }
+      }
+    },
+    onCommandStreamClosed: (listener) => {
+      streamClosedListeners.push(listener);
     },
     close: async () => {
       await Promise.all([publishClient?.quit(), subscribeClient?.quit()].map((p) => p?.catch(() => {})));
