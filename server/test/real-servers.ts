@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,6 +30,7 @@ export interface Binary {
 
 export const influxdBinary: Binary = { name: 'influxd', debianPackage: 'influxdb' };
 export const victoriaMetricsBinary: Binary = { name: 'victoria-metrics', debianPackage: 'victoria-metrics' };
+export const redisBinary: Binary = { name: 'redis-server', debianPackage: 'redis-server' };
 
 /**
  * Whether the binary is installed. Under `CI=true` a missing one throws, so that a suite can never be
@@ -81,10 +82,12 @@ async function startProcess(options: {
   args: (dir: string, port: number) => string[];
   prepare?: (dir: string, port: number) => Promise<void> | void;
   ready: (url: string) => Promise<boolean>;
+  /** @default 'http' */
+  scheme?: string;
 }): Promise<RealServer> {
   const dir = mkdtempSync(join(tmpdir(), `mc-${options.what}-`));
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.scheme ?? 'http'}://127.0.0.1:${port}`;
   await options.prepare?.(dir, port);
   let child: ChildProcess;
   let output = '';
@@ -186,6 +189,52 @@ export async function startVictoriaMetrics(): Promise<RealServer> {
       '-loggerLevel=ERROR',
     ],
     ready: (url) => answers(`${url}/health`, 200)(),
+  });
+}
+
+/**
+ * `redis-server` (Debian's) on loopback and a free port, without persistence (`--save ''`, no AOF), its
+ * working folder the temporary one. `url` is `redis://127.0.0.1:<port>`.
+ */
+export async function startRedis(): Promise<RealServer> {
+  return startProcess({
+    what: 'redis-server',
+    command: 'redis-server',
+    scheme: 'redis',
+    args: (dir, port) => [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--loglevel',
+      'warning',
+    ],
+    ready: (url) => redisPing(Number(new URL(url).port)),
+  });
+}
+
+/** Whether a Redis server answers PING on the port. */
+function redisPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('utf8');
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+    });
   });
 }
 

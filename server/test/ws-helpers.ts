@@ -1,5 +1,7 @@
+import type { ClientStatusEvent } from '@metrics-collector/schema/context';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { ServerLive } from '../src/live/index.js';
 
 /** A graphql-ws client over `ws` to the test server, with an optional token. */
 export function wsClient(url: string, token?: string) {
@@ -49,4 +51,27 @@ export function collect<T = any>(
     },
     close: dispose,
   };
+}
+
+/** Every `clientStatusChanged` event a server's pubsub carries from now on, straight from the pubsub. */
+export function statusEvents(live: ServerLive) {
+  const events: ClientStatusEvent[] = [];
+  const iterator = live.pubsub.subscribe('clientStatusChanged')[Symbol.asyncIterator]();
+  void (async () => {
+    for (;;) {
+      const { done, value } = await iterator.next();
+      if (done) return;
+      events.push(value);
+    }
+  })();
+  return { events, close: () => iterator.return?.() };
+}
+
+/** Polls `check` every 10 ms until it holds; fails after `timeout` ms naming `what`. */
+export async function waitFor(check: () => boolean, what: string, timeout = 5_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

@@ -22,7 +22,7 @@ export interface StatusTrackerOptions {
 }
 
 export interface StatusTracker {
-  /** Starts the timer and follows other replicas' events. Idempotent; the first report starts it too. */
+  /** Starts the timer. Idempotent; the first report starts it too. Events are followed from creation. */
   start(): void;
   stop(): Promise<void>;
   /** Moves the clients this replica tracks to STALE or OFFLINE as `clock.now()` says; the timer calls it. */
@@ -143,11 +143,10 @@ export function createStatusTracker(options: StatusTrackerOptions): StatusTracke
     })().catch((error: unknown) => logger.error({ err: error }, 'client status: following events failed'));
   };
 
+  /** Arms the timer; a report arms it too, so a tracker that nobody started still times its clients. */
   function start() {
     if (state !== 'new') return;
     state = 'started';
-    follow(live.pubsub.subscribe('metricReported'), reportedAnywhere);
-    follow(live.pubsub.subscribe('clientStatusChanged'), statusChangedAnywhere);
     if (checkInterval > 0) {
       timer = setInterval(() => {
         try {
@@ -160,6 +159,10 @@ export function createStatusTracker(options: StatusTrackerOptions): StatusTracke
     }
   }
 
+  // Other replicas' reports and events are followed from the start, whether or not this replica stores
+  // any report, so that it knows every client's status when one moves here.
+  follow(live.pubsub.subscribe('metricReported'), reportedAnywhere);
+  follow(live.pubsub.subscribe('clientStatusChanged'), statusChangedAnywhere);
   live.onReport((window) => {
     if (state !== 'stopped') reported(window);
   });
