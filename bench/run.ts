@@ -9,11 +9,14 @@
  * 3. InfluxDB (when `influxd` is installed; it is started on a free port with its data in a temporary
  *    folder): `reportMetrics` with `STORE=influxdb` beside a raw line-protocol `POST /write` of the same
  *    lines to the same influxd, and the same history query beside the store's InfluxQL posted directly.
+ * 4. Fan-out (`fanout.ts`): 1,000 and 5,000 WebSocket subscribers to `metricReported`, reports at a fixed
+ *    rate; delivery delay, report latency and server RSS beside the same reports with no subscriber.
  *
  * Settings (environment): BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_WARMUP (2 s),
  * BENCH_ROUNDS (10), BENCH_HISTORY_RUNS (30), BENCH_DATA_DIR (the OS temp folder), BENCH_CPU_PROF (a
  * folder: profile every server process with `--cpu-prof`), BENCH_SERVER_NODE_ARGS (more Node.js arguments
- * for the servers). See docs/benchmarks.md. Exits 1 when any request failed or an answer was wrong: such a
+ * for the servers), BENCH_FANOUT_SUBSCRIBERS (1000,5000), BENCH_FANOUT_RATE (20/s), BENCH_FANOUT_SECONDS (10),
+ * BENCH_ONLY (a list of ingest,history,influx,fanout: run only those parts). See docs/benchmarks.md. Exits 1 when any request failed or an answer was wrong: such a
  * run measures nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -38,6 +41,7 @@ import {
   type RealServer,
   startInfluxd,
 } from '../server/test/real-servers.js';
+import { fanout, fanoutTable, warnings as fanoutWarnings } from './fanout.js';
 import {
   bodyFactory,
   graphqlReportInput,
@@ -67,6 +71,20 @@ const DATA_ROOT = process.env.BENCH_DATA_DIR || tmpdir();
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 /** Extra Node.js arguments for every server process, separated by spaces (experiments: `--import ./x.mjs`). */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const FANOUT_SUBSCRIBERS = (process.env.BENCH_FANOUT_SUBSCRIBERS ?? '1000,5000').split(',').map((n) => {
+  const value = Number(n.trim());
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new Error('BENCH_FANOUT_SUBSCRIBERS must be a list of positive integers');
+  return value;
+});
+const FANOUT_RATE = env('BENCH_FANOUT_RATE', 20);
+const FANOUT_SECONDS = env('BENCH_FANOUT_SECONDS', 10);
+const PARTS = ['ingest', 'history', 'influx', 'fanout'] as const;
+/** The parts to run: `BENCH_ONLY=fanout` or `ingest,history`; all when unset. */
+const ONLY = new Set((process.env.BENCH_ONLY || PARTS.join(',')).split(',').map((p) => p.trim()));
+for (const part of ONLY) {
+  if (!(PARTS as readonly string[]).includes(part)) throw new Error(`BENCH_ONLY: unknown part ${part}`);
+}
 const SERVER_SCRIPT = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 
 const MAX_LOG_LINES = 20;
@@ -760,7 +778,7 @@ function meets(ratio: number, min: number): string {
 
 function printInflux(
   influx: { ingest: [IngestRow, IngestRow]; history: Awaited<ReturnType<typeof influxHistory>> },
-  sqliteGraphql: IngestRow,
+  sqliteGraphql: IngestRow | undefined,
 ) {
   const [raw, api] = influx.ingest;
   console.log('\nInfluxDB (influxd 1.6.7, v1 API, one database per path)\n');
@@ -784,7 +802,7 @@ function printInflux(
         fixed(row.p50, 1),
         fixed(row.p99, 1),
         row === raw ? '(baseline)' : fixed(row.reqPerSec / raw.reqPerSec, 2),
-        row === raw ? '' : fixed(row.reqPerSec / sqliteGraphql.reqPerSec, 2),
+        row === raw ? '' : fixed(row.reqPerSec / (sqliteGraphql?.reqPerSec ?? Number.NaN), 2),
         row === raw ? '-' : fixed(row.cpuPerThousand?.server ?? Number.NaN, 3),
         fixed((row === raw ? row.cpuPerThousand?.server : row.cpuPerThousand?.influxd) ?? Number.NaN, 3),
         String(row.failed),
@@ -794,7 +812,7 @@ function printInflux(
     ),
   );
   console.log(
-    `server CPU per report on the embedded store (POST /graphql reportMetrics above): ${fixed(sqliteGraphql.cpuPerThousand?.server ?? Number.NaN, 3)} ms`,
+    `server CPU per report on the embedded store (POST /graphql reportMetrics above): ${fixed(sqliteGraphql?.cpuPerThousand?.server ?? Number.NaN, 3)} ms`,
   );
   const pairs = api.rounds.map(
     (r, i) => `${((raw.rounds[i] ?? 0) / 1000).toFixed(1)}k/${(r / 1000).toFixed(1)}k`,
@@ -839,27 +857,42 @@ async function main() {
       .join(' ')})`,
     `ingest: autocannon in the parent process, ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up + ${DURATION} s measured per path (${ROUNDS} rounds alternating with its baseline), each server in its own process, data in ${DATA_ROOT}`,
   ];
+  if (ONLY.has('fanout')) {
+    header.push(
+      `fanout: ${FANOUT_SUBSCRIBERS.join(' and ')} WebSocket subscribers (one socket each, in this process) to metricReported, ${FANOUT_RATE} reports/s over HTTP for ${WARMUP} s warm-up + ${FANOUT_SECONDS} s measured, beside no subscriber; a fresh server each`,
+    );
+  }
+  if (ONLY.size < PARTS.length) header.push(`parts: ${[...ONLY].join(', ')} (BENCH_ONLY)`);
   console.log(header.join('\n'));
-  console.log(`\nrunning ingest (2 pairs of servers, ${ROUNDS} alternating rounds each)…`);
 
-  const [rawGraphql, graphql] = await ingestPair([
-    () => appSpec('raw node:http, GraphQL body', 'raw', 'graphql', '/graphql', emptyBody),
-    () => appSpec('POST /graphql reportMetrics', 'app', 'graphql', '/graphql', graphqlAck),
-  ]);
-  const [rawRest, rest] = await ingestPair([
-    () => appSpec('raw node:http, REST body', 'raw', 'rest', '/api/v1/metrics', emptyBody),
-    () => appSpec('POST /api/v1/metrics', 'app', 'rest', '/api/v1/metrics', emptyBody),
-  ]);
+  let ingest: [IngestRow, IngestRow, IngestRow, IngestRow] | undefined;
+  if (ONLY.has('ingest')) {
+    console.log(`\nrunning ingest (2 pairs of servers, ${ROUNDS} alternating rounds each)…`);
+    const [rawGraphql, graphql] = await ingestPair([
+      () => appSpec('raw node:http, GraphQL body', 'raw', 'graphql', '/graphql', emptyBody),
+      () => appSpec('POST /graphql reportMetrics', 'app', 'graphql', '/graphql', graphqlAck),
+    ]);
+    const [rawRest, rest] = await ingestPair([
+      () => appSpec('raw node:http, REST body', 'raw', 'rest', '/api/v1/metrics', emptyBody),
+      () => appSpec('POST /api/v1/metrics', 'app', 'rest', '/api/v1/metrics', emptyBody),
+    ]);
+    ingest = [rawGraphql, graphql, rawRest, rest];
+  }
 
-  console.log(
-    `running history (seed ${HISTORY_WINDOWS.toLocaleString('en-US')} windows, ${HISTORY_RUNS} timed runs)…`,
-  );
-  const hist = await history();
+  let hist: Awaited<ReturnType<typeof history>> | undefined;
+  if (ONLY.has('history')) {
+    console.log(
+      `running history (seed ${HISTORY_WINDOWS.toLocaleString('en-US')} windows, ${HISTORY_RUNS} timed runs)…`,
+    );
+    hist = await history();
+  }
 
   let influx:
     | { ingest: [IngestRow, IngestRow]; history: Awaited<ReturnType<typeof influxHistory>> }
     | undefined;
-  if (influxAvailable()) {
+  if (!ONLY.has('influx')) {
+    // BENCH_ONLY left it out.
+  } else if (influxAvailable()) {
     console.log('running InfluxDB ingest and history against a real influxd…');
     const influxd = await startInfluxd();
     try {
@@ -871,6 +904,36 @@ async function main() {
     console.log('influxd is not installed (Debian package influxdb): the InfluxDB part is skipped');
   }
 
+  let fanoutPhases: Awaited<ReturnType<typeof fanout>> | undefined;
+  if (ONLY.has('fanout')) {
+    console.log(`running fanout (no subscriber, then ${FANOUT_SUBSCRIBERS.join(', ')})…`);
+    fanoutPhases = await fanout(
+      { startServer, tempDir, problems },
+      { subscribers: FANOUT_SUBSCRIBERS, rate: FANOUT_RATE, seconds: FANOUT_SECONDS, warmup: WARMUP },
+    );
+  }
+
+  console.log(`\n${header.join('\n')}\n`);
+  if (ingest) printIngest(...ingest);
+  if (hist) printHistory(hist);
+  if (influx) printInflux(influx, ingest?.[1]);
+  if (fanoutPhases) {
+    console.log(
+      `\nfan-out: delay = receive time at a subscriber - send time of the report, over every delivery of the measured reports; report = HTTP latency of reportMetrics; RSS from /proc/<pid>/status (peak: VmHWM)\n`,
+    );
+    console.log(fanoutTable(fanoutPhases, table));
+    for (const warning of fanoutWarnings) console.log(`server warned (not counted as a failure): ${warning}`);
+  }
+  console.log(`\nbench took ${fixed((performance.now() - started) / 1000, 0)} s`);
+  if (problems.length > 0) {
+    console.error(
+      `\nINVALID RUN, ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+function printIngest(rawGraphql: IngestRow, graphql: IngestRow, rawRest: IngestRow, rest: IngestRow) {
   const ingestRows = [
     [rawGraphql, undefined, undefined],
     [graphql, rawGraphql, 0.25],
@@ -907,6 +970,18 @@ async function main() {
     [false, true, true, true, true, true, false, true, true],
   );
 
+  console.log(ingestTable);
+  const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
+  for (const [raw, row] of [
+    [rawGraphql, graphql],
+    [rawRest, rest],
+  ] as const) {
+    const pairs = row.rounds.map((r, i) => `${k(raw.rounds[i] ?? 0)}/${k(r)}`).join('  ');
+    console.log(`rounds, req/s raw/path, ${row.label}: ${pairs}`);
+  }
+}
+
+function printHistory(hist: Awaited<ReturnType<typeof history>>) {
   const base = quantile(hist.timings[0]?.samples ?? [], 0.5);
   const historyTable = table(
     ['history: 7 days of 10 s windows -> 672 buckets of 15m', 'median ms', 'p95 ms', 'vs direct SQL'],
@@ -918,29 +993,10 @@ async function main() {
     ]),
     [false, true, true, true],
   );
-
-  console.log(`\n${header.join('\n')}\n`);
-  console.log(ingestTable);
-  const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
-  for (const [raw, row] of [
-    [rawGraphql, graphql],
-    [rawRest, rest],
-  ] as const) {
-    const pairs = row.rounds.map((r, i) => `${k(raw.rounds[i] ?? 0)}/${k(r)}`).join('  ');
-    console.log(`rounds, req/s raw/path, ${row.label}: ${pairs}`);
-  }
   console.log(
     `\nhistory: ${HISTORY_WINDOWS.toLocaleString('en-US')} windows of one client seeded through app.metrics.write in ${fixed(hist.seedMs / 1000, 1)} s; direct SQL replays the ${hist.statements} statement(s) store.history() ran; ${HISTORY_RUNS} runs each after ${HISTORY_WARMUP} warm-up, interleaved\n`,
   );
   console.log(historyTable);
-  if (influx) printInflux(influx, graphql);
-  console.log(`\nbench took ${fixed((performance.now() - started) / 1000, 0)} s`);
-  if (problems.length > 0) {
-    console.error(
-      `\nINVALID RUN, ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
-    process.exitCode = 1;
-  }
 }
 
 try {
