@@ -32,7 +32,8 @@ export function collect<T = any>(
         resolveNext?.();
       },
       error: (error) => {
-        errors.push(error);
+        // An `error` message carries a list of GraphQL errors; a closed socket, its close event.
+        errors.push(...(Array.isArray(error) ? error : [error]));
         resolveNext?.();
       },
       complete: () => resolveNext?.(),
@@ -68,9 +69,13 @@ export function statusEvents(live: ServerLive) {
 }
 
 /** Polls `check` every 10 ms until it holds; fails after `timeout` ms naming `what`. */
-export async function waitFor(check: () => boolean, what: string, timeout = 5_000): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeout = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeout;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
