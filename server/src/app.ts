@@ -206,6 +206,9 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
             { url: `${url}/graphql`, store: config.store, ...influx, dataDir: config.dataDir },
             'listening',
           );
+          status.start();
+          alerting.start();
+          commands.start();
           resolve({ url, port });
         });
       }),

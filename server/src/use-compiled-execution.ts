@@ -28,5 +28,11 @@ export function useCompiledExecution(): Plugin[] {
       };
     },
   };
-  return [useGraphQlJit() as Plugin, standardVariableErrors];
+  // graphql-jit 0.8 hands a subscription field's `subscribe` the operation's variables instead of the field's
+  // arguments (a literal `clientId` would not filter): subscriptions run on graphql-js.
+  const jit = useGraphQlJit(
+    {},
+    { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation !== 'subscription' },
+  );
+  return [jit as Plugin, standardVariableErrors];
 }

@@ -186,10 +186,8 @@ async function startTestServerDisposable(clock: { now(): number }) {
 }
 
 // graphql-jit 0.8 hands a subscription's `subscribe` the operation's variables instead of the field's
-// arguments, so a literal `clientId: "x"` (or a variable of another name) does not filter. Only
-// `$clientId` works, by coincidence. Fix: run subscriptions through graphql-js (`useGraphQlJit`'s
-// `enableIf`); this test then passes and `.fails` must go.
-it.fails('filters on a literal clientId argument (graphql-jit bug, see above)', async () => {
+// arguments; subscriptions therefore run on graphql-js (server/src/use-compiled-execution.ts).
+it('filters on a literal clientId argument', async () => {
   await using srv = await startTestServerDisposable({ now: () => T0 });
   const client = wsClient(srv.url);
   const mine = collect(client, 'subscription { clientStatusChanged(clientId: "lit-a") { clientId } }');
