@@ -44,7 +44,21 @@ export const errorRegistry = {
     retryable: false,
     summary: 'The metric is not in the catalogue (`Query.metrics`).',
   },
-  NOT_FOUND: { status: 404, retryable: false, summary: 'No such route.' },
+  NOT_FOUND: {
+    status: 404,
+    retryable: false,
+    summary: 'No such route, or no such object (an agent command id).',
+  },
+  COMMAND_ALREADY_ACKNOWLEDGED: {
+    status: 409,
+    retryable: false,
+    summary: 'The agent command was already acknowledged (APPLIED or FAILED); its status stays as it was.',
+  },
+  COMMAND_EXPIRED: {
+    status: 410,
+    retryable: false,
+    summary: 'The agent command expired before it was acknowledged; it stays EXPIRED.',
+  },
   METHOD_NOT_ALLOWED: {
     status: 405,
     retryable: false,

@@ -4,6 +4,7 @@ import './metrics.js';
 import './clients.js';
 import './history.js';
 import './live.js';
+import './commands.js';
 
 /** The executable schema: the builder plus every domain file. */
 export const schema = builder.toSchema({ sortSchema: true });
