@@ -60,7 +60,9 @@ export interface FanoutPhase {
   /** Deliveries per second asked for (subscribers × report rate) and achieved (from the first counted send to the last delivery). */
   deliveryRate: { offered: number; achieved: number };
   /** Server RSS, MB: once listening, with every subscriber connected (before the reports), and the peak. */
-  rss: { start: number; subscribed: number; peak: number };
+  rss: { start: number; subscribed: number; peak: number; end: number };
+  /** Size of one delivery (a `next` message), bytes. */
+  messageBytes: number;
   /** CPU use during the measured seconds, % of one core: the server process and this one. */
   cpu: { server: number; bench: number };
 }
@@ -142,6 +144,7 @@ interface Tally {
   received: number;
   delays: Samples;
   lastDelivery: number;
+  messageBytes: number;
   /** Send time of the first counted report. */
   firstSent: number;
   closes: Record<string, number>;
@@ -178,6 +181,7 @@ function subscribe(url: string, tally: Tally): Promise<{ socket: WebSocket; sync
         if (sent !== undefined) {
           tally.received += 1;
           tally.lastDelivery = now;
+          tally.messageBytes = data.length;
           if (tally.measured.has(key)) tally.delays.push(now - sent);
         } else if (tally.sync.has(key)) {
           synced = true;
@@ -219,6 +223,7 @@ async function phase(host: FanoutHost, settings: FanoutSettings, subscribers: nu
     received: 0,
     delays: new Samples(),
     lastDelivery: 0,
+    messageBytes: 0,
     firstSent: Number.NaN,
     closes: {},
     subscriptionErrors: 0,
@@ -352,6 +357,7 @@ async function phase(host: FanoutHost, settings: FanoutSettings, subscribers: nu
     }
     const drainMs = subscribers > 0 ? Math.max(0, tally.lastDelivery - answered) : 0;
     const rssPeak = procMemory(proc.pid, 'VmHWM');
+    const rssEnd = procMemory(proc.pid, 'VmRSS');
 
     const delays = tally.delays.sorted();
     const sortedLatencies = [...latencies].sort((a, b) => a - b);
@@ -380,7 +386,8 @@ async function phase(host: FanoutHost, settings: FanoutSettings, subscribers: nu
         offered: subscribers * (measured.count / measured.seconds),
         achieved: subscribers > 0 ? tally.received / ((tally.lastDelivery - tally.firstSent) / 1000) : 0,
       },
-      rss: { start: rssStart, subscribed: rssSubscribed, peak: rssPeak },
+      rss: { start: rssStart, subscribed: rssSubscribed, peak: rssPeak, end: rssEnd },
+      messageBytes: tally.messageBytes,
       cpu,
     };
   } finally {
@@ -431,7 +438,7 @@ export function fanoutTable(phases: FanoutPhase[], table: Table): string {
       'deliveries/s offered / achieved',
       'report p50 / p99 ms',
       'vs no subscriber p50 / p99',
-      'server RSS MB: start / subscribed / peak',
+      'server RSS MB: start / subscribed / peak / end',
       'peak vs no subscriber',
       'CPU % server / bench',
     ],
@@ -446,7 +453,7 @@ export function fanoutTable(phases: FanoutPhase[], table: Table): string {
       base && p !== base
         ? `${f(p.report.p50 / base.report.p50, 2)} / ${f(p.report.p99 / base.report.p99, 2)}`
         : '1.00',
-      `${f(p.rss.start, 0)} / ${f(p.rss.subscribed, 0)} / ${f(p.rss.peak, 0)}`,
+      `${f(p.rss.start, 0)} / ${f(p.rss.subscribed, 0)} / ${f(p.rss.peak, 0)} / ${f(p.rss.end, 0)}`,
       base && p !== base ? `+${f(p.rss.peak - base.rss.peak, 0)}` : '-',
       `${f(p.cpu.server, 0)} / ${f(p.cpu.bench, 0)}`,
     ]),

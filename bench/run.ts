@@ -922,6 +922,8 @@ async function main() {
       `\nfan-out: delay = receive time at a subscriber - send time of the report, over every delivery of the measured reports; report = HTTP latency of reportMetrics; RSS from /proc/<pid>/status (peak: VmHWM)\n`,
     );
     console.log(fanoutTable(fanoutPhases, table));
+    const bytes = fanoutPhases.find((p) => p.messageBytes > 0)?.messageBytes;
+    if (bytes) console.log(`one delivery (graphql-ws next message): ${bytes} bytes`);
     for (const warning of fanoutWarnings) console.log(`server warned (not counted as a failure): ${warning}`);
   }
   console.log(`\nbench took ${fixed((performance.now() - started) / 1000, 0)} s`);
