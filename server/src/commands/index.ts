@@ -16,7 +16,7 @@ export interface CommandsOptions {
 
 export interface Commands {
   store: CommandStore;
-  /** Starts the expiry timer. Idempotent; the first use of the store starts it too. */
+  /** Starts the expiry timer (`app.start()` calls it). Idempotent. */
   start(): void;
   stop(): Promise<void>;
   /** Expires overdue commands and prunes old ones as `clock.now()` says; the timer calls it. */
@@ -57,7 +57,6 @@ export function createCommands(options: CommandsOptions): Commands {
   };
   // Store calls are synchronous (better-sqlite3); the promises keep the interface open to other stores.
   const using = <T>(work: () => T): Promise<T> => {
-    start();
     try {
       return Promise.resolve(work());
     } catch (error) {
@@ -72,7 +71,6 @@ export function createCommands(options: CommandsOptions): Commands {
     deliver: (id, now) => using(() => db.deliver(id, now)),
     acknowledge: (id, outcome, message, now) => using(() => db.acknowledge(id, outcome, message, now)),
     openStream: (clientId) => {
-      start();
       streams.set(clientId, (streams.get(clientId) ?? 0) + 1);
       let open = true;
       return () => {
