@@ -69,6 +69,12 @@ export const errorRegistry = {
     retryable: false,
     summary: 'The body is larger than `BODY_LIMIT` (1 MiB).',
   },
+  TOO_MANY_SUBSCRIPTIONS: {
+    status: 429,
+    retryable: false,
+    summary:
+      'A WebSocket connection already has the most operations open at once (100); complete one first or open another connection.',
+  },
   UNAUTHENTICATED: {
     status: 401,
     retryable: false,
