@@ -213,12 +213,15 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
         });
       }),
     stop: async () => {
+      // The status tracker stops first: agents' command streams closing because this server stops do not
+      // make them OFFLINE (they reconnect, here or to another replica).
+      await status.stop();
       await webSocket.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.all([status.stop(), alerting.stop(), commands.stop()]);
+      await Promise.all([alerting.stop(), commands.stop()]);
       await Promise.all([metrics.close(), state.close(), live.close()]);
     },
   };
