@@ -5,6 +5,7 @@ import type { ExecutionArgs } from 'graphql';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { SlowConsumerError } from './live/bounded-pubsub.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -166,6 +167,11 @@ export function attachGraphQLWebSocket(
             try {
               await cb(String(data));
             } catch (error) {
+              if (error instanceof SlowConsumerError) {
+                // The subscription fell too far behind (server/src/live/bounded-pubsub.ts).
+                socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: too many events waiting');
+                return;
+              }
               logger.error({ err: error }, 'graphql-ws message handling failed');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             }

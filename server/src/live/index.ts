@@ -1,12 +1,14 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { createPubSub } from '@graphql-yoga/subscription';
 import type { Live, LiveTopics, ReportedWindow } from '@metrics-collector/schema/context';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { createBoundedPubSub } from './bounded-pubsub.js';
 
 export interface LiveOptions {
   /** With a Redis URL, events go through Redis, so that every replica's subscribers see every event. */
   redisUrl?: string | null;
+  /** Events a subscription may fall behind before it is ended (its socket closed with 4008). @default 256 */
+  maxPendingEvents?: number;
   logger: Logger;
 }
 
@@ -40,11 +42,15 @@ export function createLive(options: LiveOptions): ServerLive {
       client.on('error', (error: unknown) => options.logger.warn({ err: error }, 'redis'));
     }
   }
-  const pubsub = createPubSub<LiveTopics>(
-    publishClient && subscribeClient
-      ? { eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) }
-      : {},
-  );
+  const pubsub = createBoundedPubSub<LiveTopics>({
+    eventTarget:
+      publishClient && subscribeClient
+        ? (createRedisEventTarget({ publishClient, subscribeClient }) as unknown as EventTarget)
+        : undefined,
+    maxPending: options.maxPendingEvents ?? 256,
+    onSlowConsumer: (topic, pending) =>
+      options.logger.warn({ topic, pending }, 'subscriber too slow: ending its subscription'),
+  });
   const listeners: ((window: ReportedWindow) => void)[] = [];
   const streamClosedListeners: ((clientId: string) => void)[] = [];
   return {

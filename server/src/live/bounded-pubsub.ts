@@ -1,0 +1,63 @@
+import { setMaxListeners } from 'node:events';
+import type { PubSub } from '@graphql-yoga/subscription';
+import { Repeater } from '@repeaterjs/repeater';
+
+/**
+ * Thrown into a subscription whose consumer fell more than `maxPending` events behind: the graphql-ws
+ * adapter closes its socket with 4008 (docs/live.md).
+ */
+export class SlowConsumerError extends Error {
+  constructor(readonly pending: number) {
+    super(`Slow consumer: ${pending} events waiting to be sent`);
+    this.name = 'SlowConsumerError';
+  }
+}
+
+type Topics = { [key: string]: [] | [unknown] | [number | string, unknown] };
+
+/**
+ * yoga's `createPubSub`, with a bound per subscription. yoga's queues every event a subscriber has not
+ * taken yet (up to 1,024, then throws from the publisher's side); under load that backlog was where a
+ * fan-out server's memory went (docs/benchmarks.md). Here a subscription more than `maxPending` events
+ * behind is ended with `SlowConsumerError`, and the event target may have any number of listeners.
+ */
+export function createBoundedPubSub<T extends Topics>(options: {
+  eventTarget?: EventTarget;
+  maxPending: number;
+  onSlowConsumer?: (topic: string, pending: number) => void;
+}): PubSub<T> {
+  const target = options.eventTarget ?? new EventTarget();
+  // Every subscription is a listener; Node warns past 10 on one event.
+  if (target instanceof EventTarget) setMaxListeners(0, target);
+  return {
+    publish(routingKey: string, ...args: unknown[]) {
+      const payload = args[1] ?? args[0] ?? null;
+      const topic = args[1] === undefined ? routingKey : `${routingKey}:${String(args[0])}`;
+      target.dispatchEvent(new CustomEvent(topic, { detail: payload }));
+    },
+    subscribe(routingKey: string, id?: number | string) {
+      const topic = id === undefined ? routingKey : `${routingKey}:${id}`;
+      return new Repeater<unknown>((push, stop) => {
+        let pending = 0;
+        const listener = (event: Event) => {
+          if (pending >= options.maxPending) {
+            target.removeEventListener(topic, listener);
+            options.onSlowConsumer?.(topic, pending);
+            stop(new SlowConsumerError(pending));
+            return;
+          }
+          pending += 1;
+          // Resolves once the consumer took the value.
+          push((event as CustomEvent).detail).then(
+            () => {
+              pending -= 1;
+            },
+            () => {},
+          );
+        };
+        target.addEventListener(topic, listener);
+        stop.then(() => target.removeEventListener(topic, listener));
+      });
+    },
+  } as unknown as PubSub<T>;
+}
