@@ -5,6 +5,7 @@ import { metricNames } from '@metrics-collector/schema/catalogue';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { graphql, startTestServer, type TestServer } from './helpers.js';
 import { hasBinary, influxdBinary, type RealServer, startInfluxd } from './real-servers.js';
+import { collect, wsClient } from './ws-helpers.js';
 
 const run = promisify(execFile);
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -157,7 +158,9 @@ describe.each(stores)(
     });
     afterAll(() => srv?.stop());
 
-    const examples = graphqlExamples();
+    const all = graphqlExamples();
+    const subscriptions = all.filter((e) => /^\s*subscription\b/.test(e.query));
+    const examples = all.filter((e) => !subscriptions.includes(e));
 
     it('has the examples the README promises', () => {
       const text = examples.map((e) => e.query).join('\n');
@@ -167,6 +170,24 @@ describe.each(stores)(
       expect(text).toContain('fleetSummary');
       expect(text).toMatch(/\{\s*metrics\s*\{/);
       expect(examples[0]?.variables).toBeDefined();
+      expect(text).toContain('setSamplingInterval');
+      expect(subscriptions.map((e) => e.query).join('\n')).toContain('metricReported');
+    });
+
+    it('each subscription example, over graphql-ws, receives the next report', async () => {
+      for (const example of subscriptions) {
+        const client = wsClient(srv.url);
+        const events = collect(client, example.query);
+        // Re-send the original report (idempotent) until the subscription, once registered, sees it.
+        while (events.events.length === 0 && events.errors.length === 0) {
+          expect(await post(originalPost, srv.url)).toBe('200');
+          await Promise.race([events.until(1), new Promise((resolve) => setTimeout(resolve, 50))]);
+        }
+        expect(events.errors).toEqual([]);
+        expect(events.events[0]).toMatchObject({ metricReported: { clientId: '6a:d6:96:d3:45:35' } });
+        events.close();
+        await client.dispose();
+      }
     });
 
     it('runs each example without errors, answering as shown', async () => {
