@@ -5,6 +5,7 @@ import './clients.js';
 import './history.js';
 import './live.js';
 import './commands.js';
+import './alerts.js';
 
 /** The executable schema: the builder plus every domain file. */
 export const schema = builder.toSchema({ sortSchema: true });

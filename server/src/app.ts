@@ -13,7 +13,7 @@ import {
 import { AppError } from '@metrics-collector/schema/errors';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { createAlerting } from './alerts/index.js';
+import { type Alerting, createAlerting } from './alerts/index.js';
 import { createAuthenticator } from './auth.js';
 import { createCommands } from './commands/index.js';
 import type { Config } from './config.js';
@@ -44,6 +44,8 @@ export interface App {
   metrics: MetricStore;
   state: StateStore;
   live: ServerLive;
+  /** Alert rules and their evaluation (tests call `alerting.check()` to check NO_DATA rules now). */
+  alerting: Alerting;
   logger: Logger;
   /** Listens on the configured host and port; resolves with the base URL. */
   start(): Promise<{ url: string; port: number }>;
@@ -174,6 +176,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     metrics,
     state,
     live,
+    alerting,
     logger,
     start: () =>
       new Promise((resolve, reject) => {
