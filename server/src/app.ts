@@ -28,6 +28,7 @@ import { createSqliteMetricStore } from './stores/sqlite-metric-store.js';
 import { createSqliteStateStore } from './stores/sqlite-state-store.js';
 import { useCompiledExecution } from './use-compiled-execution.js';
 import { useQueryLimits } from './use-query-limits.js';
+import { useSharedSubscriptionResults } from './use-shared-subscription-results.js';
 import { attachGraphQLWebSocket } from './ws.js';
 
 /** What `buildApp` can be handed instead of building it from the configuration (tests, benchmarks). */
@@ -99,6 +100,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     plugins: [
       ...useCompiledExecution(),
       useQueryLimits({ maxDepth: config.maxQueryDepth, maxComplexity: config.maxQueryComplexity }),
+      useSharedSubscriptionResults(),
     ],
     maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
     logging: {
