@@ -47,7 +47,7 @@ export const errorRegistry = {
   NOT_FOUND: {
     status: 404,
     retryable: false,
-    summary: 'No such route, or no such object (an agent command id).',
+    summary: 'No such route, or no such object (an agent command id, an alert rule id).',
   },
   COMMAND_ALREADY_ACKNOWLEDGED: {
     status: 409,

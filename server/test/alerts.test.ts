@@ -1,7 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAlerting } from '../src/alerts/index.js';
+import { createLive } from '../src/live/index.js';
+import { createLogger } from '../src/logger.js';
 import { graphql, REPORT_MUTATION, reportInput, startTestServer, type TestServer } from './helpers.js';
+import { hasBinary, type RealServer, redisBinary, startRedis } from './real-servers.js';
 import { collect, waitFor, wsClient } from './ws-helpers.js';
 
 const RULE_FIELDS =
@@ -422,5 +429,66 @@ describe('alert webhooks', () => {
       at: iso(10),
     });
     expect(received[0]?.body.id).toBe(received[1]?.body.id);
+  });
+});
+
+describe('two servers sharing DATA_DIR', () => {
+  it("see each other's rules and states", async () => {
+    const a = await startTestServer();
+    const b = await startTestServer({ dataDir: a.dataDir });
+    try {
+      const rule = await createRule(a, cpuRule({ clientId: 'host-s', forSeconds: 0 }));
+      await report(b, 'host-s', 10, 0.9); // evaluated by b, which did not create the rule
+      const rules = await graphql(a.url, RULES);
+      expect(rules.body.data.alertRules).toEqual([
+        expect.objectContaining({ id: rule.id, states: [expect.objectContaining({ state: 'FIRING' })] }),
+      ]);
+      await report(a, 'host-s', 20, 0.1); // a knows of b's FIRING
+      const history = await graphql(b.url, ALERTS, { ruleId: rule.id });
+      expect(history.body.data.alerts.map((e: { state: string }) => e.state)).toEqual([
+        'RESOLVED',
+        'FIRING',
+        'PENDING',
+      ]);
+    } finally {
+      await b.stop({ keepData: true });
+      await a.stop();
+    }
+  });
+});
+
+describe.skipIf(!hasBinary(redisBinary))('the NO_DATA lease with REDIS_URL', () => {
+  let redis: RealServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.stop());
+
+  it('lets one replica check at a time, and another take over once it stops', async () => {
+    const logger = createLogger('silent');
+    const clock = { now: () => Date.now() };
+    const replicas = [0, 1].map(() => {
+      const live = createLive({ redisUrl: redis.url, logger });
+      const dataDir = mkdtempSync(join(tmpdir(), 'mc-alerts-'));
+      return {
+        live,
+        dataDir,
+        alerting: createAlerting({ dataDir, live, clock, logger, leaseKey: 'test-lease' }),
+      };
+    });
+    const [first, second] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
+    try {
+      expect(await first.alerting.tick()).toBe(true);
+      expect(await second.alerting.tick()).toBe(false);
+      expect(await first.alerting.tick()).toBe(true); // renewed
+      await first.alerting.stop(); // releases the lease
+      expect(await second.alerting.tick()).toBe(true);
+    } finally {
+      for (const r of replicas) {
+        await r.alerting.stop();
+        await r.live.close();
+        rmSync(r.dataDir, { recursive: true, force: true });
+      }
+    }
   });
 });

@@ -43,6 +43,11 @@ export interface Alerting {
   stop(): Promise<void>;
   /** Checks NO_DATA rules now, as `clock.now()` says (the timer calls it while it holds the lease). */
   check(): void;
+  /**
+   * What the timer runs: with Redis, takes or renews the NO_DATA lease and checks only while holding it;
+   * resolves whether it checked.
+   */
+  tick(): Promise<boolean>;
 }
 
 const LEASE_MS = 10_000;
@@ -73,11 +78,26 @@ export function createAlerting(options: AlertingOptions): Alerting {
   const replica = randomUUID();
 
   const db = createSqliteAlertStore({ dataDir: options.dataDir });
-  const rules = new Map<string, AlertRule>(db.rules().map((r) => [r.id, r]));
-  const statuses = new Map<string, AlertStatus>(db.statuses().map((s) => [pairKey(s.ruleId, s.clientId), s]));
+  const rules = new Map<string, AlertRule>();
+  const statuses = new Map<string, AlertStatus>();
   /** Per THRESHOLD pair, the newest window end evaluated: older (late or repeated) reports are skipped. */
   const evaluatedUpTo = new Map<string, number>();
-  for (const [key, s] of statuses) evaluatedUpTo.set(key, s.since);
+  /** (Re)loads the cached rules and states from `alerts.db`. */
+  const load = () => {
+    rules.clear();
+    for (const rule of db.rules()) rules.set(rule.id, rule);
+    statuses.clear();
+    for (const status of db.statuses()) {
+      const key = pairKey(status.ruleId, status.clientId);
+      statuses.set(key, status);
+      evaluatedUpTo.set(key, Math.max(evaluatedUpTo.get(key) ?? status.since, status.since));
+    }
+  };
+  load();
+  /** Another server sharing `DATA_DIR` changed rules or states: read them again. */
+  const refresh = () => {
+    if (db.changedElsewhere()) load();
+  };
   /** Per client, when this server last heard of a report (its clock); saved to `alerts.db` on each check. */
   const lastSeen = new Map<string, number>();
   const unsaved = new Set<string>();
@@ -149,6 +169,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
 
   const onReport = (window: ReportedWindow) => {
     if (stopped) return;
+    refresh();
     const { clientId } = window;
     const now = clock.now();
     seen(clientId, now);
@@ -181,6 +202,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
 
   const check = () => {
     if (stopped) return;
+    refresh();
     const now = clock.now();
     const changes: AlertChange[] = [];
     for (const rule of rules.values()) {
@@ -218,13 +240,16 @@ export function createAlerting(options: AlertingOptions): Alerting {
     }
   };
 
-  const tick = async () => {
-    if (ticking || stopped) return;
+  const tick = async (): Promise<boolean> => {
+    if (ticking || stopped) return false;
     ticking = true;
     try {
-      if (await holdLease()) check();
+      if (!(await holdLease()) || stopped) return false;
+      check();
+      return true;
     } catch (error) {
       logger.error({ err: error }, 'NO_DATA check failed');
+      return false;
     } finally {
       ticking = false;
     }
@@ -311,6 +336,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
       }),
     updateRule: (id, spec, now) =>
       using(() => {
+        refresh();
         const old = rules.get(id);
         if (!old) return null;
         const rule: AlertRule = { ...spec, id, createdAt: old.createdAt, updatedAt: now };
@@ -328,26 +354,37 @@ export function createAlerting(options: AlertingOptions): Alerting {
       }),
     deleteRule: (id) =>
       using(() => {
+        refresh();
         const rule = rules.get(id);
         if (!rule || !db.deleteRule(id)) return null;
         rules.delete(id);
         forgetStates(id);
         return rule;
       }),
-    getRule: (id) => using(() => rules.get(id) ?? null),
-    listRules: () => using(() => [...rules.values()]),
+    getRule: (id) =>
+      using(() => {
+        refresh();
+        return rules.get(id) ?? null;
+      }),
+    listRules: () =>
+      using(() => {
+        refresh();
+        return [...rules.values()];
+      }),
     states: (ruleId) =>
-      using(() =>
-        [...statuses.values()]
+      using(() => {
+        refresh();
+        return [...statuses.values()]
           .filter((s) => s.ruleId === ruleId)
-          .sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0)),
-      ),
+          .sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+      }),
     history: (query) => using(() => db.history(query)),
   };
 
   return {
     store,
     check,
+    tick,
     start: () => {
       if (timer || stopped) return;
       startedAt = clock.now();

@@ -120,6 +120,11 @@ export interface SqliteAlertStore {
   saveSeen(entries: Iterable<[clientId: string, seenAt: number]>): void;
   /** Deletes transitions before `before`; returns how many. */
   prune(before: number): number;
+  /**
+   * Whether another connection (another server process sharing `DATA_DIR`) committed since the last call:
+   * SQLite's `data_version`, which this connection's own commits do not change.
+   */
+  changedElsewhere(): boolean;
   close(): void;
 }
 
@@ -173,6 +178,8 @@ export function createSqliteAlertStore(options: { dataDir: string }): SqliteAler
     INSERT INTO clients_seen (client_id, seen_at) VALUES (?, ?)
     ON CONFLICT (client_id) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`);
   const pruneEvents = db.prepare<[number]>('DELETE FROM events WHERE at < ?');
+  const dataVersion = () => db.pragma('data_version', { simple: true }) as number;
+  let version = dataVersion();
 
   return {
     insertRule: (rule) => attempt(() => insertRule.run(rule)),
@@ -221,6 +228,13 @@ export function createSqliteAlertStore(options: { dataDir: string }): SqliteAler
         })(),
       ),
     prune: (before) => attempt(() => pruneEvents.run(before).changes),
+    changedElsewhere: () =>
+      attempt(() => {
+        const now = dataVersion();
+        if (now === version) return false;
+        version = now;
+        return true;
+      }),
     close: () => db.close(),
   };
 }
