@@ -108,7 +108,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
   let timer: NodeJS.Timeout | null = null;
   let ticking = false;
   let lastPrune = 0;
-  let reportsIterator: AsyncIterator<ReportedWindow> | null = null;
+  let unlistenReports: (() => void) | null = null;
   /** Per webhook URL: the tail of its delivery chain (deliveries to one URL go in order) and its length. */
   const webhookQueues = new Map<string, { tail: Promise<void>; length: number }>();
 
@@ -392,15 +392,9 @@ export function createAlerting(options: AlertingOptions): Alerting {
       for (const clientId of db.seen().keys()) if (!lastSeen.has(clientId)) lastSeen.set(clientId, startedAt);
       if (live.redis) {
         // The lease holder must hear of reports stored by the other replicas too.
-        const iterator = live.pubsub.subscribe('metricReported')[Symbol.asyncIterator]();
-        reportsIterator = iterator;
-        void (async () => {
-          for (;;) {
-            const { done, value } = await iterator.next();
-            if (done || stopped) return;
-            seen(value.clientId, clock.now());
-          }
-        })().catch((error: unknown) => logger.warn({ err: error }, 'alerting: report stream ended'));
+        unlistenReports = live.pubsub.listen('metricReported', (report) => {
+          if (!stopped) seen(report.clientId, clock.now());
+        });
       }
       timer = setInterval(() => void tick(), checkInterval);
       timer.unref();
@@ -411,7 +405,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
       if (timer) clearInterval(timer);
       timer = null;
       stopping.abort();
-      await reportsIterator?.return?.();
+      unlistenReports?.();
       await Promise.all([...webhookQueues.values()].map((q) => q.tail));
       if (live.redis) {
         await live.redis.eval(RELEASE, 1, leaseKey, replica).catch(() => {});

@@ -21,11 +21,20 @@ type Topics = { [key: string]: [] | [unknown] | [number | string, unknown] };
  * fan-out server's memory went (docs/benchmarks.md). Here a subscription more than `maxPending` events
  * behind is ended with `SlowConsumerError`, and the event target may have any number of listeners.
  */
+export type BoundedPubSub<T extends Topics> = PubSub<T> & {
+  /**
+   * Calls `handler` synchronously for every event of `topic` (no queue, no bound): for the server's own
+   * followers (client status, alerting), which must not be ended as slow consumers. Returns the
+   * unsubscribe function.
+   */
+  listen<K extends Extract<keyof T, string>>(topic: K, handler: (payload: T[K][0]) => void): () => void;
+};
+
 export function createBoundedPubSub<T extends Topics>(options: {
   eventTarget?: EventTarget;
   maxPending: number;
   onSlowConsumer?: (topic: string, pending: number) => void;
-}): PubSub<T> {
+}): BoundedPubSub<T> {
   const target = options.eventTarget ?? new EventTarget();
   // Every subscription is a listener; Node warns past 10 on one event.
   if (target instanceof EventTarget) setMaxListeners(0, target);
@@ -59,5 +68,10 @@ export function createBoundedPubSub<T extends Topics>(options: {
         stop.then(() => target.removeEventListener(topic, listener));
       });
     },
-  } as unknown as PubSub<T>;
+    listen(topic: string, handler: (payload: unknown) => void) {
+      const listener = (event: Event) => handler((event as CustomEvent).detail);
+      target.addEventListener(topic, listener);
+      return () => target.removeEventListener(topic, listener);
+    },
+  } as unknown as BoundedPubSub<T>;
 }

@@ -2,7 +2,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { Live, LiveTopics, ReportedWindow } from '@metrics-collector/schema/context';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { createBoundedPubSub } from './bounded-pubsub.js';
+import { type BoundedPubSub, createBoundedPubSub } from './bounded-pubsub.js';
 
 export interface LiveOptions {
   /** With a Redis URL, events go through Redis, so that every replica's subscribers see every event. */
@@ -13,6 +13,8 @@ export interface LiveOptions {
 }
 
 export interface ServerLive extends Live {
+  /** The pubsub, with `listen` for the server's own followers (no queue, never ended as slow). */
+  pubsub: BoundedPubSub<LiveTopics>;
   /** Adds what runs for every report this server stored (client status, alert rules), in order. */
   onReport(listener: (window: ReportedWindow) => void): void;
   /**

@@ -71,7 +71,7 @@ export function createStatusTracker(options: StatusTrackerOptions): StatusTracke
   /** Each client's last status and when it changed, from this replica's events and others'. */
   const known = new Map<string, { status: ClientStatus; at: number }>();
   const tracked = new Map<string, Tracked>();
-  const followed: AsyncIterator<unknown>[] = [];
+  const followed: (() => void)[] = [];
   let timer: NodeJS.Timeout | null = null;
   let state: 'new' | 'started' | 'stopped' = 'new';
 
@@ -131,18 +131,6 @@ export function createStatusTracker(options: StatusTrackerOptions): StatusTracke
     if (known.get(clientId)?.status !== 'OFFLINE') publish(clientId, 'OFFLINE', clock.now());
   };
 
-  const follow = <T>(iterable: AsyncIterable<T>, handle: (item: T) => void) => {
-    const iterator = iterable[Symbol.asyncIterator]();
-    followed.push(iterator);
-    void (async () => {
-      for (;;) {
-        const { done, value } = await iterator.next();
-        if (done) return;
-        handle(value);
-      }
-    })().catch((error: unknown) => logger.error({ err: error }, 'client status: following events failed'));
-  };
-
   /** Arms the timer; a report arms it too, so a tracker that nobody started still times its clients. */
   function start() {
     if (state !== 'new') return;
@@ -161,8 +149,8 @@ export function createStatusTracker(options: StatusTrackerOptions): StatusTracke
 
   // Other replicas' reports and events are followed from the start, whether or not this replica stores
   // any report, so that it knows every client's status when one moves here.
-  follow(live.pubsub.subscribe('metricReported'), reportedAnywhere);
-  follow(live.pubsub.subscribe('clientStatusChanged'), statusChangedAnywhere);
+  followed.push(live.pubsub.listen('metricReported', reportedAnywhere));
+  followed.push(live.pubsub.listen('clientStatusChanged', statusChangedAnywhere));
   live.onReport((window) => {
     if (state !== 'stopped') reported(window);
   });
@@ -176,7 +164,7 @@ export function createStatusTracker(options: StatusTrackerOptions): StatusTracke
       state = 'stopped';
       if (timer) clearInterval(timer);
       timer = null;
-      await Promise.all(followed.map((iterator) => iterator.return?.()));
+      for (const unlisten of followed) unlisten();
       followed.length = 0;
     },
     check,
