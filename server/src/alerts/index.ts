@@ -169,6 +169,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
 
   const onReport = (window: ReportedWindow) => {
     if (stopped) return;
+    // Another process sharing alerts.db may have changed rules or states: one prepared PRAGMA tells.
     refresh();
     const { clientId } = window;
     const now = clock.now();

@@ -178,7 +178,8 @@ export function createSqliteAlertStore(options: { dataDir: string }): SqliteAler
     INSERT INTO clients_seen (client_id, seen_at) VALUES (?, ?)
     ON CONFLICT (client_id) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`);
   const pruneEvents = db.prepare<[number]>('DELETE FROM events WHERE at < ?');
-  const dataVersion = () => db.pragma('data_version', { simple: true }) as number;
+  const dataVersionStatement = db.prepare<[], number>('PRAGMA data_version').pluck();
+  const dataVersion = () => dataVersionStatement.get() as number;
   let version = dataVersion();
 
   return {
