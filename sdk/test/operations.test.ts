@@ -187,13 +187,12 @@ describe('every operation through its typed method', () => {
     await Promise.all([reports.return?.(), statuses.return?.()]);
   });
 
-  // Queries only: the server's WebSocket handler rejects mutations ("Can only perform a mutation operation
-  // from a POST request": server/src/ws.ts hands yoga a GET request shim), so reports over the socket wait
-  // for that fix.
-  it("sends queries over the WebSocket with transport: 'ws' (node entry: ws by default)", async () => {
-    await sdk.reportMetrics(report({ clientId: 'ops-ws' }));
+  it("sends mutations and queries over the WebSocket with transport: 'ws' (node entry: ws by default)", async () => {
     const overWs = createNodeClient({ url: `${srv.url}/graphql`, transport: 'ws' });
     try {
+      expect(await overWs.reportMetrics(report({ clientId: 'ops-ws' }))).toMatchObject({
+        clientId: 'ops-ws',
+      });
       expect(await overWs.client('ops-ws')).toMatchObject({ id: 'ops-ws' });
       const range = { metric: 'CPU_UTILIZATION', clientId: 'ops-ws', from: '2026-01-01T00:00:00Z' } as const;
       expect((await overWs.metricHistory({ ...range, to: '2026-01-01T00:01:00Z' })).points).toHaveLength(1);

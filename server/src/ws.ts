@@ -226,7 +226,8 @@ function requestShim(req: IncomingMessage, connectionParams: Record<string, unkn
         ? `Bearer ${token}`
         : req.headers.authorization;
   return {
-    method: 'GET',
+    // yoga refuses mutations in a GET request; an operation over the socket is not one.
+    method: 'POST',
     url: req.url,
     headers: {
       get: (name: string) => {

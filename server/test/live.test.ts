@@ -42,3 +42,27 @@ describe('metricReported over graphql-ws', () => {
     await client.dispose();
   });
 });
+
+describe('queries and mutations over graphql-ws', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer();
+  });
+  afterAll(() => srv.stop());
+
+  it('accepts reportMetrics over the socket (agents send their reports on their command socket)', async () => {
+    const client = wsClient(srv.url);
+    const result = await new Promise<any>((resolve, reject) => {
+      let value: unknown;
+      client.subscribe(
+        { query: REPORT_MUTATION, variables: { input: reportInput({ clientId: 'ws-mutation' }) } },
+        { next: (v) => (value = v), error: reject, complete: () => resolve(value) },
+      );
+    });
+    expect(result.errors).toBeUndefined();
+    expect(result.data.reportMetrics).toMatchObject({ clientId: 'ws-mutation', points: 11 });
+    const stored = await graphql(srv.url, '{ client(id: "ws-mutation") { id } }');
+    expect(stored.body.data.client).toEqual({ id: 'ws-mutation' });
+    await client.dispose();
+  });
+});
