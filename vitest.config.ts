@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // graphql ships both ESM and CommonJS builds; Pothos and yoga must see the same one, or graphql's
@@ -6,7 +7,14 @@ import { defineConfig } from 'vitest/config';
 const graphql = createRequire(import.meta.url).resolve('graphql');
 
 export default defineConfig({
-  resolve: { alias: { graphql } },
+  resolve: {
+    alias: {
+      graphql,
+      // Inside the repository the SDK resolves to its sources (as in tsconfig.json's paths).
+      '@metrics-collector/sdk/node': fileURLToPath(new URL('./sdk/src/node.ts', import.meta.url)),
+      '@metrics-collector/sdk': fileURLToPath(new URL('./sdk/src/index.ts', import.meta.url)),
+    },
+  },
   test: {
     projects: [
       { extends: true, test: { name: 'schema', root: './schema', include: ['test/**/*.test.ts'] } },
