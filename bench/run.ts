@@ -16,7 +16,7 @@
  * BENCH_ROUNDS (10), BENCH_HISTORY_RUNS (30), BENCH_DATA_DIR (the OS temp folder), BENCH_CPU_PROF (a
  * folder: profile every server process with `--cpu-prof`), BENCH_SERVER_NODE_ARGS (more Node.js arguments
  * for the servers), BENCH_FANOUT_SUBSCRIBERS (1000,5000), BENCH_FANOUT_RATE (20/s), BENCH_FANOUT_SECONDS (10),
- * BENCH_ONLY (a list of ingest,history,influx,fanout: run only those parts). See docs/benchmarks.md. Exits 1 when any request failed or an answer was wrong: such a
+ * BENCH_ONLY (a list of ingest,history,influx,fanout,sdk: run only those parts). See docs/benchmarks.md. Exits 1 when any request failed or an answer was wrong: such a
  * run measures nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -42,6 +42,7 @@ import {
   startInfluxd,
 } from '../server/test/real-servers.js';
 import { fanout, fanoutTable, warnings as fanoutWarnings } from './fanout.js';
+import { type SdkRow, sdkBench } from './sdk.js';
 import {
   bodyFactory,
   graphqlReportInput,
@@ -79,7 +80,7 @@ const FANOUT_SUBSCRIBERS = (process.env.BENCH_FANOUT_SUBSCRIBERS ?? '1000,5000')
 });
 const FANOUT_RATE = env('BENCH_FANOUT_RATE', 20);
 const FANOUT_SECONDS = env('BENCH_FANOUT_SECONDS', 10);
-const PARTS = ['ingest', 'history', 'influx', 'fanout'] as const;
+const PARTS = ['ingest', 'history', 'influx', 'fanout', 'sdk'] as const;
 /** The parts to run: `BENCH_ONLY=fanout` or `ingest,history`; all when unset. */
 const ONLY = new Set((process.env.BENCH_ONLY || PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const part of ONLY) {
@@ -913,6 +914,15 @@ async function main() {
     );
   }
 
+  let sdkRows: SdkRow[] | undefined;
+  if (ONLY.has('sdk')) {
+    console.log('running sdk (node:http, SDK over HTTP, SDK over the WebSocket, alternating rounds)…');
+    sdkRows = await sdkBench(
+      { startServer, tempDir, problems },
+      { seconds: DURATION, rounds: ROUNDS, warmup: WARMUP, concurrency: CONNECTIONS },
+    );
+  }
+
   console.log(`\n${header.join('\n')}\n`);
   if (ingest) printIngest(...ingest);
   if (hist) printHistory(hist);
@@ -925,6 +935,25 @@ async function main() {
     const bytes = fanoutPhases.find((p) => p.messageBytes > 0)?.messageBytes;
     if (bytes) console.log(`one delivery (graphql-ws next message): ${bytes} bytes`);
     for (const warning of fanoutWarnings) console.log(`server warned (not counted as a failure): ${warning}`);
+  }
+  if (sdkRows) {
+    const base = sdkRows[0] as SdkRow;
+    console.log(
+      `\nsdk: reportMetrics with ${CONNECTIONS} calls in flight from this process to one server process; vs the same requests with node:http\n`,
+    );
+    console.log(
+      table(
+        ['sender', 'reports/s', 'vs node:http', 'per round', 'failed'],
+        sdkRows.map((row) => [
+          row.label,
+          thousands(row.reportsPerSec),
+          fixed(row.reportsPerSec / base.reportsPerSec, 2),
+          row.rounds.map((r) => thousands(r)).join(' '),
+          String(row.failed),
+        ]),
+        [false, true, true, false, true],
+      ),
+    );
   }
   console.log(`\nbench took ${fixed((performance.now() - started) / 1000, 0)} s`);
   if (problems.length > 0) {
