@@ -18,6 +18,7 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: 'schema', root: './schema', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'agent', root: './agent', include: ['test/**/*.test.ts'] } },
       {
         extends: true,
         test: {
