@@ -18,7 +18,16 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: 'schema', root: './schema', include: ['test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'agent', root: './agent', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'agent',
+          root: './agent',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
       {
         extends: true,
         test: {

@@ -1,0 +1,143 @@
+import { createClient } from '@metrics-collector/sdk/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../server/test/helpers.js';
+import { WindowAggregator } from '../src/aggregator.js';
+import {
+  cpuCollector,
+  loadCollector,
+  memoryCollector,
+  sample,
+  systemSources,
+  toReport,
+} from '../src/collectors.js';
+
+/** Fake sources that return the next of a list of readings on each call. */
+function fakes() {
+  const cpu = [
+    { currentLoad: 20, cpus: [{ load: 10 }, { load: 30 }] },
+    { currentLoad: 40, cpus: [{ load: 30 }, { load: 50 }] },
+    { currentLoad: 60, cpus: [{ load: 50 }, { load: 70 }] },
+  ];
+  const mem = { total: 8e9, active: 2e9, swaptotal: 1e9, swapused: 2.5e8 };
+  let i = 0;
+  return {
+    cpu: { currentLoad: async () => cpu[i++ % cpu.length] as (typeof cpu)[number] },
+    memory: { mem: async () => mem },
+    load: { loadavg: () => [1.5, 1, 0.5] },
+  };
+}
+
+describe('collectors', () => {
+  it('turn readings into series, and a window into a report', async () => {
+    const sources = fakes();
+    const collectors = [
+      cpuCollector(sources.cpu),
+      memoryCollector(sources.memory),
+      loadCollector(sources.load),
+    ];
+    const windows = new WindowAggregator();
+    const errors: string[] = [];
+    for (let k = 0; k < 3; k += 1) await sample(collectors, windows, (name) => errors.push(name));
+    expect(errors).toEqual([]);
+    const report = toReport({ clientId: 'agent-test' }, { start: 0, end: 3_000 }, windows.close());
+    expect(report?.observations).toBe(3);
+    expect(report?.cpu?.utilization).toEqual({
+      mean: expect.closeTo(0.4, 12),
+      variance: expect.closeTo(0.08 / 3, 12),
+      min: 0.2,
+      max: 0.6,
+    });
+    expect(report?.cpu?.cores.map((c) => c.mean)).toEqual([expect.closeTo(0.3, 12), expect.closeTo(0.5, 12)]);
+    expect(report?.memory).toMatchObject({
+      usedRatio: { mean: 0.25 },
+      totalBytes: 8e9,
+      swapUsedRatio: { mean: 0.25 },
+    });
+    expect(report?.load?.load15).toEqual({ mean: 0.5, variance: 0, min: 0.5, max: 0.5 });
+  });
+
+  it('skip a failing collector for that sample and go on with the others', async () => {
+    const sources = fakes();
+    let calls = 0;
+    const flaky = {
+      name: 'memory',
+      collect: async () => {
+        calls += 1;
+        if (calls === 2) throw new Error('no /proc/meminfo');
+        return memoryCollector(sources.memory).collect();
+      },
+    };
+    const windows = new WindowAggregator();
+    const errors: string[] = [];
+    for (let k = 0; k < 3; k += 1) {
+      await sample([cpuCollector(sources.cpu), flaky], windows, (name, error) =>
+        errors.push(`${name}: ${(error as Error).message}`),
+      );
+    }
+    const closed = windows.close();
+    expect(errors).toEqual(['memory: no /proc/meminfo']);
+    expect(closed.get('cpu')?.count).toBe(3);
+    expect(closed.get('memory.usedBytes')?.count).toBe(2);
+    expect(toReport({ clientId: 'x' }, { start: 0, end: 1 }, new Map())).toBeNull();
+  });
+
+  it("read this machine's CPU, memory and load through systeminformation", async () => {
+    const sources = systemSources();
+    const windows = new WindowAggregator();
+    const collectors = [
+      cpuCollector(sources.cpu),
+      memoryCollector(sources.memory),
+      loadCollector(sources.load),
+    ];
+    const errors: unknown[] = [];
+    for (let k = 0; k < 2; k += 1) await sample(collectors, windows, (_name, error) => errors.push(error));
+    expect(errors).toEqual([]);
+    const closed = windows.close();
+    for (const series of ['cpu', 'cpu.core.0', 'memory.usedRatio', 'load.load1'])
+      expect(closed.has(series)).toBe(true);
+    expect(closed.get('cpu')?.max).toBeLessThanOrEqual(1);
+    expect(closed.get('memory.usedRatio')?.max).toBeGreaterThan(0);
+  });
+});
+
+describe('a window reported through the SDK', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer();
+  });
+  afterAll(() => srv.stop());
+
+  it('is accepted by the server and reads back as sampled', async () => {
+    const sources = fakes();
+    const windows = new WindowAggregator();
+    const collectors = [
+      cpuCollector(sources.cpu),
+      memoryCollector(sources.memory),
+      loadCollector(sources.load),
+    ];
+    for (let k = 0; k < 3; k += 1) await sample(collectors, windows, () => {});
+    const start = Date.UTC(2026, 0, 1);
+    const report = toReport(
+      { clientId: 'agent-e2e', osType: 'Linux' },
+      { start, end: start + 10_000 },
+      windows.close(),
+    );
+    const client = createClient({ url: `${srv.url}/graphql`, retry: false });
+    try {
+      const ack = await client.reportMetrics(report as NonNullable<typeof report>);
+      expect(ack).toMatchObject({ clientId: 'agent-e2e' });
+      const history = await client.metricHistory({
+        metric: 'CPU_CORE_UTILIZATION',
+        clientId: 'agent-e2e',
+        core: 1,
+        from: new Date(start).toISOString(),
+        to: new Date(start + 60_000).toISOString(),
+      });
+      expect(history.points).toHaveLength(1);
+      expect(history.points[0]).toMatchObject({ count: 3, min: 0.3, max: 0.7 });
+      expect(history.points[0]?.mean).toBeCloseTo(0.5, 12);
+    } finally {
+      await client.close();
+    }
+  });
+});
