@@ -89,14 +89,17 @@ export async function sample(
   onError: (collector: string, error: unknown) => void,
 ): Promise<void> {
   const results = await Promise.allSettled(collectors.map((c) => c.collect()));
-  results.forEach((result, i) => {
+  for (const [i, result] of results.entries()) {
     const name = (collectors[i] as Collector).name;
-    if (result.status === 'rejected') return onError(name, result.reason);
+    if (result.status === 'rejected') {
+      onError(name, result.reason);
+      continue;
+    }
     for (const [series, value] of Object.entries(result.value)) {
       if (Number.isFinite(value)) aggregator.add(series, value);
       else onError(name, new RangeError(`${series} is not a finite number: ${value}`));
     }
-  });
+  }
 }
 
 type Stat = Pick<WindowStats, 'mean' | 'variance' | 'min' | 'max'>;
