@@ -485,6 +485,26 @@ async function recordStatements<T>(
   }
 }
 
+/**
+ * Times each run `HISTORY_RUNS` times after `HISTORY_WARMUP` untimed rounds, interleaved so that a noisy
+ * neighbour slows all alike. An HTTP answer other than 200 is a problem of the run.
+ */
+async function timeInterleaved(part: string, runs: [label: string, run: () => unknown][]): Promise<Timing[]> {
+  const timings: Timing[] = runs.map(([label]) => ({ label, samples: [] }));
+  for (let round = -HISTORY_WARMUP; round < HISTORY_RUNS; round += 1) {
+    for (const [i, [label, run]] of runs.entries()) {
+      const started = performance.now();
+      const answer = await run();
+      const ms = performance.now() - started;
+      if (typeof answer === 'object' && answer !== null && 'status' in answer && answer.status !== 200) {
+        problems.push(`${part}: ${label} answered ${answer.status}`);
+      }
+      if (round >= 0) timings[i]?.samples.push(ms);
+    }
+  }
+  return timings;
+}
+
 async function history(): Promise<{ timings: Timing[]; seedMs: number; statements: number }> {
   const dataDir = tempDir('mc-bench-history-');
   const { from, to } = historyRange(Date.now());
@@ -516,25 +536,12 @@ async function history(): Promise<{ timings: Timing[]; seedMs: number; statement
     // Every path must give the same 672 buckets before anything is timed.
     checkHistory(expected, await graphqlRun(), await restRun());
 
-    const timings: Timing[] = [
-      { label: 'direct SQL: the store\u2019s statements via better-sqlite3', samples: [] },
-      { label: 'store.history() in-process', samples: [] },
-      { label: 'GraphQL metricHistory over HTTP', samples: [] },
-      { label: 'REST GET /api/v1/metrics/cpuLoadAvg/byUser', samples: [] },
-    ];
-    const runs: (() => unknown)[] = [sqlRun, storeRun, graphqlRun, restRun];
-    // Interleaved, so that a noisy neighbour slows all four alike.
-    for (let round = -HISTORY_WARMUP; round < HISTORY_RUNS; round += 1) {
-      for (const [i, run] of runs.entries()) {
-        const started = performance.now();
-        const answer = await run();
-        const ms = performance.now() - started;
-        if (typeof answer === 'object' && answer !== null && 'status' in answer && answer.status !== 200) {
-          problems.push(`history: ${timings[i]?.label} answered ${answer.status}`);
-        }
-        if (round >= 0) timings[i]?.samples.push(ms);
-      }
-    }
+    const timings = await timeInterleaved('history', [
+      ['direct SQL: the store\u2019s statements via better-sqlite3', sqlRun],
+      ['store.history() in-process', storeRun],
+      ['GraphQL metricHistory over HTTP', graphqlRun],
+      ['REST GET /api/v1/metrics/cpuLoadAvg/byUser', restRun],
+    ]);
     return { timings, seedMs: proc.info.seedMs as number, statements: statements.length };
   } finally {
     direct.close();
@@ -729,24 +736,12 @@ async function influxHistory(
     const restRun = () => http(proc.port, 'GET', restPath);
     checkHistory(expected, await graphqlRun(), await restRun(), 1e-12);
 
-    const timings: Timing[] = [
-      { label: 'direct InfluxQL: the store\u2019s statement(s) posted to /query', samples: [] },
-      { label: 'store.history() in-process', samples: [] },
-      { label: 'GraphQL metricHistory over HTTP', samples: [] },
-      { label: 'REST GET /api/v1/metrics/cpuLoadAvg/byUser', samples: [] },
-    ];
-    const runs: (() => Promise<unknown>)[] = [directRun, storeRun, graphqlRun, restRun];
-    for (let round = -HISTORY_WARMUP; round < HISTORY_RUNS; round += 1) {
-      for (const [i, run] of runs.entries()) {
-        const started = performance.now();
-        const answer = await run();
-        const ms = performance.now() - started;
-        if (typeof answer === 'object' && answer !== null && 'status' in answer && answer.status !== 200) {
-          problems.push(`influx history: ${timings[i]?.label} answered ${answer.status}`);
-        }
-        if (round >= 0) timings[i]?.samples.push(ms);
-      }
-    }
+    const timings = await timeInterleaved('influx history', [
+      ['direct InfluxQL: the store\u2019s statement(s) posted to /query', directRun],
+      ['store.history() in-process', storeRun],
+      ['GraphQL metricHistory over HTTP', graphqlRun],
+      ['REST GET /api/v1/metrics/cpuLoadAvg/byUser', restRun],
+    ]);
     return { timings, seedMs: proc.info.seedMs as number, statements: statements.length };
   } finally {
     await store.close();

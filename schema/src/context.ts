@@ -51,6 +51,29 @@ export interface PooledStats {
   value: number;
 }
 
+/**
+ * A group's `value` for `aggregate`: one of its pooled statistics, or for MEDIAN, P90/P95/P99 and LAST
+ * the `ranked` value the store computed over the window means.
+ */
+export function aggregateValue(
+  stats: Omit<PooledStats, 'value'>,
+  aggregate: Aggregate,
+  ranked: number | undefined,
+): number {
+  switch (aggregate) {
+    case 'MEAN':
+      return stats.mean;
+    case 'MIN':
+      return stats.min;
+    case 'MAX':
+      return stats.max;
+    case 'COUNT':
+      return stats.count;
+    default:
+      return ranked as number;
+  }
+}
+
 export interface Bucket extends PooledStats {
   /** Bucket start, epoch ms, a multiple of the resample interval. */
   start: number;

@@ -152,3 +152,15 @@ export function reportInput(overrides: Record<string, unknown> = {}): Record<str
 export const REPORT_MUTATION = `mutation Report($input: ReportMetricsInput!) {
   reportMetrics(input: $input) { clientId windowStart windowEnd points }
 }`;
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so that a failure can be replayed. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

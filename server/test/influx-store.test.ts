@@ -8,6 +8,7 @@ import {
   graphql,
   originalReport,
   REPORT_MUTATION,
+  random,
   rawRequest,
   reportInput,
   startTestServer,
@@ -36,18 +37,6 @@ afterAll(async () => {
 
 const T0 = Date.UTC(2026, 0, 1);
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A stat from `n` random samples around `level`, within `[0, high]`, computed as an agent would. */
 function stat(next: () => number, n: number, level: number, spread: number, high: number) {

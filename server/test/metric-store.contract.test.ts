@@ -6,6 +6,7 @@ import type { Aggregate, MetricStore, SeriesPoint, SeriesSelector } from '@metri
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createInfluxMetricStore } from '../src/stores/influx-metric-store.js';
 import { createSqliteMetricStore } from '../src/stores/sqlite-metric-store.js';
+import { random } from './helpers.js';
 import { hasBinary, influxdBinary, type RealServer, startInfluxd } from './real-servers.js';
 
 interface TestStore extends MetricStore {
@@ -53,18 +54,6 @@ afterAll(async () => {
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RawWindow {
   point: SeriesPoint;

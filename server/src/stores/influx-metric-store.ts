@@ -16,6 +16,7 @@ import type {
   SeriesPoint,
   SeriesSelector,
 } from '@metrics-collector/schema/context';
+import { aggregateValue } from '@metrics-collector/schema/context';
 import { AppError } from '@metrics-collector/schema/errors';
 import { storeUnavailable } from './sqlite.js';
 
@@ -570,17 +571,7 @@ function pooledStats(row: Row, aggregate: Aggregate): PooledStats | null {
   const mean = k === 1 ? (row.m1 as number) : (row.s as number) / n;
   const variance = k === 1 ? (row.v1 as number) : Math.max(0, (row.q as number) / n - mean * mean);
   const stats = { count: n, mean, variance, min: row.lo as number, max: row.hi as number };
-  const value =
-    aggregate === 'MEAN'
-      ? stats.mean
-      : aggregate === 'MIN'
-        ? stats.min
-        : aggregate === 'MAX'
-          ? stats.max
-          : aggregate === 'COUNT'
-            ? stats.count
-            : (row.r as number);
-  return { ...stats, value };
+  return { ...stats, value: aggregateValue(stats, aggregate, row.r as number) };
 }
 
 /**

@@ -4,7 +4,7 @@ import type {
   AlertRule,
   AlertStatus,
 } from '@metrics-collector/schema/context';
-import { type Db, openDatabase, storeUnavailable } from './sqlite.js';
+import { attempt, type Db, openDatabase } from './sqlite.js';
 
 const migrations = [
   `CREATE TABLE rules (
@@ -238,15 +238,6 @@ export function createSqliteAlertStore(options: { dataDir: string }): SqliteAler
       }),
     close: () => db.close(),
   };
-}
-
-/** Store failures (a locked or broken file) become STORE_UNAVAILABLE, which GraphQL shows unmasked. */
-function attempt<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw storeUnavailable(error);
-  }
 }
 
 function toRule(row: RuleRow): AlertRule {

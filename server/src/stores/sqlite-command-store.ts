@@ -7,7 +7,7 @@ import type {
   AgentCommandType,
   NewAgentCommand,
 } from '@metrics-collector/schema/context';
-import { type Db, openDatabase, storeUnavailable } from './sqlite.js';
+import { attempt, type Db, openDatabase } from './sqlite.js';
 
 const migrations = [
   `CREATE TABLE commands (
@@ -146,15 +146,6 @@ export function createSqliteCommandStore(options: SqliteCommandStoreOptions): Sq
     prune: (before) => attempt(() => pruneFinal.run(before).changes),
     close: () => db.close(),
   };
-}
-
-/** Store failures (a locked or broken file) become STORE_UNAVAILABLE, which GraphQL shows unmasked. */
-function attempt<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw storeUnavailable(error);
-  }
 }
 
 function toCommand(row: CommandRow): AgentCommand {

@@ -8,7 +8,8 @@ import type {
   SeriesPoint,
   SeriesSelector,
 } from '@metrics-collector/schema/context';
-import { createGroupCommit, type Db, openDatabase, storeUnavailable } from './sqlite.js';
+import { aggregateValue } from '@metrics-collector/schema/context';
+import { attempt, createGroupCommit, type Db, openDatabase } from './sqlite.js';
 
 const migrations = [
   // A series is one (client, metric, core); core -1 marks series that are not per core.
@@ -193,26 +194,20 @@ export function createSqliteMetricStore(options: SqliteMetricStoreOptions): Sqli
 
   return {
     write: (points) => (points.length === 0 ? Promise.resolve() : submit(points)),
-    history: async (selector, width, aggregate) => {
-      try {
-        return query(selector, 'bucket', width, aggregate).map(({ grp, ...stats }) => ({
+    history: async (selector, width, aggregate) =>
+      attempt(() =>
+        query(selector, 'bucket', width, aggregate).map(({ grp, ...stats }) => ({
           start: grp as number,
           ...stats,
-        })) satisfies Bucket[];
-      } catch (error) {
-        throw storeUnavailable(error);
-      }
-    },
-    summarize: async (selector, aggregate) => {
-      try {
-        return query(selector, 'client', 1, aggregate).map(({ grp, ...stats }) => ({
+        })),
+      ) satisfies Bucket[],
+    summarize: async (selector, aggregate) =>
+      attempt(() =>
+        query(selector, 'client', 1, aggregate).map(({ grp, ...stats }) => ({
           clientId: grp as string,
           ...stats,
-        })) satisfies ClientSummary[];
-      } catch (error) {
-        throw storeUnavailable(error);
-      }
-    },
+        })),
+      ) satisfies ClientSummary[],
     ping: async () => {
       db.prepare('SELECT 1').get();
     },
@@ -277,15 +272,5 @@ function pooled(row: GroupRow, aggregate: Aggregate, ranked: number | undefined)
     min: row.min,
     max: row.max,
   };
-  const value =
-    aggregate === 'MEAN'
-      ? stats.mean
-      : aggregate === 'MIN'
-        ? stats.min
-        : aggregate === 'MAX'
-          ? stats.max
-          : aggregate === 'COUNT'
-            ? stats.count
-            : (ranked as number);
-  return { ...stats, value };
+  return { ...stats, value: aggregateValue(stats, aggregate, ranked) };
 }

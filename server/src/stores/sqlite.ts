@@ -100,3 +100,12 @@ export function storeUnavailable(cause: unknown): AppError {
     },
   );
 }
+
+/** Runs `work`; a store failure (a locked or broken file) becomes STORE_UNAVAILABLE, shown unmasked. */
+export function attempt<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw storeUnavailable(error);
+  }
+}
