@@ -116,10 +116,52 @@ export const catalogue = {
     range: [0, 1e6],
     description: 'Fifteen-minute load average.',
   },
+  NETWORK_RX_BYTES_PER_SECOND: {
+    kind: 'network',
+    field: 'rx',
+    unit: 'bytes/s',
+    perCore: false,
+    range: [0, Number.MAX_SAFE_INTEGER],
+    description:
+      "Bytes received per second, summed over the host's physical interfaces (virtual ones such as lo, docker*, veth*, br-* excluded by the agent).",
+  },
+  NETWORK_TX_BYTES_PER_SECOND: {
+    kind: 'network',
+    field: 'tx',
+    unit: 'bytes/s',
+    perCore: false,
+    range: [0, Number.MAX_SAFE_INTEGER],
+    description:
+      "Bytes sent per second, summed over the host's physical interfaces (virtual ones such as lo, docker*, veth*, br-* excluded by the agent).",
+  },
+  DISK_READ_BYTES_PER_SECOND: {
+    kind: 'disk',
+    field: 'read',
+    unit: 'bytes/s',
+    perCore: false,
+    range: [0, Number.MAX_SAFE_INTEGER],
+    description: "Bytes read per second from the host's block devices.",
+  },
+  DISK_WRITE_BYTES_PER_SECOND: {
+    kind: 'disk',
+    field: 'write',
+    unit: 'bytes/s',
+    perCore: false,
+    range: [0, Number.MAX_SAFE_INTEGER],
+    description: "Bytes written per second to the host's block devices.",
+  },
+  FILESYSTEM_USED_RATIO: {
+    kind: 'disk',
+    field: 'fs_used_ratio',
+    unit: 'ratio',
+    perCore: false,
+    range: [0, 1],
+    description: 'Used share of the fullest local filesystem, 0..1.',
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export interface MetricSpec {
-  /** Measurement (InfluxDB) or series family (SQLite): `cpu`, `memory`, `load`, later `network`, `disk`. */
+  /** Measurement (InfluxDB) or series family (SQLite): `cpu`, `memory`, `load`, `network`, `disk`. */
   readonly kind: string;
   /** Name of the quantity inside its kind; per-core and overall CPU share `utilization`. */
   readonly field: string;

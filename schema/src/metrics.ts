@@ -17,7 +17,7 @@ const MetricInfo = builder.objectRef<Metric>('MetricInfo').implement({
   fields: (t) => ({
     metric: t.field({ type: MetricEnum, resolve: (metric) => metric }),
     kind: t.string({
-      description: 'The family it belongs to: cpu, memory, load.',
+      description: 'The family it belongs to: cpu, memory, load, network, disk.',
       resolve: (m) => catalogue[m].kind,
     }),
     unit: t.string({ resolve: (m) => catalogue[m].unit }),
@@ -76,9 +76,39 @@ const LoadStatsInput = builder.inputType('LoadStatsInput', {
   }),
 });
 
+const NetworkStatsInput = builder.inputType('NetworkStatsInput', {
+  description:
+    "Network throughput over the window, summed over the host's physical interfaces (the agent leaves out virtual ones such as lo, docker*, veth*, br-*).",
+  fields: (t) => ({
+    rxBytesPerSecond: t.field({
+      type: StatInput,
+      required: false,
+      description: 'Bytes received per second.',
+    }),
+    txBytesPerSecond: t.field({ type: StatInput, required: false, description: 'Bytes sent per second.' }),
+  }),
+});
+
+const DiskStatsInput = builder.inputType('DiskStatsInput', {
+  description: "Disk throughput over the window, over the host's block devices, and filesystem usage.",
+  fields: (t) => ({
+    readBytesPerSecond: t.field({ type: StatInput, required: false, description: 'Bytes read per second.' }),
+    writeBytesPerSecond: t.field({
+      type: StatInput,
+      required: false,
+      description: 'Bytes written per second.',
+    }),
+    filesystemUsedRatio: t.field({
+      type: StatInput,
+      required: false,
+      description: 'Used share of the fullest local filesystem, 0..1.',
+    }),
+  }),
+});
+
 const ReportMetricsInput = builder.inputType('ReportMetricsInput', {
   description:
-    'One pre-aggregated window of one client. Every metric group is optional, so new groups (network, disk) can join without breaking senders.',
+    'One pre-aggregated window of one client. Every metric group is optional, so new groups can join without breaking senders.',
   fields: (t) => ({
     clientId: t.id({ description: 'Stable id of the host, such as the MAC address of its first interface.' }),
     windowStart: t.field({ type: 'DateTime' }),
@@ -90,6 +120,8 @@ const ReportMetricsInput = builder.inputType('ReportMetricsInput', {
     cpu: t.field({ type: CpuStatsInput, required: false }),
     memory: t.field({ type: MemoryStatsInput, required: false }),
     load: t.field({ type: LoadStatsInput, required: false }),
+    network: t.field({ type: NetworkStatsInput, required: false }),
+    disk: t.field({ type: DiskStatsInput, required: false }),
   }),
 });
 

@@ -582,6 +582,30 @@ const rows: Row[] = [
     bad('input.memory.usedRatio.min'),
   ),
   gqlReport(
+    'network.rxBytesPerSecond is negative',
+    set('network', { rxBytesPerSecond: { mean: -1.2e6, variance: 0, min: -1.2e6, max: -1.2e6 } }),
+    bad(
+      'input.network.rxBytesPerSecond.mean',
+      `input.network.rxBytesPerSecond.mean: -1200000 is outside 0..${Number.MAX_SAFE_INTEGER} (bytes/s)`,
+    ),
+  ),
+  gqlReport(
+    'disk.filesystemUsedRatio is 1.5',
+    set('disk', {
+      readBytesPerSecond: { mean: 1.2e6, variance: 1e10, min: 1e6, max: 1.4e6 },
+      filesystemUsedRatio: { mean: 1.5, variance: 0, min: 1.5, max: 1.5 },
+    }),
+    bad(
+      'input.disk.filesystemUsedRatio.mean',
+      'input.disk.filesystemUsedRatio.mean: 1.5 is outside 0..1 (ratio)',
+    ),
+  ),
+  gqlReport(
+    'disk.writeBytesPerSecond.min is larger than max',
+    set('disk', { writeBytesPerSecond: { mean: 1.2e6, variance: 0, min: 1.3e6, max: 1.1e6 } }),
+    bad('input.disk.writeBytesPerSecond.min'),
+  ),
+  gqlReport(
     'cpu.utilization.variance is more than 0.25',
     set('cpu.utilization.variance', 0.3),
     bad('input.cpu.utilization.variance'),
@@ -866,7 +890,20 @@ describe('bad input, REST and GraphQL', () => {
       body: JSON.stringify({ ...originalReport, user_id: 'control-rest' }),
     });
     expect(rest.status).toBe(200);
-    const gql = await graphql(srv.url, REPORT_MUTATION, { input: reportInput({ clientId: 'control-gql' }) });
+    const gql = await graphql(srv.url, REPORT_MUTATION, {
+      input: reportInput({
+        clientId: 'control-gql',
+        network: {
+          rxBytesPerSecond: { mean: 1.2e6, variance: 4e10, min: 8e5, max: 1.6e6 },
+          txBytesPerSecond: { mean: 3.4e5, variance: 1e9, min: 3e5, max: 4e5 },
+        },
+        disk: {
+          readBytesPerSecond: { mean: 0, variance: 0, min: 0, max: 0 },
+          writeBytesPerSecond: { mean: 8e5, variance: 1e10, min: 6e5, max: 1e6 },
+          filesystemUsedRatio: { mean: 0.42, variance: 0, min: 0.42, max: 0.42 },
+        },
+      }),
+    });
     expect(gql.body.errors).toBeUndefined();
     baseline = await snapshot();
   });
@@ -877,6 +914,8 @@ describe('bad input, REST and GraphQL', () => {
     expect(data.clients.map((c: Json) => c.id)).toEqual(['control-gql', 'control-rest']);
     expect(data.CPU_UTILIZATION.points.length).toBeGreaterThan(0);
     expect(data.CPU_UTILIZATION.points.reduce((n: number, p: Json) => n + p.count, 0)).toBe(110);
+    expect(data.NETWORK_RX_BYTES_PER_SECOND.points).toMatchObject([{ count: 10, mean: 1.2e6 }]);
+    expect(data.FILESYSTEM_USED_RATIO.points).toMatchObject([{ count: 10, mean: 0.42 }]);
     const get = await rawRequest(`${srv.url}/api/v1/metrics/cpuLoadAvg/byUser/control-rest`, {
       headers: JSON_TYPE,
       body: JSON.stringify({

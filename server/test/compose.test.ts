@@ -252,6 +252,8 @@ describe('the Grafana provisioning', () => {
       'Memory used',
       'Load average',
       'CPU per core',
+      'Network',
+      'Disk',
     ]);
     expect(dashboard.panels[0]).toMatchObject({ type: 'timeseries', repeat: 'client' });
     expect(dashboard.panels[1]).toMatchObject({ type: 'table' });

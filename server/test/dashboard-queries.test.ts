@@ -98,6 +98,18 @@ function fields(field: string, mean: number, count = 10): string {
 
 const tag = (value: string) => value.replace(/[,= ]/g, '\\$&');
 
+/**
+ * Network and disk levels, the same for every client: byte rates in their real magnitude, so that a panel
+ * that read another field (or the ratio) would show a different number.
+ */
+const HOST_LEVELS: Partial<Record<Metric, number>> = {
+  NETWORK_RX_BYTES_PER_SECOND: 1.2e6,
+  NETWORK_TX_BYTES_PER_SECOND: 3.4e5,
+  DISK_READ_BYTES_PER_SECOND: 2.5e5,
+  DISK_WRITE_BYTES_PER_SECOND: 8e5,
+  FILESYSTEM_USED_RATIO: 0.42,
+};
+
 /** The window mean of `metric` for `client` (and `core`, for per-core metrics) in the test data. */
 function meanOf(metric: Metric, client: string, core: number | null): number {
   const { overall, cores } = UTILIZATION[client] as { overall: number; cores: number[] };
@@ -111,7 +123,7 @@ function meanOf(metric: Metric, client: string, core: number | null): number {
     case 'CPU_CORE_UTILIZATION_MIN':
       return Math.min(...cores);
     default:
-      return 0.5;
+      return HOST_LEVELS[metric] ?? 0.5;
   }
 }
 
@@ -166,7 +178,7 @@ function seriesPoints(client: string, end: number, windows: number): SeriesPoint
 }
 
 describe('the Grafana dashboard', () => {
-  it('has the queries the tests below run: four CPU Loads, four more panels, the client variable', () => {
+  it('has the queries the tests below run: four CPU Loads, six more panels, the client variable', () => {
     expect(queries.map((q) => q.name)).toEqual([
       'CPU Loads: $client / A',
       'CPU Loads: $client / B',
@@ -176,6 +188,9 @@ describe('the Grafana dashboard', () => {
       'Memory used / A',
       'Load average / A',
       'CPU per core / A',
+      'Network / A',
+      'Disk / A',
+      'Disk / B',
       'variable $client',
     ]);
   });
@@ -312,5 +327,40 @@ describe.skipIf(!hasBinary(influxdBinary))('the Grafana dashboard against a real
     const series = await run(query, CLIENTS);
     expect(series.map((s) => s.tags?.client_id).sort()).toEqual([...CLIENTS].sort());
     for (const s of series) expect(s.columns).toEqual(['time', 'load1', 'load5', 'load15']);
+  });
+
+  it('Network has received and sent bytes per second per client, including what the store writes', async () => {
+    const query = queries.find((q) => q.name === 'Network / A')?.query as string;
+    const series = await run(query, [...CLIENTS, STORE_CLIENT]);
+    expect(series.map((s) => s.tags?.client_id).sort()).toEqual([...CLIENTS, STORE_CLIENT].sort());
+    for (const s of series) {
+      expect(s.columns).toEqual(['time', 'rx', 'tx']);
+      for (const [, rx, tx] of s.values) {
+        expect(rx).toBeCloseTo(HOST_LEVELS.NETWORK_RX_BYTES_PER_SECOND as number, 6);
+        expect(tx).toBeCloseTo(HOST_LEVELS.NETWORK_TX_BYTES_PER_SECOND as number, 6);
+      }
+    }
+  });
+
+  it('Disk has read and written bytes per second and the filesystem used ratio per client', async () => {
+    const rates = queries.find((q) => q.name === 'Disk / A')?.query as string;
+    const ratio = queries.find((q) => q.name === 'Disk / B')?.query as string;
+    const clients = [...CLIENTS, STORE_CLIENT];
+    const rateSeries = await run(rates, clients);
+    expect(rateSeries.map((s) => s.tags?.client_id).sort()).toEqual([...clients].sort());
+    for (const s of rateSeries) {
+      expect(s.columns).toEqual(['time', 'read', 'write']);
+      for (const [, read, write] of s.values) {
+        expect(read).toBeCloseTo(HOST_LEVELS.DISK_READ_BYTES_PER_SECOND as number, 6);
+        expect(write).toBeCloseTo(HOST_LEVELS.DISK_WRITE_BYTES_PER_SECOND as number, 6);
+      }
+    }
+    const ratioSeries = await run(ratio, clients);
+    expect(ratioSeries.map((s) => s.tags?.client_id).sort()).toEqual([...clients].sort());
+    for (const s of ratioSeries) {
+      expect(s.columns).toEqual(['time', 'fs_used_ratio']);
+      for (const [, used] of s.values)
+        expect(used).toBeCloseTo(HOST_LEVELS.FILESYSTEM_USED_RATIO as number, 9);
+    }
   });
 });

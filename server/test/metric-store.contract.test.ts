@@ -184,6 +184,79 @@ describe.each(implementations)('MetricStore contract: $name', ({ create, availab
     expect(bucket?.variance).toBeCloseTo(1.25, 6);
   });
 
+  it('keeps network and disk series apart and pools byte rates and filesystem ratios per bucket', async () => {
+    const next = random(11);
+    const series: [Metric, number, number][] = [
+      // metric, level, spread of the samples
+      ['NETWORK_RX_BYTES_PER_SECOND', 1.2e6, 4e5],
+      ['NETWORK_TX_BYTES_PER_SECOND', 3.4e5, 1e5],
+      ['DISK_READ_BYTES_PER_SECOND', 0, 0],
+      ['DISK_WRITE_BYTES_PER_SECOND', 8e5, 8e5],
+      ['FILESYSTEM_USED_RATIO', 0.42, 0.02],
+    ];
+    const windows = new Map<Metric, RawWindow[]>();
+    for (const [metric, level, spread] of series) {
+      windows.set(
+        metric,
+        Array.from({ length: 12 }, (_, i) =>
+          windowOf(
+            Array.from({ length: 1 + Math.floor(next() * 20) }, () =>
+              Math.max(0, level + (next() - 0.5) * spread),
+            ),
+            {
+              clientId: i % 3 === 0 ? 'b' : 'a',
+              metric,
+              core: null,
+              windowStart: T0 + i * 10 * SECOND,
+              windowEnd: T0 + (i + 1) * 10 * SECOND,
+            },
+          ),
+        ),
+      );
+    }
+    // All five share a measurement line per kind and window in InfluxDB: write them in one batch.
+    await store.write([...windows.values()].flat().map((w) => w.point));
+
+    for (const [metric] of series) {
+      const mine = (windows.get(metric) as RawWindow[]).filter((w) => w.point.clientId === 'a');
+      const samples = mine.flatMap((w) => w.samples);
+      const mean = samples.reduce((s, x) => s + x, 0) / samples.length;
+      const variance = samples.reduce((s, x) => s + (x - mean) ** 2, 0) / samples.length;
+      const buckets = await store.history(select({ metric }), 2 * MINUTE, 'MEAN');
+      expect(buckets.map((b) => [metric, b.start, b.count])).toEqual([[metric, T0, samples.length]]);
+      const [bucket] = buckets;
+      // Rounding error relative to the size of the values (a variance next to the squared mean).
+      expect(Math.abs((bucket?.mean as number) - mean)).toBeLessThanOrEqual(1e-12 * Math.max(1, mean));
+      expect(Math.abs((bucket?.variance as number) - variance)).toBeLessThanOrEqual(
+        1e-12 * Math.max(1, mean ** 2),
+      );
+      expect(bucket?.min).toBe(Math.min(...samples));
+      expect(bucket?.max).toBe(Math.max(...samples));
+      const [max] = await store.history(select({ metric, clientId: null }), 2 * MINUTE, 'MAX');
+      const all = (windows.get(metric) as RawWindow[]).flatMap((w) => w.samples);
+      expect(max?.value).toBe(Math.max(...all));
+    }
+
+    const rows = await store.summarize(
+      select({ metric: 'NETWORK_RX_BYTES_PER_SECOND', clientId: null }),
+      'COUNT',
+    );
+    const rx = windows.get('NETWORK_RX_BYTES_PER_SECOND') as RawWindow[];
+    expect(rows.map((r) => [r.clientId, r.value])).toEqual(
+      ['a', 'b'].map((c) => [
+        c,
+        rx.filter((w) => w.point.clientId === c).reduce((n, w) => n + w.point.count, 0),
+      ]),
+    );
+    // A kind's other metrics or another kind's are not read: a read rate of 0 stays 0.
+    const [read] = await store.history(
+      select({ metric: 'DISK_READ_BYTES_PER_SECOND', clientId: null }),
+      MINUTE,
+      'MAX',
+    );
+    expect(read?.value).toBe(0);
+  });
+
   it.each<[Aggregate, number]>([
     ['MEDIAN', 0.5],
     ['P90', 0.8],
@@ -336,11 +409,30 @@ describe.each(implementations)('MetricStore contract: $name', ({ create, availab
       point({ windowStart: T0 + 10 * MINUTE }),
       point({ clientId: 'b', windowStart: T0 + 40 * MINUTE }),
       point({ metric: 'LOAD_1', windowStart: T0 + 5 * MINUTE, mean: 1, min: 1, max: 1 }),
+      point({
+        metric: 'DISK_WRITE_BYTES_PER_SECOND',
+        windowStart: T0 + 5 * MINUTE,
+        mean: 1.2e6,
+        min: 1.2e6,
+        max: 1.2e6,
+      }),
+      point({
+        metric: 'NETWORK_RX_BYTES_PER_SECOND',
+        windowStart: T0 + 20 * MINUTE,
+        mean: 1.2e6,
+        min: 1.2e6,
+        max: 1.2e6,
+      }),
     ]);
     await store.enforceRetention(); // T0 and T0+5m are older than 40m - 30m
     const left = await store.history(select({ clientId: null, to: T0 + 60 * MINUTE }), MINUTE, 'COUNT');
     expect(left.map((b) => b.start)).toEqual([T0 + 10 * MINUTE, T0 + 40 * MINUTE]);
     expect(await store.history(select({ metric: 'LOAD_1' }), MINUTE, 'COUNT')).toEqual([]);
+    expect(await store.history(select({ metric: 'DISK_WRITE_BYTES_PER_SECOND' }), MINUTE, 'COUNT')).toEqual(
+      [],
+    );
+    const rx = await store.history(select({ metric: 'NETWORK_RX_BYTES_PER_SECOND' }), MINUTE, 'COUNT');
+    expect(rx.map((b) => b.start)).toEqual([T0 + 20 * MINUTE]);
     await store.enforceRetention();
     expect(await store.history(select({ clientId: null, to: T0 + 60 * MINUTE }), MINUTE, 'COUNT')).toEqual(
       left,

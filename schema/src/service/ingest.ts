@@ -22,6 +22,12 @@ export interface ReportInput {
     swapUsedBytes?: Stat | null;
   } | null;
   load?: { load1?: Stat | null; load5?: Stat | null; load15?: Stat | null } | null;
+  network?: { rxBytesPerSecond?: Stat | null; txBytesPerSecond?: Stat | null } | null;
+  disk?: {
+    readBytesPerSecond?: Stat | null;
+    writeBytesPerSecond?: Stat | null;
+    filesystemUsedRatio?: Stat | null;
+  } | null;
 }
 
 export interface ReportAck {
@@ -122,7 +128,7 @@ export function toPoints(
   const addValue = (metric: Metric, value: number, field: string) =>
     add(metric, { mean: value, variance: 0, min: value, max: value }, field);
 
-  const { cpu, memory, load } = input;
+  const { cpu, memory, load, network, disk } = input;
   if (cpu) {
     add('CPU_UTILIZATION', cpu.utilization, at('cpu.utilization'));
     const cores = cpu.cores ?? [];
@@ -154,6 +160,20 @@ export function toPoints(
     if (load.load1) add('LOAD_1', load.load1, at('load.load1'));
     if (load.load5) add('LOAD_5', load.load5, at('load.load5'));
     if (load.load15) add('LOAD_15', load.load15, at('load.load15'));
+  }
+  if (network) {
+    if (network.rxBytesPerSecond)
+      add('NETWORK_RX_BYTES_PER_SECOND', network.rxBytesPerSecond, at('network.rxBytesPerSecond'));
+    if (network.txBytesPerSecond)
+      add('NETWORK_TX_BYTES_PER_SECOND', network.txBytesPerSecond, at('network.txBytesPerSecond'));
+  }
+  if (disk) {
+    if (disk.readBytesPerSecond)
+      add('DISK_READ_BYTES_PER_SECOND', disk.readBytesPerSecond, at('disk.readBytesPerSecond'));
+    if (disk.writeBytesPerSecond)
+      add('DISK_WRITE_BYTES_PER_SECOND', disk.writeBytesPerSecond, at('disk.writeBytesPerSecond'));
+    if (disk.filesystemUsedRatio)
+      add('FILESYSTEM_USED_RATIO', disk.filesystemUsedRatio, at('disk.filesystemUsedRatio'));
   }
   return points;
 }

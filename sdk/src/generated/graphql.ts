@@ -98,6 +98,16 @@ export type CpuStatsInput = {
   utilization: StatInput;
 };
 
+/** Disk throughput over the window, over the host's block devices, and filesystem usage. */
+export type DiskStatsInput = {
+  /** Used share of the fullest local filesystem, 0..1. */
+  filesystemUsedRatio?: StatInput | null | undefined;
+  /** Bytes read per second. */
+  readBytesPerSecond?: StatInput | null | undefined;
+  /** Bytes written per second. */
+  writeBytesPerSecond?: StatInput | null | undefined;
+};
+
 /** What empty buckets become: NONE omits them, NULL gives null, ZERO gives 0, PREVIOUS repeats the last value, LINEAR interpolates between neighbours. */
 export type Fill =
   | 'LINEAR'
@@ -136,6 +146,12 @@ export type Metric =
   | 'CPU_CORE_VARIANCE_MIN'
   /** Mean CPU utilisation over all cores, 0..1. */
   | 'CPU_UTILIZATION'
+  /** Bytes read per second from the host's block devices. */
+  | 'DISK_READ_BYTES_PER_SECOND'
+  /** Bytes written per second to the host's block devices. */
+  | 'DISK_WRITE_BYTES_PER_SECOND'
+  /** Used share of the fullest local filesystem, 0..1. */
+  | 'FILESYSTEM_USED_RATIO'
   /** One-minute load average. */
   | 'LOAD_1'
   /** Five-minute load average. */
@@ -148,19 +164,33 @@ export type Metric =
   | 'MEMORY_USED_BYTES'
   /** Used memory as a share of total memory, 0..1. */
   | 'MEMORY_USED_RATIO'
+  /** Bytes received per second, summed over the host's physical interfaces (virtual ones such as lo, docker*, veth*, br-* excluded by the agent). */
+  | 'NETWORK_RX_BYTES_PER_SECOND'
+  /** Bytes sent per second, summed over the host's physical interfaces (virtual ones such as lo, docker*, veth*, br-* excluded by the agent). */
+  | 'NETWORK_TX_BYTES_PER_SECOND'
   /** Used swap in bytes. */
   | 'SWAP_USED_BYTES'
   /** Used swap as a share of total swap, 0..1. */
   | 'SWAP_USED_RATIO';
 
-/** One pre-aggregated window of one client. Every metric group is optional, so new groups (network, disk) can join without breaking senders. */
+/** Network throughput over the window, summed over the host's physical interfaces (the agent leaves out virtual ones such as lo, docker*, veth*, br-*). */
+export type NetworkStatsInput = {
+  /** Bytes received per second. */
+  rxBytesPerSecond?: StatInput | null | undefined;
+  /** Bytes sent per second. */
+  txBytesPerSecond?: StatInput | null | undefined;
+};
+
+/** One pre-aggregated window of one client. Every metric group is optional, so new groups can join without breaking senders. */
 export type ReportMetricsInput = {
   /** Stable id of the host, such as the MAC address of its first interface. */
   clientId: string | number;
   cpu?: CpuStatsInput | null | undefined;
+  disk?: DiskStatsInput | null | undefined;
   hostname?: string | null | undefined;
   load?: LoadStatsInput | null | undefined;
   memory?: MemoryStatsInput | null | undefined;
+  network?: NetworkStatsInput | null | undefined;
   /** Samples per series in the window. */
   observations: number;
   osType?: string | null | undefined;
