@@ -1,5 +1,5 @@
 # The metrics-collector server: `docker compose up -d --build` builds it (docker-compose.yml), and so does
-# `docker build -t metrics-collector .`. It runs the TypeScript sources with tsx, as `npm start` does.
+# `docker build -t metrics-collector .`. It runs the server's TypeScript sources with tsx (the server alone: `npm start` adds a local agent).
 
 FROM node:20-bookworm-slim AS build
 # better-sqlite3 compiles its native addon with these when no prebuilt binary fits the platform.
@@ -32,4 +32,4 @@ VOLUME /data
 USER node
 EXPOSE 8888
 # A non-loopback HOST needs API_TOKENS (or API_TOKENS_FILE); without them the server refuses to start.
-CMD ["npm", "start"]
+CMD ["node", "--import", "tsx", "server/src/main.ts"]

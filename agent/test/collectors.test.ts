@@ -7,9 +7,9 @@ import {
   loadCollector,
   memoryCollector,
   sample,
-  systemSources,
-  toReport,
-} from '../src/collectors.js';
+  systemCollectors,
+} from '../src/collectors/index.js';
+import { toReport } from '../src/report.js';
 
 /** Fake sources that return the next of a list of readings on each call. */
 function fakes() {
@@ -81,22 +81,27 @@ describe('collectors', () => {
     expect(toReport({ clientId: 'x' }, { start: 0, end: 1 }, new Map())).toBeNull();
   });
 
-  it("read this machine's CPU, memory and load through systeminformation", async () => {
-    const sources = systemSources();
+  it('read this machine through systeminformation, /proc and statfs', async () => {
+    const collectors = systemCollectors();
+    expect(collectors.map((c) => c.name)).toEqual(['cpu', 'memory', 'load', 'network', 'disk']);
     const windows = new WindowAggregator();
-    const collectors = [
-      cpuCollector(sources.cpu),
-      memoryCollector(sources.memory),
-      loadCollector(sources.load),
-    ];
     const errors: unknown[] = [];
-    for (let k = 0; k < 2; k += 1) await sample(collectors, windows, (_name, error) => errors.push(error));
+    for (let k = 0; k < 2; k += 1) {
+      await sample(collectors, windows, (_name, error) => errors.push(error));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     expect(errors).toEqual([]);
     const closed = windows.close();
-    for (const series of ['cpu', 'cpu.core.0', 'memory.usedRatio', 'load.load1'])
+    for (const series of ['cpu', 'cpu.core.0', 'memory.usedRatio', 'load.load1', 'disk.fsUsedRatio'])
       expect(closed.has(series)).toBe(true);
     expect(closed.get('cpu')?.max).toBeLessThanOrEqual(1);
     expect(closed.get('memory.usedRatio')?.max).toBeGreaterThan(0);
+    const fs = closed.get('disk.fsUsedRatio');
+    expect(fs?.min).toBeGreaterThan(0);
+    expect(fs?.max).toBeLessThanOrEqual(1);
+    // Rates need two samples: the second one gives them.
+    expect(closed.get('disk.read')?.count).toBe(1);
+    expect(closed.get('disk.read')?.min).toBeGreaterThanOrEqual(0);
   });
 });
 

@@ -86,9 +86,9 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
     expect(status, stderr).toBe(0);
   });
 
-  it('has the influxdb, grafana and server services, the server on the InfluxDB store', () => {
+  it('has the influxdb, grafana, server and agent services, the server on the InfluxDB store', () => {
     const config = resolvedConfig();
-    expect(Object.keys(config.services).sort()).toEqual(['grafana', 'influxdb', 'server']);
+    expect(Object.keys(config.services).sort()).toEqual(['agent', 'grafana', 'influxdb', 'server']);
     const influxdb = serviceOf(config, 'influxdb');
     expect(influxdb.image).toBe('influxdb:2.7');
     expect(serviceOf(config, 'grafana').image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
@@ -114,6 +114,24 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
       const hostIp = typeof port === 'string' ? port.split(':')[0] : port.host_ip;
       expect({ name, port, hostIp }).toEqual({ name, port, hostIp: '127.0.0.1' });
     }
+  });
+
+  it("runs the agent in the host's namespaces, reporting to the server with the ingest token once it is healthy", () => {
+    const config = resolvedConfig({ METRICS_AGENT_TOKEN: 'agent-secret-from-env-0123' });
+    const agent = serviceOf(config, 'agent') as Service & { network_mode?: string; pid?: string };
+    expect(agent.build).toMatchObject({ dockerfile: 'agent/Dockerfile' });
+    expect([agent.network_mode, agent.pid]).toEqual(['host', 'host']);
+    expect(agent.environment).toEqual({
+      AGENT_SERVER_URL: 'http://127.0.0.1:8888/graphql',
+      AGENT_TOKEN: 'agent-secret-from-env-0123',
+    });
+    // The host network reaches the server where it is published: on the host's loopback, port 8888.
+    expect(serviceOf(config, 'server').ports).toEqual(['127.0.0.1:8888:8888/tcp']);
+    expect(serviceOf(config, 'server').environment?.API_TOKENS).toContain(
+      'agent:ingest:agent-secret-from-env-0123',
+    );
+    expect(agent.depends_on).toEqual({ server: expect.objectContaining({ condition: 'service_healthy' }) });
+    expect(agent.volumes).toEqual(['agent-spool:/spool:rw']);
   });
 
   it('sets InfluxDB up with an infinite retention, and hands its org, bucket and token to the others', () => {
@@ -285,17 +303,19 @@ describe('the Grafana provisioning', () => {
   });
 });
 
-describe('the Dockerfile', () => {
-  const dockerfile = read('Dockerfile');
+describe.each([
+  { file: 'Dockerfile', copies: 'server/', cmd: 'server/src/main.ts' },
+  { file: 'agent/Dockerfile', copies: 'agent/', cmd: 'agent/src/cli.ts' },
+])('$file', ({ file, copies, cmd }) => {
+  const dockerfile = read(file);
   const ignored = read('.dockerignore')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
 
-  it('builds on Node 20 and runs npm start, which runs the server', () => {
+  it('builds on Node 20 and runs its sources with tsx', () => {
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim AS build$/m);
-    expect(dockerfile).toMatch(/^CMD \["npm", "start"\]$/m);
-    expect(JSON.parse(read('package.json')).scripts.start).toBe('tsx server/src/main.ts');
+    expect(dockerfile).toContain(`CMD ["node", "--import", "tsx", "${cmd}"]`);
   });
 
   it('copies only files that exist and that .dockerignore lets through', () => {
@@ -303,7 +323,7 @@ describe('the Dockerfile', () => {
       (m[1] as string).split(/\s+/).slice(0, -1),
     );
     expect(sources).toContain('package-lock.json');
-    expect(sources).toContain('server/');
+    expect(sources).toContain(copies);
     for (const source of sources) {
       expect({ source, exists: existsSync(`${root}${source}`) }).toEqual({ source, exists: true });
       expect(ignored).not.toContain(source.replace(/\/$/, ''));

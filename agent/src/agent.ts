@@ -1,0 +1,322 @@
+import { WindowAggregator } from './aggregator.js';
+import { backoffDelay, sleep } from './backoff.js';
+import { type Collector, sample } from './collectors/index.js';
+import type { AgentCommand, Connection } from './connection.js';
+import type { Logger } from './log.js';
+import { type Identity, type ReportWindow, toReport } from './report.js';
+import { Sender } from './sender.js';
+import type { Spool } from './spool.js';
+
+/** Bounds of the two intervals, as the server's commands allow them (and a sampling of at most the report interval). */
+export const SAMPLING_MIN_MS = 50;
+export const REPORT_MIN_MS = 1_000;
+export const INTERVAL_MAX_MS = 3_600_000;
+
+export interface AgentOptions {
+  identity: Identity;
+  connection: Connection;
+  collectors: readonly Collector[];
+  spool: Spool<ReportWindow>;
+  /** @default 1 s */
+  samplingIntervalMs?: number;
+  /** @default 10 s */
+  reportIntervalMs?: number;
+  logger: Logger;
+  /** Backoff of the sender and of the command stream. @default 1 s to 30 s */
+  backoff?: { minMs: number; maxMs: number };
+  now?: () => number;
+}
+
+/** What the agent has done since it started. */
+export interface AgentStats {
+  samples: number;
+  windows: number;
+  /** Windows the server acknowledged. */
+  sent: number;
+  /** Windows the server refused as invalid (dropped). */
+  refused: number;
+  /** Windows dropped by the spool's size or age bound. */
+  dropped: number;
+  /** Closed windows that could not be spooled (a disk error); lost. */
+  lost: number;
+  commands: number;
+}
+
+/** Checks an interval pair; returns why it is not acceptable, or `null`. */
+export function intervalProblem(samplingMs: number, reportMs: number): string | null {
+  if (!Number.isSafeInteger(samplingMs) || samplingMs < SAMPLING_MIN_MS || samplingMs > INTERVAL_MAX_MS)
+    return `sampling interval ${samplingMs} ms is outside ${SAMPLING_MIN_MS}..${INTERVAL_MAX_MS} ms`;
+  if (!Number.isSafeInteger(reportMs) || reportMs < REPORT_MIN_MS || reportMs > INTERVAL_MAX_MS)
+    return `report interval ${reportMs} ms is outside ${REPORT_MIN_MS}..${INTERVAL_MAX_MS} ms`;
+  if (samplingMs > reportMs)
+    return `sampling interval ${samplingMs} ms is longer than the report interval ${reportMs} ms`;
+  return null;
+}
+
+/**
+ * The agent: samples at each multiple of `samplingIntervalMs` into a window, closes the window at each
+ * multiple of `reportIntervalMs` (epoch-aligned, so every host's windows line up), appends it to the spool (fsync),
+ * and lets the sender deliver it. Follows the server's commands to change either interval at once.
+ */
+export class Agent {
+  readonly stats: AgentStats = {
+    samples: 0,
+    windows: 0,
+    sent: 0,
+    refused: 0,
+    dropped: 0,
+    lost: 0,
+    commands: 0,
+  };
+  private samplingMs: number;
+  private reportMs: number;
+  private readonly now: () => number;
+  private readonly aggregator = new WindowAggregator();
+  private readonly sender: Sender;
+  private readonly stopping = new AbortController();
+  private windowStart = 0;
+  private windowEnd = 0;
+  private nextSample = 0;
+  private wakeLoop: (() => void) | null = null;
+  private sampling: Promise<void> | null = null;
+  private commandStream: AsyncIterableIterator<AgentCommand> | null = null;
+  private spoolDropped: number;
+
+  constructor(private readonly options: AgentOptions) {
+    this.samplingMs = options.samplingIntervalMs ?? 1_000;
+    this.reportMs = options.reportIntervalMs ?? 10_000;
+    const problem = intervalProblem(this.samplingMs, this.reportMs);
+    if (problem) throw new RangeError(problem);
+    this.now = options.now ?? Date.now;
+    this.spoolDropped = options.spool.dropped;
+    this.sender = new Sender({
+      spool: options.spool,
+      send: (report) => options.connection.report(report),
+      logger: options.logger,
+      backoff: options.backoff,
+    });
+  }
+
+  get samplingIntervalMs(): number {
+    return this.samplingMs;
+  }
+
+  get reportIntervalMs(): number {
+    return this.reportMs;
+  }
+
+  /** Starts sampling, sending (the spool's backlog first) and listening for commands. */
+  start(): void {
+    if (this.sampling) return;
+    const { identity, spool, logger } = this.options;
+    logger.info(
+      {
+        clientId: identity.clientId,
+        samplingIntervalMs: this.samplingMs,
+        reportIntervalMs: this.reportMs,
+        collectors: this.options.collectors.map((c) => c.name),
+        spooled: spool.size,
+        tornRecords: spool.torn,
+      },
+      'agent started',
+    );
+    if (spool.torn > 0)
+      logger.warn({ tornRecords: spool.torn }, 'the spool ended in a torn record (a crash); cut off');
+    this.sender.start();
+    this.sampling = this.sampleLoop();
+    void this.commandLoop();
+  }
+
+  /**
+   * Stops: ends sampling, closes and spools the current window, then sends what the spool holds until
+   * `timeoutMs` has passed. What is left stays in the spool for the next start. Resolves with that count.
+   */
+  async stop(timeoutMs = 5_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    this.stopping.abort();
+    this.wakeLoop?.();
+    // Not awaited: an iterator waiting for its next command may finish returning only when one comes.
+    this.commandStream?.return?.().catch(() => undefined);
+    await this.sampling;
+    if (this.windowStart > 0) this.closeWindow(Math.max(this.windowStart, this.now()));
+    const left = await this.sender.stop(deadline);
+    this.collectStats();
+    this.options.logger.info({ ...this.stats, leftInSpool: left }, 'agent stopped');
+    return left;
+  }
+
+  /** Changes the sampling interval from now on; throws a RangeError saying why it cannot. */
+  setSamplingInterval(ms: number): void {
+    const problem = intervalProblem(ms, this.reportMs);
+    if (problem) throw new RangeError(problem);
+    this.samplingMs = ms;
+    this.nextSample = this.alignedSample(this.now());
+    this.wakeLoop?.();
+  }
+
+  /** Changes the report interval from now on: the current window closes at the next multiple of the new one. */
+  setReportInterval(ms: number): void {
+    const problem = intervalProblem(this.samplingMs, ms);
+    if (problem) throw new RangeError(problem);
+    this.reportMs = ms;
+    this.windowEnd = this.alignedEnd(Math.max(this.now(), this.windowStart));
+    this.wakeLoop?.();
+  }
+
+  /** The first multiple of the report interval after `t`. */
+  private alignedEnd(t: number): number {
+    return (Math.floor(t / this.reportMs) + 1) * this.reportMs;
+  }
+
+  /** The first multiple of the sampling interval at or after `t`: samples are epoch-aligned too. */
+  private alignedSample(t: number): number {
+    return Math.ceil(t / this.samplingMs) * this.samplingMs;
+  }
+
+  /**
+   * Takes each sample in its slot's window (a sample that runs late still counts where it was due), so that
+   * a window of R ms sampled every S ms holds R/S samples. Slots missed by more than one interval (a
+   * suspended host) are not caught up on.
+   */
+  private async sampleLoop(): Promise<void> {
+    const { collectors, logger } = this.options;
+    // A first reading that is not kept: CPU load would be the average since boot, rates have no previous
+    // counters yet, and systeminformation's first call is slow (it loads and probes).
+    await Promise.allSettled(collectors.map((c) => c.collect()));
+    const start = this.now();
+    this.windowStart = start;
+    this.windowEnd = this.alignedEnd(start);
+    this.nextSample = this.alignedSample(start);
+    while (!this.stopping.signal.aborted) {
+      const now = this.now();
+      if (this.nextSample <= now && this.nextSample < this.windowEnd) {
+        await sample(collectors, this.aggregator, (collector, error) =>
+          logger.warn({ collector, err: error }, 'a collector failed; skipped for this sample'),
+        );
+        this.stats.samples += 1;
+        this.nextSample += this.samplingMs;
+        const after = this.now();
+        if (this.nextSample + this.samplingMs <= after)
+          this.nextSample = Math.floor(after / this.samplingMs) * this.samplingMs;
+        continue;
+      }
+      if (now >= this.windowEnd) {
+        this.closeWindow(this.windowEnd);
+        continue;
+      }
+      const due = Math.min(this.nextSample, this.windowEnd);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, due - now);
+        this.wakeLoop = done;
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      this.wakeLoop = null;
+    }
+  }
+
+  /** Ends the current window at `end`, spools its report and starts the next window. */
+  private closeWindow(end: number): void {
+    const start = this.windowStart;
+    const report = toReport(this.options.identity, { start, end }, this.aggregator.close());
+    this.windowStart = end;
+    this.windowEnd = this.alignedEnd(end);
+    if (!report) return;
+    this.stats.windows += 1;
+    try {
+      const id = this.options.spool.append(report);
+      this.options.logger.debug(
+        { id, windowStart: start, windowEnd: end, observations: report.observations },
+        'window spooled',
+      );
+    } catch (error) {
+      this.stats.lost += 1;
+      this.options.logger.error(
+        { err: error, windowStart: start, lost: this.stats.lost },
+        'a window could not be spooled; lost',
+      );
+      return;
+    }
+    this.collectStats();
+    this.sender.kick();
+  }
+
+  private collectStats(): void {
+    const { spool, logger } = this.options;
+    if (spool.dropped > this.spoolDropped) {
+      logger.warn(
+        {
+          dropped: spool.dropped - this.spoolDropped,
+          droppedTotal: spool.dropped,
+          spooledBytes: spool.bytes,
+        },
+        'the spool is full or its oldest windows too old: the oldest were dropped',
+      );
+      this.spoolDropped = spool.dropped;
+    }
+    this.stats.dropped = spool.dropped;
+    this.stats.sent = this.sender.stats.sent;
+    this.stats.refused = this.sender.stats.refused;
+  }
+
+  /** Follows `agentCommands` for as long as the agent runs, subscribing again after the stream ends or fails. */
+  private async commandLoop(): Promise<void> {
+    const { connection, identity, logger } = this.options;
+    const signal = this.stopping.signal;
+    const backoff = this.options.backoff ?? { minMs: 1_000, maxMs: 30_000 };
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        this.commandStream = connection.commands(identity.clientId);
+        for await (const command of this.commandStream) {
+          failures = 0;
+          await this.handle(command);
+        }
+      } catch (error) {
+        if (signal.aborted) break;
+        logger.warn({ err: error }, 'the command stream failed; subscribing again');
+      }
+      if (signal.aborted) break;
+      failures += 1;
+      await sleep(backoffDelay(failures, backoff), signal);
+    }
+  }
+
+  private readonly handled = new Set<string>();
+
+  /** Applies one command and acknowledges it: APPLIED, or FAILED with the reason. */
+  private async handle(command: AgentCommand): Promise<void> {
+    const { connection, logger } = this.options;
+    if (command.status !== 'PENDING' && command.status !== 'DELIVERED') return;
+    if (new Date(command.expiresAt as string).getTime() <= this.now()) {
+      logger.warn({ command: command.id }, 'a command expired before it arrived; not applied');
+      return;
+    }
+    let outcome: 'APPLIED' | 'FAILED' = 'APPLIED';
+    let message: string | undefined;
+    try {
+      if (command.type === 'SET_SAMPLING_INTERVAL') this.setSamplingInterval(command.intervalMs);
+      else if (command.type === 'SET_REPORT_INTERVAL') this.setReportInterval(command.intervalMs);
+      else throw new RangeError(`unknown command type ${String(command.type)}`);
+    } catch (error) {
+      outcome = 'FAILED';
+      message = (error as Error).message;
+    }
+    if (!this.handled.has(command.id)) {
+      this.handled.add(command.id);
+      this.stats.commands += 1;
+    }
+    logger.info(
+      { command: command.id, type: command.type, intervalMs: command.intervalMs, outcome, message },
+      'command',
+    );
+    try {
+      await connection.acknowledge(command.id, outcome, message);
+    } catch (error) {
+      // Unacknowledged, it stays DELIVERED and comes again with the next subscription; applying it twice does no harm.
+      logger.warn({ err: error, command: command.id }, 'acknowledging a command failed');
+    }
+  }
+}

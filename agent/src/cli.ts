@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/**
+ * `metrics-agent` (also `npm run agent -- --server URL`): runs the agent until SIGINT or SIGTERM, then
+ * closes the current window, spools it and sends what it can within the shutdown timeout.
+ */
+import { AgentConfigError, parseAgentArgs } from './config.js';
+import { createLogger } from './log.js';
+import { runAgent } from './run.js';
+
+let config: ReturnType<typeof parseAgentArgs>;
+try {
+  config = parseAgentArgs(process.argv, process.env);
+} catch (error) {
+  if (!(error instanceof AgentConfigError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
+
+const logger = createLogger(config.logLevel);
+const running = await runAgent(config, logger);
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  });
+}

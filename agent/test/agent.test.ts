@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Agent } from '../src/agent.js';
+import type { Collector } from '../src/collectors/index.js';
+import type { AgentCommand, Connection } from '../src/connection.js';
+import { silentLogger } from '../src/log.js';
+import type { ReportWindow } from '../src/report.js';
+import { Spool } from '../src/spool.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function spool(): Spool<ReportWindow> {
+  const dir = mkdtempSync(join(tmpdir(), 'mc-agent-unit-'));
+  dirs.push(dir);
+  return new Spool<ReportWindow>({ dir });
+}
+
+/** A connection that records reports and acknowledgements and hands out commands pushed by the test. */
+function fakeConnection(options: { down?: boolean } = {}) {
+  const reports: ReportWindow[] = [];
+  const acks: { id: string; status: string; message?: string | undefined }[] = [];
+  const queue: AgentCommand[] = [];
+  let wake: (() => void) | null = null;
+  let down = options.down ?? false;
+  const connection: Connection = {
+    viaWebSocket: true,
+    report: async (report) => {
+      if (down) throw new Error('connection refused');
+      reports.push(report);
+    },
+    commands: () =>
+      (async function* () {
+        while (true) {
+          while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+          yield queue.shift() as AgentCommand;
+        }
+      })(),
+    acknowledge: async (id, status, message) => {
+      acks.push({ id, status, message });
+    },
+    close: async () => {},
+  };
+  return {
+    connection,
+    reports,
+    acks,
+    setDown: (value: boolean) => {
+      down = value;
+    },
+    push: (command: Omit<AgentCommand, 'status' | 'expiresAt'>) => {
+      queue.push({ status: 'PENDING', expiresAt: new Date(Date.now() + 60_000).toISOString(), ...command });
+      wake?.();
+    },
+  };
+}
+
+const counter = (): Collector => {
+  let n = 0;
+  return { name: 'cpu', collect: async () => ({ cpu: (n++ % 10) / 10 }) };
+};
+
+const until = async (condition: () => boolean) => {
+  while (!condition()) await new Promise((r) => setTimeout(r, 10));
+};
+
+describe('the agent', () => {
+  it('closes epoch-aligned windows, each with the samples of its slots, and reports them', async () => {
+    const fake = fakeConnection();
+    const agent = new Agent({
+      identity: { clientId: 'unit' },
+      connection: fake.connection,
+      collectors: [counter()],
+      spool: spool(),
+      samplingIntervalMs: 100,
+      reportIntervalMs: 1_000,
+      logger: silentLogger,
+    });
+    agent.start();
+    await until(() => fake.reports.length >= 3);
+    expect(await agent.stop()).toBe(0);
+    const [, second, third] = fake.reports;
+    expect(second?.windowStart).toBe(fake.reports[0]?.windowEnd);
+    expect((second?.windowStart as number) % 1_000).toBe(0);
+    expect(third?.windowStart).toBe(second?.windowEnd);
+    expect(second?.observations).toBe(10);
+    expect(second?.cpu?.utilization.max).toBeLessThanOrEqual(0.9);
+    // Stopping closed the window in progress and sent it.
+    expect(fake.reports.at(-1)?.windowEnd).toBeGreaterThanOrEqual(third?.windowEnd as number);
+    expect(agent.stats).toMatchObject({ sent: fake.reports.length, refused: 0, lost: 0 });
+  });
+
+  it('applies interval commands at once and acknowledges them; refuses impossible ones with the reason', async () => {
+    const fake = fakeConnection();
+    const agent = new Agent({
+      identity: { clientId: 'unit' },
+      connection: fake.connection,
+      collectors: [counter()],
+      spool: spool(),
+      samplingIntervalMs: 200,
+      reportIntervalMs: 1_000,
+      logger: silentLogger,
+    });
+    agent.start();
+    fake.push({ id: '1', type: 'SET_SAMPLING_INTERVAL', intervalMs: 50 });
+    fake.push({ id: '2', type: 'SET_SAMPLING_INTERVAL', intervalMs: 2_000 });
+    fake.push({ id: '3', type: 'SET_REPORT_INTERVAL', intervalMs: 2_000 });
+    fake.push({ id: '4', type: 'SET_REPORT_INTERVAL', intervalMs: 20 });
+    await until(() => fake.acks.length === 4);
+    expect(fake.acks).toEqual([
+      { id: '1', status: 'APPLIED', message: undefined },
+      {
+        id: '2',
+        status: 'FAILED',
+        message: 'sampling interval 2000 ms is longer than the report interval 1000 ms',
+      },
+      { id: '3', status: 'APPLIED', message: undefined },
+      { id: '4', status: 'FAILED', message: 'report interval 20 ms is outside 1000..3600000 ms' },
+    ]);
+    expect([agent.samplingIntervalMs, agent.reportIntervalMs]).toEqual([50, 2_000]);
+    const after = fake.reports.length;
+    await until(() => fake.reports.length >= after + 2);
+    await agent.stop();
+    const full = fake.reports[after + 1] as ReportWindow;
+    expect(full.windowEnd - full.windowStart).toBe(2_000);
+    expect(full.observations).toBe(40);
+  });
+
+  it('keeps what it cannot send in the spool at stop, and sends the backlog on the next start', async () => {
+    const fake = fakeConnection({ down: true });
+    const store = spool();
+    const dir = (store as unknown as { options: { dir: string } }).options.dir;
+    const options = {
+      identity: { clientId: 'unit' },
+      collectors: [counter()],
+      samplingIntervalMs: 50,
+      reportIntervalMs: 1_000,
+      logger: silentLogger,
+      backoff: { minMs: 10, maxMs: 20 },
+    };
+    const first = new Agent({ ...options, connection: fake.connection, spool: store });
+    first.start();
+    await until(() => first.stats.windows >= 2);
+    const left = await first.stop(50);
+    expect(left).toBeGreaterThanOrEqual(3);
+    store.close();
+    fake.setDown(false);
+    const again = new Spool<ReportWindow>({ dir });
+    const spooled = again.pending().map((e) => e.value.windowStart);
+    expect(spooled).toHaveLength(left);
+    const second = new Agent({ ...options, connection: fake.connection, spool: again });
+    second.start();
+    await until(() => fake.reports.length >= left);
+    await second.stop();
+    again.close();
+    const starts = fake.reports.map((r) => r.windowStart);
+    expect(new Set(starts).size).toBe(starts.length);
+    // The backlog went first, its newest window at the head, then the rest oldest first.
+    expect(fake.reports.slice(0, left).map((r) => r.windowStart)).toEqual([
+      spooled.at(-1),
+      ...spooled.slice(0, -1),
+    ]);
+  });
+});

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SdkError } from '@metrics-collector/sdk';
+import { afterEach, describe, expect, it } from 'vitest';
+import { backoffDelay } from '../src/backoff.js';
+import { silentLogger } from '../src/log.js';
+import type { ReportWindow } from '../src/report.js';
+import { Sender } from '../src/sender.js';
+import { Spool } from '../src/spool.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function spoolWith(windows: number): Spool<ReportWindow> {
+  const dir = mkdtempSync(join(tmpdir(), 'mc-sender-'));
+  dirs.push(dir);
+  const spool = new Spool<ReportWindow>({ dir });
+  for (let k = 0; k < windows; k += 1)
+    spool.append({ clientId: 'h', windowStart: k * 1_000, windowEnd: (k + 1) * 1_000, observations: 1 });
+  return spool;
+}
+
+const refusal = (code: string) =>
+  new SdkError({
+    kind: 'graphql',
+    message: 'refused',
+    request: { query: '' },
+    errors: [{ message: 'refused', extensions: { code } }],
+  });
+
+describe('the sender', () => {
+  it('sends the newest window first after an outage, then the backlog oldest first in batches', async () => {
+    const spool = spoolWith(45);
+    const sent: number[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const sender = new Sender({
+      spool,
+      logger: silentLogger,
+      batchSize: 20,
+      send: async (report) => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        await new Promise((r) => setTimeout(r, 1));
+        sent.push(report.windowStart / 1_000);
+        inFlight -= 1;
+      },
+    });
+    expect(await sender.stop(Date.now() + 10_000)).toBe(0);
+    expect(sent[0]).toBe(44);
+    expect(sent.slice(1).sort((a, b) => a - b)).toEqual([...Array(44).keys()]);
+    // Batches of 20, one after the other: never more than 20 at once, and the first batch is 0..19.
+    expect(mostInFlight).toBe(20);
+    expect(sent.slice(1, 21).sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+    expect(spool.size).toBe(0);
+    expect(sender.stats).toEqual({ sent: 45, refused: 0, failures: 0 });
+  });
+
+  it('keeps a window that failed and sends it again after backing off', async () => {
+    const spool = spoolWith(1);
+    let attempts = 0;
+    const sender = new Sender({
+      spool,
+      logger: silentLogger,
+      backoff: { minMs: 5, maxMs: 10 },
+      send: async () => {
+        attempts += 1;
+        if (attempts <= 3)
+          throw new SdkError({ kind: 'network', message: 'refused', request: { query: '' } });
+      },
+    });
+    sender.start();
+    while (spool.size > 0) await new Promise((r) => setTimeout(r, 5));
+    await sender.stop(Date.now());
+    expect(attempts).toBe(4);
+    expect(sender.stats).toEqual({ sent: 1, refused: 0, failures: 3 });
+  });
+
+  it('drops a window the server refuses as invalid, keeps one refused for lack of rights', async () => {
+    const spool = spoolWith(3);
+    const sender = new Sender({
+      spool,
+      logger: silentLogger,
+      send: async (report) => {
+        if (report.windowStart === 0) throw refusal('BAD_USER_INPUT');
+        if (report.windowStart === 1_000) throw refusal('FORBIDDEN');
+      },
+    });
+    expect(await sender.stop(Date.now() + 1_000)).toBe(1);
+    expect(spool.pending().map((e) => e.value.windowStart)).toEqual([1_000]);
+    expect(sender.stats.refused).toBe(1);
+    expect(sender.stats.sent).toBe(1);
+  });
+
+  it('abandons a send that does not settle in time', async () => {
+    const spool = spoolWith(1);
+    const sender = new Sender({
+      spool,
+      logger: silentLogger,
+      sendTimeoutMs: 20,
+      send: () => new Promise(() => {}),
+    });
+    expect(await sender.stop(Date.now() + 200)).toBe(1);
+    expect(sender.stats.failures).toBeGreaterThanOrEqual(1);
+  });
+
+  it('backs off exponentially with jitter between half and all of the ceiling', () => {
+    const range = { minMs: 1_000, maxMs: 30_000 };
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, range, () => 1))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
+    ]);
+    expect(backoffDelay(3, range, () => 0)).toBe(2_000);
+  });
+});

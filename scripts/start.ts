@@ -1,0 +1,69 @@
+/**
+ * `npm start`: the server, and one agent reporting this machine to it, in one process — so that a new
+ * user sees live data at once. `LOCAL_AGENT=off` runs the server alone (as `server/src/main.ts` does).
+ * The local agent reads the agent's `AGENT_*` variables (intervals, collectors, client id, token); its
+ * spool lives in `DATA_DIR/agent-spool` unless `AGENT_SPOOL_DIR` says otherwise.
+ */
+import { join } from 'node:path';
+import { AgentConfigError, agentConfig } from '@metrics-collector/agent/config';
+import { type RunningAgent, runAgent } from '@metrics-collector/agent/run';
+import { buildApp } from '@metrics-collector/server/app';
+import { ConfigError, loadConfig } from '@metrics-collector/server/config';
+
+let config: ReturnType<typeof loadConfig>;
+let localAgent: ReturnType<typeof agentConfig> | null = null;
+try {
+  config = loadConfig(process.env);
+  const setting = process.env.LOCAL_AGENT ?? 'on';
+  if (setting !== 'on' && setting !== 'off')
+    throw new ConfigError([`LOCAL_AGENT: write "on" or "off", not "${setting}"`]);
+  if (setting === 'on') {
+    localAgent = agentConfig(
+      {},
+      {
+        AGENT_SPOOL_DIR: join(config.dataDir, 'agent-spool'),
+        AGENT_LOG_LEVEL: config.logLevel,
+        ...process.env,
+      },
+    );
+  }
+} catch (error) {
+  if (!(error instanceof ConfigError) && !(error instanceof AgentConfigError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
+
+const app = buildApp(config);
+const { url } = await app.start();
+let agent: RunningAgent | null = null;
+if (localAgent) {
+  if (config.authEnabled && !localAgent.token) {
+    app.logger.warn(
+      'the local agent needs a token with scope ingest when auth is on: set AGENT_TOKEN; not started',
+    );
+  } else {
+    agent = await runAgent(
+      { ...localAgent, serverUrl: `${url}/graphql` },
+      app.logger.child({ component: 'agent' }),
+    );
+  }
+}
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    app.logger.info({ signal }, 'stopping');
+    (async () => {
+      await agent?.stop();
+      await app.stop();
+    })().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  });
+}
