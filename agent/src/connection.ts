@@ -1,4 +1,5 @@
 import { type AgentCommandStatus, type Client, createClient } from '@metrics-collector/sdk/node';
+import { backoffDelay, sleep } from './backoff.js';
 import type { ReportWindow } from './report.js';
 
 /** A command as the agent receives it on `agentCommands`. */
@@ -12,8 +13,8 @@ export interface AgentCommand {
 
 /** How the agent talks to the server; `sdkConnection` is the real one, tests may pass their own. */
 export interface Connection {
-  /** Resolves once the server stored the report; rejects with an `SdkError` otherwise. */
-  report(report: ReportWindow): Promise<void>;
+  /** Resolves, with the transport it went over, once the server stored the report; rejects with an `SdkError` otherwise. */
+  report(report: ReportWindow): Promise<'ws' | 'http'>;
   /** The client's command stream: pending commands first, then new ones. Ends or throws when the stream does. */
   commands(clientId: string): AsyncIterableIterator<AgentCommand>;
   acknowledge(id: string, status: 'APPLIED' | 'FAILED', message?: string): Promise<void>;
@@ -27,8 +28,14 @@ export interface Connection {
  * up, the reports too (the SDK's `ws` transport: no HTTP request per report); HTTP while it is down. The
  * SDK's own retries are off: the spool and the sender retry, with backoff, for as long as it takes.
  */
-export function sdkConnection(options: { url: string; token?: string | undefined }): Connection {
+export function sdkConnection(options: {
+  url: string;
+  token?: string | undefined;
+  /** Longest wait between reconnection attempts of the WebSocket. @default 30 s */
+  retryMaxMs?: number;
+}): Connection {
   let up = false;
+  const retry = { minMs: Math.min(1_000, options.retryMaxMs ?? 30_000), maxMs: options.retryMaxMs ?? 30_000 };
   const ws: Client = createClient({
     url: options.url,
     token: options.token,
@@ -36,6 +43,7 @@ export function sdkConnection(options: { url: string; token?: string | undefined
     retry: false,
     ws: {
       retryAttempts: Number.POSITIVE_INFINITY,
+      retryWait: (retries) => sleep(backoffDelay(retries + 1, retry)),
       on: {
         connected: () => {
           up = true;
@@ -52,7 +60,9 @@ export function sdkConnection(options: { url: string; token?: string | undefined
       return up;
     },
     report: async (report) => {
-      await (up ? ws : http).reportMetrics(report);
+      const via = up ? 'ws' : 'http';
+      await (via === 'ws' ? ws : http).reportMetrics(report);
+      return via;
     },
     commands: (clientId) =>
       ws.subscriptions.agentCommands({ clientId }) as AsyncIterableIterator<AgentCommand>,

@@ -17,7 +17,11 @@ export interface RunningAgent {
 export async function runAgent(
   config: AgentConfig,
   logger: Logger,
-  connect: (options: { url: string; token?: string | undefined }) => Connection = sdkConnection,
+  connect: (options: {
+    url: string;
+    token?: string | undefined;
+    retryMaxMs: number;
+  }) => Connection = sdkConnection,
 ): Promise<RunningAgent> {
   const identity = await hostIdentity({ clientId: config.clientId });
   const spool = new Spool<ReportWindow>({
@@ -25,7 +29,7 @@ export async function runAgent(
     maxBytes: config.spoolMaxBytes,
     maxAgeMs: config.spoolMaxAgeMs,
   });
-  const connection = connect({ url: config.serverUrl, token: config.token });
+  const connection = connect({ url: config.serverUrl, token: config.token, retryMaxMs: config.retryMaxMs });
   const agent = new Agent({
     identity,
     connection,

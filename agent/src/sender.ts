@@ -19,7 +19,7 @@ export function isRefusal(error: unknown): boolean {
 export interface SenderOptions {
   spool: Spool<ReportWindow>;
   /** Sends one report; resolves once the server acknowledged it (stored), rejects otherwise. */
-  send(report: ReportWindow, signal: AbortSignal): Promise<void>;
+  send(report: ReportWindow, signal: AbortSignal): Promise<unknown>;
   logger: Logger;
   /** Reports sent at once while catching up on a backlog. @default 20 */
   batchSize?: number;
@@ -137,7 +137,7 @@ export class Sender {
   private async sendOne(entry: SpoolEntry<ReportWindow>, signal: AbortSignal): Promise<boolean> {
     const attempt = AbortSignal.any([signal, AbortSignal.timeout(this.sendTimeoutMs)]);
     try {
-      await Promise.race([
+      const via = await Promise.race([
         this.options.send(entry.value, attempt),
         new Promise<never>((_, reject) => {
           const fail = () => reject(new Error(`no answer within ${this.sendTimeoutMs} ms, or stopping`));
@@ -147,7 +147,7 @@ export class Sender {
       ]);
       this.options.spool.ack(entry.id);
       this.stats.sent += 1;
-      this.options.logger.debug({ windowStart: entry.value.windowStart }, 'window acknowledged');
+      this.options.logger.debug({ windowStart: entry.value.windowStart, via }, 'window acknowledged');
       return true;
     } catch (error) {
       if (isRefusal(error)) {

@@ -84,6 +84,8 @@ describe('the agent against a real server', () => {
     ]);
     // Stopped just after an acknowledgement, so that no report is half-way when the server goes.
     await a.waitFor(nth(3, 'window acknowledged'), 'three windows were acknowledged');
+    // The command stream's WebSocket carries the reports too.
+    expect(acked(a).map((l) => l.via)).toEqual(['ws', 'ws', 'ws']);
     await server.stop();
     const ackedBefore = acked(a).length;
     const spooledBefore = spooled(a).length;
@@ -106,6 +108,18 @@ describe('the agent against a real server', () => {
     );
     expect(a.lines.some((l) => l.msg === 'sending the newest window, then the backlog')).toBe(true);
     expect(firstAfter.windowStart).toBeGreaterThan(backlog[0]?.windowStart as number);
+
+    // The command stream came back by itself: a command sent now is applied, and reports use the socket again.
+    const admin = createClient({ url: server.url, retry: false });
+    cleanups.push(() => admin.close());
+    const command = await admin.setSamplingInterval({ clientId: 'e2e-outage', intervalMs: 200 });
+    const applied = await a.waitFor((l) => l.msg === 'command' && l.command === command.id, 'the command');
+    expect(applied.outcome).toBe('APPLIED');
+    await a.waitFor(
+      (l) =>
+        l.msg === 'window acknowledged' && l.via === 'ws' && (l.time as number) > (applied.time as number),
+      'a report over the WebSocket again',
+    );
 
     a.child.kill('SIGTERM');
     expect(await a.exited).toBe(0);

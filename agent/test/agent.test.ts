@@ -32,6 +32,7 @@ function fakeConnection(options: { down?: boolean } = {}) {
     report: async (report) => {
       if (down) throw new Error('connection refused');
       reports.push(report);
+      return 'ws';
     },
     commands: () =>
       (async function* () {
