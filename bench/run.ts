@@ -11,12 +11,15 @@
  *    lines to the same influxd, and the same history query beside the store's InfluxQL posted directly.
  * 4. Fan-out (`fanout.ts`): 1,000 and 5,000 WebSocket subscribers to `metricReported`, reports at a fixed
  *    rate; delivery delay, report latency and server RSS beside the same reports with no subscriber.
+ * 5. SDK (`sdk.ts`): reportMetrics through the SDK over HTTP and over the WebSocket beside bare node:http.
+ * 6. Agent (`agent.ts`): the host agent's CPU, RSS and bytes on the wire beside prometheus-node-exporter
+ *    watching the same host over the same seconds (when installed), scraped every 15 s.
  *
  * Settings (environment): BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_WARMUP (2 s),
  * BENCH_ROUNDS (10), BENCH_HISTORY_RUNS (30), BENCH_DATA_DIR (the OS temp folder), BENCH_CPU_PROF (a
  * folder: profile every server process with `--cpu-prof`), BENCH_SERVER_NODE_ARGS (more Node.js arguments
  * for the servers), BENCH_FANOUT_SUBSCRIBERS (1000,5000), BENCH_FANOUT_RATE (20/s), BENCH_FANOUT_SECONDS (10),
- * BENCH_ONLY (a list of ingest,history,influx,fanout,sdk: run only those parts). See docs/benchmarks.md. Exits 1 when any request failed or an answer was wrong: such a
+ * BENCH_AGENT_SECONDS (60), BENCH_AGENT_COLLECTORS (all), BENCH_ONLY (a list of ingest,history,influx,fanout,sdk,agent: run only those parts). See docs/benchmarks.md. Exits 1 when any request failed or an answer was wrong: such a
  * run measures nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -41,6 +44,7 @@ import {
   type RealServer,
   startInfluxd,
 } from '../server/test/real-servers.js';
+import { type AgentFigures, agentBench, agentReport } from './agent.js';
 import { fanout, fanoutTable, warnings as fanoutWarnings } from './fanout.js';
 import { type SdkRow, sdkBench } from './sdk.js';
 import {
@@ -80,7 +84,10 @@ const FANOUT_SUBSCRIBERS = (process.env.BENCH_FANOUT_SUBSCRIBERS ?? '1000,5000')
 });
 const FANOUT_RATE = env('BENCH_FANOUT_RATE', 20);
 const FANOUT_SECONDS = env('BENCH_FANOUT_SECONDS', 10);
-const PARTS = ['ingest', 'history', 'influx', 'fanout', 'sdk'] as const;
+const AGENT_SECONDS = env('BENCH_AGENT_SECONDS', 60);
+/** Seconds of the agent before its measured seconds (at least; the period starts mid-window). */
+const AGENT_WARMUP = 5;
+const PARTS = ['ingest', 'history', 'influx', 'fanout', 'sdk', 'agent'] as const;
 /** The parts to run: `BENCH_ONLY=fanout` or `ingest,history`; all when unset. */
 const ONLY = new Set((process.env.BENCH_ONLY || PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const part of ONLY) {
@@ -858,6 +865,11 @@ async function main() {
       `fanout: ${FANOUT_SUBSCRIBERS.join(' and ')} WebSocket subscribers (one socket each, in this process) to metricReported, ${FANOUT_RATE} reports/s over HTTP for ${WARMUP} s warm-up + ${FANOUT_SECONDS} s measured, beside no subscriber; a fresh server each`,
     );
   }
+  if (ONLY.has('agent')) {
+    header.push(
+      `agent: agent/src/cli.ts (1 s sampling, 10 s windows, collectors ${process.env.BENCH_AGENT_COLLECTORS || 'all'}) against a server through a counting TCP proxy, and prometheus-node-exporter scraped every 15 s with gzip, concurrently, ${AGENT_WARMUP}+ s warm-up + ${AGENT_SECONDS} s measured`,
+    );
+  }
   if (ONLY.size < PARTS.length) header.push(`parts: ${[...ONLY].join(', ')} (BENCH_ONLY)`);
   console.log(header.join('\n'));
 
@@ -918,6 +930,20 @@ async function main() {
     );
   }
 
+  let agentFigures: AgentFigures | undefined;
+  if (ONLY.has('agent')) {
+    console.log(`running agent (agent and node_exporter side by side, ${AGENT_SECONDS} s measured)…`);
+    agentFigures = await agentBench(
+      { startServer, tempDir, problems },
+      {
+        seconds: AGENT_SECONDS,
+        warmup: AGENT_WARMUP,
+        collectors: process.env.BENCH_AGENT_COLLECTORS || undefined,
+        cpuProfDir: CPU_PROF_DIR,
+      },
+    );
+  }
+
   console.log(`\n${header.join('\n')}\n`);
   if (ingest) printIngest(...ingest);
   if (hist) printHistory(hist);
@@ -949,6 +975,12 @@ async function main() {
         [false, true, true, false, true],
       ),
     );
+  }
+  if (agentFigures) {
+    console.log(
+      `\nagent: the same ${fixed(agentFigures.seconds, 0)} s for both (after ${fixed(agentFigures.warmupSeconds, 0)} s of the agent); CPU = utime + stime (+ cutime + cstime of waited-for children) from /proc/<pid>/stat; bytes = TCP payload, headers included\n`,
+    );
+    console.log(agentReport(agentFigures, table));
   }
   console.log(`\nbench took ${fixed((performance.now() - started) / 1000, 0)} s`);
   if (problems.length > 0) {
