@@ -2,9 +2,10 @@
  * Agent: what the host agent costs the host it watches, beside Prometheus's node_exporter watching the same
  * host over the same seconds, in the same run. Called by `run.ts`.
  *
- * - A server (`server-process.ts app`, embedded store) and the agent (`agent/src/cli.ts`, every collector,
- *   1 s sampling, 10 s windows) run in their own processes; the agent is `node --import tsx` spawned here
- *   directly, so its pid is the process that runs it. It talks to the server through a TCP pass-through
+ * - A server (`server-process.ts app`, embedded store) and the agent (every collector, 1 s sampling, 10 s
+ *   windows) run in their own processes; the agent is its bundle (`agent/build.mjs`, what `npm run agent`
+ *   and the Docker image run) under plain `node`, spawned here directly, so its pid is the process that
+ *   runs it. It talks to the server through a TCP pass-through
  *   proxy in this process that counts the bytes each way (the WebSocket upgrade passes through unchanged).
  * - `prometheus-node-exporter` runs at the same time on a free loopback port, scraped by this process every
  *   15 s with Prometheus's headers (`Accept-Encoding: gzip`).
@@ -89,7 +90,8 @@ export const nodeExporterBinary: Binary = {
   debianPackage: 'prometheus-node-exporter',
 };
 
-const AGENT_CLI = fileURLToPath(new URL('../agent/src/cli.ts', import.meta.url));
+const AGENT_BUILD = fileURLToPath(new URL('../agent/build.mjs', import.meta.url));
+const AGENT_BUNDLE = fileURLToPath(new URL('../agent/dist/metrics-agent.js', import.meta.url));
 const SAMPLING = '1s';
 const REPORT_MS = 10_000;
 const SCRAPE_MS = 15_000;
@@ -345,14 +347,14 @@ interface AgentProcess {
 }
 
 function startAgent(host: AgentHost, url: string, spoolDir: string, settings: AgentSettings): AgentProcess {
+  const built = spawnSync(process.execPath, [AGENT_BUILD], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`building the agent failed: ${built.stderr}`);
   const profile = settings.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`] : [];
   const child: ChildProcess = spawn(
     process.execPath,
     [
       ...profile,
-      '--import',
-      'tsx',
-      AGENT_CLI,
+      AGENT_BUNDLE,
       '--server',
       url,
       '--client-id',

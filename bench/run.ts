@@ -867,7 +867,7 @@ async function main() {
   }
   if (ONLY.has('agent')) {
     header.push(
-      `agent: agent/src/cli.ts (1 s sampling, 10 s windows, collectors ${process.env.BENCH_AGENT_COLLECTORS || 'all'}) against a server through a counting TCP proxy, and prometheus-node-exporter scraped every 15 s with gzip, concurrently, ${AGENT_WARMUP}+ s warm-up + ${AGENT_SECONDS} s measured`,
+      `agent: the agent bundle (1 s sampling, 10 s windows, collectors ${process.env.BENCH_AGENT_COLLECTORS || 'all'}) against a server through a counting TCP proxy, and prometheus-node-exporter scraped every 15 s with gzip, concurrently, ${AGENT_WARMUP}+ s warm-up + ${AGENT_SECONDS} s measured`,
     );
   }
   if (ONLY.size < PARTS.length) header.push(`parts: ${[...ONLY].join(', ')} (BENCH_ONLY)`);

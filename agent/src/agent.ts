@@ -308,15 +308,24 @@ export class Agent {
       this.handled.add(command.id);
       this.stats.commands += 1;
     }
-    logger.info(
-      { command: command.id, type: command.type, intervalMs: command.intervalMs, outcome, message },
-      'command',
-    );
+    let acknowledged = true;
     try {
       await connection.acknowledge(command.id, outcome, message);
     } catch (error) {
       // Unacknowledged, it stays DELIVERED and comes again with the next subscription; applying it twice does no harm.
+      acknowledged = false;
       logger.warn({ err: error, command: command.id }, 'acknowledging a command failed');
     }
+    logger.info(
+      {
+        command: command.id,
+        type: command.type,
+        intervalMs: command.intervalMs,
+        outcome,
+        message,
+        acknowledged,
+      },
+      'command',
+    );
   }
 }

@@ -199,7 +199,7 @@ describe('the agent against a real server', () => {
       (l) => l.msg === 'command' && l.command === command.id,
       'the command arrived',
     );
-    expect(applied).toMatchObject({ outcome: 'APPLIED', intervalMs: 100 });
+    expect(applied).toMatchObject({ outcome: 'APPLIED', intervalMs: 100, acknowledged: true });
     // The first window that begins after the change was sampled every 100 ms: 20 observations, not 10.
     const next = await a.waitFor(
       (l) => l.msg === 'window acknowledged' && (l.windowStart as number) > (applied.time as number),
@@ -225,7 +225,7 @@ describe('the agent against a real server', () => {
       (l) => l.msg === 'command' && l.command === impossible.id,
       'the second command arrived',
     );
-    expect(failed).toMatchObject({ outcome: 'FAILED' });
+    expect(failed).toMatchObject({ outcome: 'FAILED', acknowledged: true });
     const [latest] = await admin.agentCommands({ clientId: 'e2e-command' });
     expect(latest).toMatchObject({
       id: impossible.id,

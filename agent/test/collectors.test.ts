@@ -11,27 +11,54 @@ import {
 } from '../src/collectors/index.js';
 import { toReport } from '../src/report.js';
 
-/** Fake sources that return the next of a list of readings on each call. */
+/**
+ * Fake sources. The CPU's counters advance by 100 ticks per core and call, busy for 10 %/30 %, then
+ * 30 %/50 %, then 50 %/70 % of them (20, 40, 60 % over both cores), round and round.
+ */
 function fakes() {
-  const cpu = [
-    { currentLoad: 20, cpus: [{ load: 10 }, { load: 30 }] },
-    { currentLoad: 40, cpus: [{ load: 30 }, { load: 50 }] },
-    { currentLoad: 60, cpus: [{ load: 50 }, { load: 70 }] },
+  const loads = [
+    [10, 30],
+    [30, 50],
+    [50, 70],
   ];
   const mem = { total: 8e9, active: 2e9, swaptotal: 1e9, swapused: 2.5e8 };
-  let i = 0;
+  let calls = 0;
+  const cores: [{ busy: number; idle: number }, { busy: number; idle: number }] = [
+    { busy: 0, idle: 0 },
+    { busy: 0, idle: 0 },
+  ];
   return {
-    cpu: { currentLoad: async () => cpu[i++ % cpu.length] as (typeof cpu)[number] },
+    cpu: {
+      times: async () => {
+        if (calls > 0) {
+          for (const [n, core] of cores.entries()) {
+            const busy = (loads[(calls - 1) % loads.length] as number[])[n] as number;
+            core.busy += busy;
+            core.idle += 100 - busy;
+          }
+        }
+        calls += 1;
+        const total = { busy: cores[0].busy + cores[1].busy, idle: cores[0].idle + cores[1].idle };
+        return { total, cores: cores.map((c) => ({ ...c })) };
+      },
+    },
     memory: { mem: async () => mem },
     load: { loadavg: () => [1.5, 1, 0.5] },
   };
+}
+
+/** A CPU collector that has taken its first reading (which gives no values: it has nothing to compare with). */
+async function primedCpu(source: ReturnType<typeof fakes>['cpu']) {
+  const collector = cpuCollector(source);
+  expect(await collector.collect()).toEqual({});
+  return collector;
 }
 
 describe('collectors', () => {
   it('turn readings into series, and a window into a report', async () => {
     const sources = fakes();
     const collectors = [
-      cpuCollector(sources.cpu),
+      await primedCpu(sources.cpu),
       memoryCollector(sources.memory),
       loadCollector(sources.load),
     ];
@@ -42,12 +69,12 @@ describe('collectors', () => {
     const report = toReport({ clientId: 'agent-test' }, { start: 0, end: 3_000 }, windows.close());
     expect(report?.observations).toBe(3);
     expect(report?.cpu?.utilization).toEqual({
-      mean: expect.closeTo(0.4, 12),
-      variance: expect.closeTo(0.08 / 3, 12),
+      mean: expect.closeTo(0.4, 9),
+      variance: expect.closeTo(0.08 / 3, 9),
       min: 0.2,
       max: 0.6,
     });
-    expect(report?.cpu?.cores.map((c) => c.mean)).toEqual([expect.closeTo(0.3, 12), expect.closeTo(0.5, 12)]);
+    expect(report?.cpu?.cores.map((c) => c.mean)).toEqual([expect.closeTo(0.3, 9), expect.closeTo(0.5, 9)]);
     expect(report?.memory).toMatchObject({
       usedRatio: { mean: 0.25 },
       totalBytes: 8e9,
@@ -70,7 +97,7 @@ describe('collectors', () => {
     const windows = new WindowAggregator();
     const errors: string[] = [];
     for (let k = 0; k < 3; k += 1) {
-      await sample([cpuCollector(sources.cpu), flaky], windows, (name, error) =>
+      await sample([await primedCpu(sources.cpu), flaky], windows, (name, error) =>
         errors.push(`${name}: ${(error as Error).message}`),
       );
     }
@@ -116,7 +143,7 @@ describe('a window reported through the SDK', () => {
     const sources = fakes();
     const windows = new WindowAggregator();
     const collectors = [
-      cpuCollector(sources.cpu),
+      await primedCpu(sources.cpu),
       memoryCollector(sources.memory),
       loadCollector(sources.load),
     ];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cpuCollector, parseProcStat, procStat } from '../src/collectors/cpu.js';
 import { diskCollector, parseDiskstats, parseMounts } from '../src/collectors/disk.js';
 import { networkCollector, parseProcNetDev } from '../src/collectors/network.js';
 
@@ -104,5 +105,42 @@ describe('the disk collector', () => {
       'disk.write': 4_000,
       'disk.fsUsedRatio': 0.9,
     });
+  });
+});
+
+describe('the CPU collector on Linux', () => {
+  const stat = (cpu0: number[], cpu1: number[]) => {
+    const sum = cpu0.map((v, i) => v + (cpu1[i] as number));
+    return `cpu  ${sum.join(' ')} 0 0\ncpu0 ${cpu0.join(' ')} 0 0\ncpu1 ${cpu1.join(' ')} 0 0\nintr 12345 0 0\nctxt 999\n`;
+  };
+
+  it('reads busy (user nice system irq softirq steal) and idle (idle iowait) from /proc/stat', () => {
+    //            user nice system idle iowait irq softirq steal
+    const cpu0 = [100, 10, 50, 800, 20, 5, 5, 10];
+    const cpu1 = [0, 0, 0, 1000, 0, 0, 0, 0];
+    expect(parseProcStat(stat(cpu0, cpu1))).toEqual({
+      total: { busy: 180, idle: 1820 },
+      cores: [
+        { busy: 180, idle: 820 },
+        { busy: 0, idle: 1000 },
+      ],
+    });
+  });
+
+  it('gives the busy share of the time since the previous sample, overall and per core', async () => {
+    let text = stat([0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0]);
+    const collector = cpuCollector({ times: async () => parseProcStat(text) });
+    expect(await collector.collect()).toEqual({});
+    text = stat([25, 0, 25, 40, 10, 0, 0, 0], [100, 0, 0, 0, 0, 0, 0, 0]);
+    expect(await collector.collect()).toEqual({ cpu: 0.75, 'cpu.core.0': 0.5, 'cpu.core.1': 1 });
+    // No time passed: nothing to say.
+    expect(await collector.collect()).toEqual({});
+  });
+
+  it("reads this machine's /proc/stat", async () => {
+    const source = procStat();
+    const { total, cores } = await source.times();
+    expect(total.busy + total.idle).toBeGreaterThan(0);
+    expect(cores.length).toBeGreaterThan(0);
   });
 });

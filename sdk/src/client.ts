@@ -209,6 +209,7 @@ export function createClient(options: ClientOptions): Client {
     headers: { ...options.headers, ...authorization },
   });
   let ws: WsClient | undefined;
+  let operationId = 0;
 
   const closed = (request: SdkErrorRequest) =>
     new SdkError({ kind: 'network', message: 'The client is closed.', request });
@@ -219,6 +220,12 @@ export function createClient(options: ClientOptions): Client {
       webSocketImpl: options.webSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket,
       connectionParams: options.token ? authorization : undefined,
       lazy: true,
+      // Short ids instead of graphql-ws's UUIDs: every message carries one (three per request), and a
+      // UUID's 36 random characters are most of what is left of a small message after compression.
+      generateID: () => {
+        operationId += 1;
+        return String(operationId);
+      },
       retryAttempts: 10,
       retryWait: (retries) => new Promise((r) => setTimeout(r, backoffDelay(retries + 1, 1_000, 30_000))),
       ...options.ws,
@@ -458,6 +465,8 @@ function webSocketError(error: unknown, request: SdkErrorRequest): SdkError {
     const message = `The WebSocket closed (${String(code)}${reason ? `: ${String(reason)}` : ''}).`;
     return new SdkError({ kind: 'network', message, request, cause: error });
   }
-  const message = error instanceof Error ? error.message : String(error);
+  // ws reports connection failures as an ErrorEvent, which is not an Error but has a message.
+  const described = (error as { message?: unknown } | null)?.message;
+  const message = typeof described === 'string' ? described : String(error);
   return new SdkError({ kind: 'network', message: `WebSocket: ${message}`, request, cause: error });
 }

@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../../server/test/helpers.js';
 import { createClient, SdkError } from '../src/index.js';
 import { report } from './helpers.js';
@@ -164,6 +165,24 @@ describe('errors and retries', () => {
       notProcessed: true,
     });
     expect(calls).toBe(4);
+  });
+
+  it('says why a WebSocket could not connect (ws reports it as an ErrorEvent, not an Error)', async () => {
+    const port = await closedPort();
+    const sdk = createClient({
+      url: `http://127.0.0.1:${port}/graphql`,
+      webSocketImpl: WebSocket,
+      transport: 'ws',
+      retry: false,
+      ws: { retryAttempts: 0 },
+    });
+    try {
+      const error = await sdk.metrics().catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: 'network', retryable: true });
+      expect((error as SdkError).message).toBe(`WebSocket: connect ECONNREFUSED 127.0.0.1:${port}`);
+    } finally {
+      await sdk.close();
+    }
   });
 
   it('close() ends a retry wait at once', async () => {

@@ -61,6 +61,19 @@ interface Extra {
  * moves the backlog, unbounded, into the pubsub's per-subscription queue). And one connection may hold at
  * most `maxSubscriptionsPerConnection` operations; the next one gets an error naming the limit.
  */
+/**
+ * The server compresses a message (when the client agreed to permessage-deflate) only if it is at least
+ * COMPRESS_FROM and less than COMPRESS_BELOW characters long. In: the answers to an agent's report
+ * (`next`, 77 characters, and `complete`, 28 and up, become about 10 and 6 bytes) and commands. Out:
+ * keep-alive `ping`/`pong` (15) and `connection_ack` (25), which gain nothing: with a thousand sockets their
+ * deflate jobs queue up in ws's zlib pool, shared by all connections, ahead of subscription events (the
+ * fan-out bench's delivery delay grew 5×), and a socket that never compresses never allocates a deflate
+ * context. Out too: subscription events, which are larger; deflating every event for every subscriber
+ * would cost fan-out CPU. (`ws` ignores its own `threshold` when contexts are kept, hence this.)
+ */
+const COMPRESS_FROM = 28;
+const COMPRESS_BELOW = 512;
+
 export function attachGraphQLWebSocket(
   server: Server,
   yoga: YogaServerInstance<Record<string, never>, Context>,
@@ -74,6 +87,15 @@ export function attachGraphQLWebSocket(
     noServer: true,
     handleProtocols,
     maxPayload: options.maxPayload ?? 1_048_576,
+    // permessage-deflate, with small windows so that its state costs a few KiB per connection. Clients
+    // compress what they send: an agent's report repeats the previous one's query, keys and identity and
+    // shrinks about 6× (a 2 KiB window, client_max_window_bits=11, holds a whole report). The server
+    // compresses only some small messages (see COMPRESS_FROM). maxPayload applies to the inflated message.
+    perMessageDeflate: {
+      clientMaxWindowBits: 11,
+      serverMaxWindowBits: 9,
+      zlibDeflateOptions: { memLevel: 1 },
+    },
   });
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -159,7 +181,7 @@ export function attachGraphQLWebSocket(
             return;
           }
           // Not waiting for the flush keeps the backlog in the socket's buffer, where it is measured.
-          socket.send(data);
+          socket.send(data, { compress: data.length >= COMPRESS_FROM && data.length < COMPRESS_BELOW });
         },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>

@@ -1,0 +1,30 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const agentDir = fileURLToPath(new URL('..', import.meta.url));
+const node = (args: string[]) =>
+  spawnSync(process.execPath, args, { cwd: agentDir, encoding: 'utf8', timeout: 60_000 });
+
+describe('the bundle (npm run build -w @metrics-collector/agent)', () => {
+  it('builds, and runs with plain node: --help lists every flag, a bad value exits 2 naming it', () => {
+    const built = node(['build.mjs']);
+    expect(built.status, built.stderr).toBe(0);
+    expect(existsSync(`${agentDir}dist/metrics-agent.js`)).toBe(true);
+    const help = node(['dist/metrics-agent.js', '--help']);
+    expect(help.status).toBe(0);
+    for (const flag of [
+      '--server',
+      '--token',
+      '--client-id',
+      '--sampling-interval',
+      '--report-interval',
+      '--spool-dir',
+    ])
+      expect(help.stdout).toContain(flag);
+    const bad = node(['bin/metrics-agent.js', '--sampling-interval', 'soon']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--sampling-interval: "soon" is not a duration');
+  });
+});
