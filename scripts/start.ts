@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { AgentConfigError, agentConfig } from '@metrics-collector/agent/config';
 import { type RunningAgent, runAgent } from '@metrics-collector/agent/run';
+import { SpoolLockedError } from '@metrics-collector/agent/spool';
 import { buildApp } from '@metrics-collector/server/app';
 import { ConfigError, loadConfig } from '@metrics-collector/server/config';
 
@@ -42,10 +43,15 @@ if (localAgent) {
       'the local agent needs a token with scope ingest when auth is on: set AGENT_TOKEN; not started',
     );
   } else {
-    agent = await runAgent(
-      { ...localAgent, serverUrl: `${url}/graphql` },
-      app.logger.child({ component: 'agent' }),
-    );
+    try {
+      agent = await runAgent(
+        { ...localAgent, serverUrl: `${url}/graphql` },
+        app.logger.child({ component: 'agent' }),
+      );
+    } catch (error) {
+      if (!(error instanceof SpoolLockedError)) throw error;
+      app.logger.error({ err: error }, 'the local agent was not started');
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 import { AgentConfigError, parseAgentArgs } from './config.js';
 import { createLogger } from './log.js';
 import { runAgent } from './run.js';
+import { SpoolLockedError } from './spool.js';
 
 let config: ReturnType<typeof parseAgentArgs>;
 try {
@@ -17,7 +18,14 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
-const running = await runAgent(config, logger);
+let running: Awaited<ReturnType<typeof runAgent>>;
+try {
+  running = await runAgent(config, logger);
+} catch (error) {
+  if (!(error instanceof SpoolLockedError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -70,6 +71,7 @@ export class Spool<T> {
   private readonly maxAgeMs: number;
   private readonly segmentBytes: number;
   private readonly now: () => number;
+  private lockPath: string | null;
 
   constructor(private readonly options: SpoolOptions) {
     this.maxBytes = options.maxBytes ?? 100 * 1024 * 1024;
@@ -77,6 +79,7 @@ export class Spool<T> {
     this.segmentBytes = options.segmentBytes ?? 1024 * 1024;
     this.now = options.now ?? Date.now;
     mkdirSync(options.dir, { recursive: true });
+    this.lockPath = lock(options.dir);
     const numbers = readdirSync(options.dir)
       .map((name) => /^segment-(\d+)\.log$/.exec(name)?.[1])
       .filter((n): n is string => n !== undefined)
@@ -170,11 +173,16 @@ export class Spool<T> {
     return this.segments.reduce((sum, s) => sum + s.bytes, 0);
   }
 
+  /** Flushes and closes the active segment and releases the folder. */
   close(): void {
     if (this.fd !== null) {
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.fd = null;
+    }
+    if (this.lockPath) {
+      rmSync(this.lockPath, { force: true });
+      this.lockPath = null;
     }
   }
 
@@ -256,6 +264,48 @@ const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
 });
 
 /** CRC-32 (IEEE), as zlib computes it (Node 20 has no `zlib.crc32`). */
+/** Thrown when another live process holds the spool folder. */
+export class SpoolLockedError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(`the spool folder ${dir} is in use by process ${pid}: give each agent its own (--spool-dir)`);
+    this.name = 'SpoolLockedError';
+  }
+}
+
+/**
+ * Takes `<dir>/lock` for this process: two agents appending to one spool would interleave their records
+ * and send each other's windows. A lock left by a process that no longer runs (killed) is taken over.
+ */
+function lock(dir: string): string {
+  const path = join(dir, 'lock');
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(readFileSync(path, 'utf8'));
+    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      throw new SpoolLockedError(dir, holder);
+    }
+    rmSync(path, { force: true });
+  }
+  throw new Error(`cannot take the lock of the spool folder ${dir}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function crc32(data: Uint8Array): number {
   let c = 0xffffffff;
   for (const byte of data) c = (CRC_TABLE[(c ^ byte) & 0xff] as number) ^ (c >>> 8);

@@ -1,10 +1,20 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { crc32, Spool } from '../src/spool.js';
+import { crc32, Spool, SpoolLockedError } from '../src/spool.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -130,5 +140,26 @@ describe('Spool', () => {
     const lost = printed.filter((id, i) => i % 3 !== 0 && !kept.has(id));
     expect(lost).toEqual([]);
     expect(spool.torn).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('the spool folder lock', () => {
+  it('refuses a folder another live process holds, takes over a stale lock, and releases it on close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mc-spool-lock-'));
+    try {
+      const holder = spawn('sleep', ['30']);
+      writeFileSync(join(dir, 'lock'), String(holder.pid));
+      expect(() => new Spool({ dir })).toThrow(SpoolLockedError);
+      expect(() => new Spool({ dir })).toThrow(`in use by process ${holder.pid}`);
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('exit', resolve));
+      // The holder is gone (killed, as by kill -9): its lock is stale.
+      const spool = new Spool({ dir });
+      expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(String(process.pid));
+      spool.close();
+      expect(existsSync(join(dir, 'lock'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
