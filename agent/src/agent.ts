@@ -77,6 +77,8 @@ export class Agent {
   private windowStart = 0;
   private windowEnd = 0;
   private nextSample = 0;
+  /** When the last sample was taken, by the clock: a later reading below it means the clock went back. */
+  private lastSampleAt = 0;
   private wakeLoop: (() => void) | null = null;
   private sampling: Promise<void> | null = null;
   private commandStream: AsyncIterableIterator<AgentCommand> | null = null;
@@ -189,7 +191,19 @@ export class Agent {
     this.nextSample = this.alignedSample(start);
     while (!this.stopping.signal.aborted) {
       const now = this.now();
+      if (now < this.lastSampleAt) {
+        // The clock went back (NTP, a VM restored): the current window would not end until the clock
+        // caught up again. Close it where its last sample was taken, and go on from now.
+        logger.warn({ byMs: this.lastSampleAt - now }, 'the clock went back; windows start again from now');
+        this.closeWindow(Math.max(this.windowStart, this.lastSampleAt));
+        this.windowStart = now;
+        this.windowEnd = this.alignedEnd(now);
+        this.nextSample = this.alignedSample(now);
+        this.lastSampleAt = now;
+        continue;
+      }
       if (this.nextSample <= now && this.nextSample < this.windowEnd) {
+        this.lastSampleAt = now;
         await sample(collectors, this.aggregator, (collector, error) =>
           logger.warn({ collector, err: error }, 'a collector failed; skipped for this sample'),
         );
@@ -206,7 +220,8 @@ export class Agent {
       }
       const due = Math.min(this.nextSample, this.windowEnd);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, due - now);
+        // At most a sampling interval: a clock that jumps is noticed at the next sample at the latest.
+        const timer = setTimeout(done, Math.min(due - now, this.samplingMs));
         this.wakeLoop = done;
         function done() {
           clearTimeout(timer);

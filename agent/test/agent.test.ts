@@ -167,3 +167,35 @@ describe('the agent', () => {
     ]);
   });
 });
+
+describe('the agent and a clock that jumps', () => {
+  it('goes on reporting when the clock goes back an hour, and when it jumps forward', async () => {
+    const fake = fakeConnection();
+    let offset = 0;
+    const agent = new Agent({
+      identity: { clientId: 'unit' },
+      connection: fake.connection,
+      collectors: [counter()],
+      spool: spool(),
+      samplingIntervalMs: 100,
+      reportIntervalMs: 1_000,
+      logger: silentLogger,
+      now: () => Date.now() + offset,
+    });
+    agent.start();
+    await until(() => fake.reports.length >= 2);
+    offset = -3_600_000;
+    const before = fake.reports.length;
+    await until(() => fake.reports.length >= before + 3);
+    const afterBack = fake.reports.slice(before + 1);
+    expect(afterBack.every((r) => r.windowStart < Date.now() - 3_000_000)).toBe(true);
+    expect(afterBack[1]?.windowStart).toBe(afterBack[0]?.windowEnd);
+    offset = 0;
+    const again = fake.reports.length;
+    await until(() => fake.reports.length >= again + 3);
+    await agent.stop();
+    const afterForward = fake.reports.slice(again + 1);
+    expect(afterForward.every((r) => r.windowStart > Date.now() - 60_000)).toBe(true);
+    expect(afterForward.every((r) => r.windowEnd > r.windowStart)).toBe(true);
+  });
+});
