@@ -1,3 +1,4 @@
+import { SdkError } from '@metrics-collector/sdk';
 import { WindowAggregator } from './aggregator.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { type Collector, sample } from './collectors/index.js';
@@ -327,9 +328,14 @@ export class Agent {
     try {
       await connection.acknowledge(command.id, outcome, message);
     } catch (error) {
-      // Unacknowledged, it stays DELIVERED and comes again with the next subscription; applying it twice does no harm.
-      acknowledged = false;
-      logger.warn({ err: error, command: command.id }, 'acknowledging a command failed');
+      // An answer lost on the way after the server took the acknowledgement: it is taken.
+      if (error instanceof SdkError && error.code === 'COMMAND_ALREADY_ACKNOWLEDGED') {
+        logger.debug({ command: command.id }, 'the command was acknowledged already');
+      } else {
+        // Unacknowledged, it stays DELIVERED and comes again with the next subscription; applying it twice does no harm.
+        acknowledged = false;
+        logger.warn({ err: error, command: command.id }, 'acknowledging a command failed');
+      }
     }
     logger.info(
       {
