@@ -205,9 +205,12 @@ export class Agent {
       }
       if (this.nextSample <= now && this.nextSample < this.windowEnd) {
         this.lastSampleAt = now;
-        await sample(collectors, this.aggregator, (collector, error) =>
-          logger.warn({ collector, err: error }, 'a collector failed; skipped for this sample'),
-        );
+        const failed = new Set<string>();
+        await sample(collectors, this.aggregator, (collector, error) => {
+          failed.add(collector);
+          this.collectorFailed(collector, error);
+        });
+        for (const c of collectors) if (!failed.has(c.name)) this.collectorWorked(c.name);
         this.stats.samples += 1;
         this.nextSample += this.samplingMs;
         const after = this.now();
@@ -231,6 +234,39 @@ export class Agent {
       });
       this.wakeLoop = null;
     }
+  }
+
+  /** Failures in a row per collector, and when the last warning about them was written. */
+  private readonly failing = new Map<string, { count: number; warnedAt: number }>();
+
+  /**
+   * A collector that fails is skipped for the sample. The first failure of a streak is a warning, and so
+   * is one every 10 minutes while it lasts, with the count: a collector that cannot work on this host
+   * (no `/proc/diskstats` in a container, say) would otherwise write a line every second for months.
+   */
+  private collectorFailed(collector: string, error: unknown): void {
+    const now = this.now();
+    const streak = this.failing.get(collector);
+    if (!streak) {
+      this.failing.set(collector, { count: 1, warnedAt: now });
+      this.options.logger.warn({ collector, err: error }, 'a collector failed; skipped for this sample');
+      return;
+    }
+    streak.count += 1;
+    if (now - streak.warnedAt >= 600_000) {
+      streak.warnedAt = now;
+      this.options.logger.warn(
+        { collector, err: error, failuresInARow: streak.count },
+        'a collector keeps failing; skipped for each sample',
+      );
+    }
+  }
+
+  private collectorWorked(collector: string): void {
+    const streak = this.failing.get(collector);
+    if (!streak) return;
+    this.failing.delete(collector);
+    this.options.logger.info({ collector, failuresInARow: streak.count }, 'a collector works again');
   }
 
   /** Ends the current window at `end`, spools its report and starts the next window. */

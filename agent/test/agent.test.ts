@@ -199,3 +199,52 @@ describe('the agent and a clock that jumps', () => {
     expect(afterForward.every((r) => r.windowEnd > r.windowStart)).toBe(true);
   });
 });
+
+describe('a collector that fails', () => {
+  it('is skipped for each sample, warned about once per streak (and every 10 minutes), and said to work again', async () => {
+    const fake = fakeConnection();
+    const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+    const record =
+      (level: string) =>
+      (fields: object, message: string): void => {
+        lines.push({ level, message, fields: fields as Record<string, unknown> });
+      };
+    let broken = true;
+    let offset = 0;
+    const disk: Collector = {
+      name: 'disk',
+      collect: async () => {
+        if (broken) throw new Error('no /proc/diskstats');
+        return { 'disk.fsUsedRatio': 0.5 };
+      },
+    };
+    const agent = new Agent({
+      identity: { clientId: 'unit' },
+      connection: fake.connection,
+      collectors: [counter(), disk],
+      spool: spool(),
+      samplingIntervalMs: 50,
+      reportIntervalMs: 1_000,
+      logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
+      now: () => Date.now() + offset,
+    });
+    agent.start();
+    await until(() => agent.stats.samples >= 20);
+    // Ten minutes later (by the clock) it is still failing: one more warning, with the count.
+    offset = 601_000;
+    await until(() => lines.some((l) => l.message === 'a collector keeps failing; skipped for each sample'));
+    broken = false;
+    await until(() => lines.some((l) => l.message === 'a collector works again'));
+    await agent.stop();
+    const warnings = lines.filter((l) => l.message.startsWith('a collector'));
+    expect(warnings.map((l) => [l.level, l.message])).toEqual([
+      ['warn', 'a collector failed; skipped for this sample'],
+      ['warn', 'a collector keeps failing; skipped for each sample'],
+      ['info', 'a collector works again'],
+    ]);
+    expect(warnings[1]?.fields.failuresInARow).toBeGreaterThanOrEqual(20);
+    expect(warnings[2]?.fields.failuresInARow).toBeGreaterThanOrEqual(20);
+    // The CPU series went on meanwhile.
+    expect(fake.reports.every((r) => r.cpu !== undefined)).toBe(true);
+  });
+});
