@@ -320,6 +320,7 @@ export class Agent {
     const backoff = this.options.backoff ?? { minMs: 1_000, maxMs: 30_000 };
     let failures = 0;
     while (!signal.aborted) {
+      const subscribedAt = Date.now();
       try {
         this.commandStream = connection.commands(identity.clientId);
         for await (const command of this.commandStream) {
@@ -328,7 +329,14 @@ export class Agent {
         }
       } catch (error) {
         if (signal.aborted) break;
-        logger.warn({ err: error }, 'the command stream failed; subscribing again');
+        // A stream that held for a minute ended a streak of failures, if there was one.
+        if (Date.now() - subscribedAt >= 60_000) failures = 0;
+        // A warning for the first failure of a streak; the following ones (every retry) at debug level.
+        (failures === 0 ? logger.warn : logger.debug).call(
+          logger,
+          { err: error, failuresInARow: failures + 1 },
+          'the command stream failed; subscribing again',
+        );
       }
       if (signal.aborted) break;
       failures += 1;

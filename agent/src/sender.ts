@@ -54,6 +54,8 @@ export class Sender {
   private kicked = false;
   private running: Promise<void> | null = null;
   private readonly stopped = new AbortController();
+  private failuresInARow = 0;
+  private warnedAt = 0;
 
   constructor(private readonly options: SenderOptions) {
     this.batchSize = options.batchSize ?? 20;
@@ -147,6 +149,13 @@ export class Sender {
       ]);
       this.options.spool.ack(entry.id);
       this.stats.sent += 1;
+      if (this.failuresInARow > 0) {
+        this.options.logger.info(
+          { failuresInARow: this.failuresInARow, waiting: this.options.spool.size },
+          'the server takes windows again',
+        );
+        this.failuresInARow = 0;
+      }
       this.options.logger.debug({ windowStart: entry.value.windowStart, via }, 'window acknowledged');
       return true;
     } catch (error) {
@@ -160,10 +169,21 @@ export class Sender {
         return true;
       }
       this.stats.failures += 1;
-      this.options.logger.warn(
-        { err: errorSummary(error), windowStart: entry.value.windowStart, waiting: this.options.spool.size },
-        'sending a window failed; it stays in the spool',
-      );
+      // A warning when sending starts failing and every 10 minutes while it goes on, not at every attempt.
+      const now = Date.now();
+      this.failuresInARow += 1;
+      const fields = {
+        err: errorSummary(error),
+        windowStart: entry.value.windowStart,
+        waiting: this.options.spool.size,
+        failuresInARow: this.failuresInARow,
+      };
+      if (this.failuresInARow === 1 || now - this.warnedAt >= 600_000) {
+        this.warnedAt = now;
+        this.options.logger.warn(fields, 'sending a window failed; it stays in the spool');
+      } else {
+        this.options.logger.debug(fields, 'sending a window failed; it stays in the spool');
+      }
       return false;
     }
   }

@@ -59,12 +59,18 @@ describe('the sender', () => {
     expect(sender.stats).toEqual({ sent: 45, refused: 0, failures: 0 });
   });
 
-  it('keeps a window that failed and sends it again after backing off', async () => {
+  it('keeps a window that failed and sends it again after backing off, warning once per streak', async () => {
     const spool = spoolWith(1);
     let attempts = 0;
+    const lines: string[] = [];
     const sender = new Sender({
       spool,
-      logger: silentLogger,
+      logger: {
+        debug: () => {},
+        info: (_fields, message) => lines.push(`info ${message}`),
+        warn: (_fields, message) => lines.push(`warn ${message}`),
+        error: (_fields, message) => lines.push(`error ${message}`),
+      },
       backoff: { minMs: 5, maxMs: 10 },
       send: async () => {
         attempts += 1;
@@ -77,6 +83,10 @@ describe('the sender', () => {
     await sender.stop(Date.now());
     expect(attempts).toBe(4);
     expect(sender.stats).toEqual({ sent: 1, refused: 0, failures: 3 });
+    expect(lines).toEqual([
+      'warn sending a window failed; it stays in the spool',
+      'info the server takes windows again',
+    ]);
   });
 
   it('drops a window the server refuses as invalid, keeps one refused for lack of rights', async () => {
