@@ -188,8 +188,11 @@ export class Agent {
     await Promise.allSettled(collectors.map((c) => c.collect()));
     const start = this.now();
     this.windowStart = start;
-    this.windowEnd = this.alignedEnd(start);
     this.nextSample = this.alignedSample(start);
+    // The first window holds one sample: the server hears from a new agent (Query.clients, dashboards)
+    // within a sampling interval or two of its start, not a whole report interval later. The next window
+    // runs to the report interval's boundary; from there on windows are whole and aligned.
+    this.windowEnd = Math.min(this.alignedEnd(start), this.nextSample + this.samplingMs);
     while (!this.stopping.signal.aborted) {
       const now = this.now();
       if (now < this.lastSampleAt) {

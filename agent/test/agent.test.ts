@@ -70,7 +70,7 @@ const until = async (condition: () => boolean) => {
 };
 
 describe('the agent', () => {
-  it('closes epoch-aligned windows, each with the samples of its slots, and reports them', async () => {
+  it('reports a first window of one sample at once, then epoch-aligned windows, each with the samples of its slots', async () => {
     const fake = fakeConnection();
     const agent = new Agent({
       identity: { clientId: 'unit' },
@@ -82,16 +82,28 @@ describe('the agent', () => {
       logger: silentLogger,
     });
     agent.start();
-    await until(() => fake.reports.length >= 3);
+    await until(() => fake.reports.length >= 4);
     expect(await agent.stop()).toBe(0);
-    const [, second, third] = fake.reports;
-    expect(second?.windowStart).toBe(fake.reports[0]?.windowEnd);
-    expect((second?.windowStart as number) % 1_000).toBe(0);
-    expect(third?.windowStart).toBe(second?.windowEnd);
-    expect(second?.observations).toBe(10);
-    expect(second?.cpu?.utilization.max).toBeLessThanOrEqual(0.9);
+    const [first, second, third, fourth] = fake.reports as [
+      ReportWindow,
+      ReportWindow,
+      ReportWindow,
+      ReportWindow,
+    ];
+    // The first window: one sample, ending one sampling interval after its slot.
+    expect(first.observations).toBe(1);
+    expect(first.windowEnd % 100).toBe(0);
+    expect(first.windowEnd - first.windowStart).toBeLessThanOrEqual(200);
+    // Then to the next boundary of the report interval, and whole aligned windows from there on.
+    expect(second.windowStart).toBe(first.windowEnd);
+    expect(second.windowEnd % 1_000).toBe(0);
+    expect(third.windowStart).toBe(second.windowEnd);
+    expect(third.windowEnd - third.windowStart).toBe(1_000);
+    expect(third.observations).toBe(10);
+    expect(third.cpu?.utilization.max).toBeLessThanOrEqual(0.9);
+    expect(fourth.windowStart).toBe(third.windowEnd);
     // Stopping closed the window in progress and sent it.
-    expect(fake.reports.at(-1)?.windowEnd).toBeGreaterThanOrEqual(third?.windowEnd as number);
+    expect(fake.reports.at(-1)?.windowEnd).toBeGreaterThanOrEqual(fourth.windowEnd);
     expect(agent.stats).toMatchObject({ sent: fake.reports.length, refused: 0, lost: 0 });
   });
 
