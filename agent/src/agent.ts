@@ -1,8 +1,7 @@
-import { SdkError } from '@metrics-collector/sdk';
 import { WindowAggregator } from './aggregator.js';
-import { backoffDelay, sleep } from './backoff.js';
 import { type Collector, sample } from './collectors/index.js';
-import type { AgentCommand, Connection } from './connection.js';
+import { CommandFollower } from './commands.js';
+import type { Connection } from './connection.js';
 import type { Logger } from './log.js';
 import { type Identity, type ReportWindow, toReport } from './report.js';
 import { Sender } from './sender.js';
@@ -82,7 +81,7 @@ export class Agent {
   private lastSampleAt = 0;
   private wakeLoop: (() => void) | null = null;
   private sampling: Promise<void> | null = null;
-  private commandStream: AsyncIterableIterator<AgentCommand> | null = null;
+  private readonly commands: CommandFollower;
   private spoolDropped: number;
 
   constructor(private readonly options: AgentOptions) {
@@ -92,6 +91,18 @@ export class Agent {
     if (problem) throw new RangeError(problem);
     this.now = options.now ?? Date.now;
     this.spoolDropped = options.spool.dropped;
+    this.commands = new CommandFollower({
+      connection: options.connection,
+      clientId: options.identity.clientId,
+      logger: options.logger,
+      backoff: options.backoff ?? { minMs: 1_000, maxMs: 30_000 },
+      now: this.now,
+      apply: (command) => {
+        if (command.type === 'SET_SAMPLING_INTERVAL') this.setSamplingInterval(command.intervalMs);
+        else if (command.type === 'SET_REPORT_INTERVAL') this.setReportInterval(command.intervalMs);
+        else throw new RangeError(`unknown command type ${String(command.type)}`);
+      },
+    });
     this.sender = new Sender({
       spool: options.spool,
       send: (report) => options.connection.report(report),
@@ -127,7 +138,7 @@ export class Agent {
       logger.warn({ tornRecords: spool.torn }, 'the spool ended in a torn record (a crash); cut off');
     this.sender.start();
     this.sampling = this.sampleLoop();
-    void this.commandLoop();
+    this.commands.start();
   }
 
   /**
@@ -138,8 +149,7 @@ export class Agent {
     const deadline = Date.now() + timeoutMs;
     this.stopping.abort();
     this.wakeLoop?.();
-    // Not awaited: an iterator waiting for its next command may finish returning only when one comes.
-    this.commandStream?.return?.().catch(() => undefined);
+    this.commands.stop();
     await this.sampling;
     if (this.windowStart > 0) this.closeWindow(Math.max(this.windowStart, this.now()));
     const left = await this.sender.stop(deadline);
@@ -314,86 +324,6 @@ export class Agent {
     this.stats.dropped = spool.dropped;
     this.stats.sent = this.sender.stats.sent;
     this.stats.refused = this.sender.stats.refused;
-  }
-
-  /** Follows `agentCommands` for as long as the agent runs, subscribing again after the stream ends or fails. */
-  private async commandLoop(): Promise<void> {
-    const { connection, identity, logger } = this.options;
-    const signal = this.stopping.signal;
-    const backoff = this.options.backoff ?? { minMs: 1_000, maxMs: 30_000 };
-    let failures = 0;
-    while (!signal.aborted) {
-      const subscribedAt = Date.now();
-      try {
-        this.commandStream = connection.commands(identity.clientId);
-        for await (const command of this.commandStream) {
-          failures = 0;
-          await this.handle(command);
-        }
-      } catch (error) {
-        if (signal.aborted) break;
-        // A stream that held for a minute ended a streak of failures, if there was one.
-        if (Date.now() - subscribedAt >= 60_000) failures = 0;
-        // A warning for the first failure of a streak; the following ones (every retry) at debug level.
-        (failures === 0 ? logger.warn : logger.debug).call(
-          logger,
-          { err: error, failuresInARow: failures + 1 },
-          'the command stream failed; subscribing again',
-        );
-      }
-      if (signal.aborted) break;
-      failures += 1;
-      await sleep(backoffDelay(failures, backoff), signal);
-    }
-  }
-
-  private readonly handled = new Set<string>();
-
-  /** Applies one command and acknowledges it: APPLIED, or FAILED with the reason. */
-  private async handle(command: AgentCommand): Promise<void> {
-    const { connection, logger } = this.options;
-    if (command.status !== 'PENDING' && command.status !== 'DELIVERED') return;
-    if (new Date(command.expiresAt as string).getTime() <= this.now()) {
-      logger.warn({ command: command.id }, 'a command expired before it arrived; not applied');
-      return;
-    }
-    let outcome: 'APPLIED' | 'FAILED' = 'APPLIED';
-    let message: string | undefined;
-    try {
-      if (command.type === 'SET_SAMPLING_INTERVAL') this.setSamplingInterval(command.intervalMs);
-      else if (command.type === 'SET_REPORT_INTERVAL') this.setReportInterval(command.intervalMs);
-      else throw new RangeError(`unknown command type ${String(command.type)}`);
-    } catch (error) {
-      outcome = 'FAILED';
-      message = (error as Error).message;
-    }
-    if (!this.handled.has(command.id)) {
-      this.handled.add(command.id);
-      this.stats.commands += 1;
-    }
-    let acknowledged = true;
-    try {
-      await connection.acknowledge(command.id, outcome, message);
-    } catch (error) {
-      // An answer lost on the way after the server took the acknowledgement: it is taken.
-      if (error instanceof SdkError && error.code === 'COMMAND_ALREADY_ACKNOWLEDGED') {
-        logger.debug({ command: command.id }, 'the command was acknowledged already');
-      } else {
-        // Unacknowledged, it stays DELIVERED and comes again with the next subscription; applying it twice does no harm.
-        acknowledged = false;
-        logger.warn({ err: error, command: command.id }, 'acknowledging a command failed');
-      }
-    }
-    logger.info(
-      {
-        command: command.id,
-        type: command.type,
-        intervalMs: command.intervalMs,
-        outcome,
-        message,
-        acknowledged,
-      },
-      'command',
-    );
+    this.stats.commands = this.commands.handled;
   }
 }
