@@ -25,6 +25,12 @@ export interface AgentOptions {
   /** Backoff of the sender and of the command stream. @default 1 s to 30 s */
   backoff?: { minMs: number; maxMs: number };
   now?: () => number;
+  /**
+   * Called when sampling or sending stopped on an error it cannot handle (a bug, a broken disk), after it
+   * is logged. `metrics-agent` exits with status 1, so that its supervisor starts it again (the spool
+   * keeps what was closed); `npm start` keeps serving. @default nothing more
+   */
+  onFatal?: (error: unknown) => void;
 }
 
 /** What the agent has done since it started. */
@@ -106,6 +112,7 @@ export class Agent {
     this.sender = new Sender({
       spool: options.spool,
       send: (report) => options.connection.report(report),
+      onFatal: (error) => this.fatal(error),
       logger: options.logger,
       backoff: options.backoff,
     });
@@ -137,7 +144,7 @@ export class Agent {
     if (spool.torn > 0)
       logger.warn({ tornRecords: spool.torn }, 'the spool ended in a torn record (a crash); cut off');
     this.sender.start();
-    this.sampling = this.sampleLoop();
+    this.sampling = this.sampleLoop().catch((error: unknown) => this.fatal(error));
     this.commands.start();
   }
 
@@ -156,6 +163,11 @@ export class Agent {
     this.collectStats();
     this.options.logger.info({ ...this.stats, leftInSpool: left }, 'agent stopped');
     return left;
+  }
+
+  private fatal(error: unknown): void {
+    this.options.logger.error({ err: error }, 'the agent stopped working');
+    this.options.onFatal?.(error);
   }
 
   /** Changes the sampling interval from now on; throws a RangeError saying why it cannot. */

@@ -20,7 +20,8 @@ try {
 const logger = createLogger(config.logLevel);
 let running: Awaited<ReturnType<typeof runAgent>>;
 try {
-  running = await runAgent(config, logger);
+  // Sampling or sending broke beyond repair: exit non-zero, so that the supervisor starts the agent again.
+  running = await runAgent(config, logger, { onFatal: () => process.exit(1) });
 } catch (error) {
   if (!(error instanceof SpoolLockedError)) throw error;
   console.error(error.message);

@@ -17,12 +17,12 @@ export interface RunningAgent {
 export async function runAgent(
   config: AgentConfig,
   logger: Logger,
-  connect: (options: {
-    url: string;
-    token?: string | undefined;
-    retryMaxMs: number;
-  }) => Connection = sdkConnection,
+  options: {
+    connect?: (options: { url: string; token?: string | undefined; retryMaxMs: number }) => Connection;
+    onFatal?: (error: unknown) => void;
+  } = {},
 ): Promise<RunningAgent> {
+  const connect = options.connect ?? sdkConnection;
   const identity = await hostIdentity({ clientId: config.clientId });
   const spool = new Spool<ReportWindow>({
     dir: config.spoolDir,
@@ -39,6 +39,7 @@ export async function runAgent(
     reportIntervalMs: config.reportIntervalMs,
     backoff: { minMs: Math.min(1_000, config.retryMaxMs), maxMs: config.retryMaxMs },
     logger,
+    onFatal: options.onFatal,
   });
   agent.start();
   let stopped: Promise<number> | undefined;

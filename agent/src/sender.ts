@@ -28,6 +28,8 @@ export interface SenderOptions {
   /** A send that has not settled by then is abandoned and counts as failed. @default 15 s */
   sendTimeoutMs?: number;
   random?: () => number;
+  /** Called if the loop itself fails (not a send: those are retried), say the spool's disk breaking. */
+  onFatal?: (error: unknown) => void;
 }
 
 export interface SenderStats {
@@ -65,7 +67,7 @@ export class Sender {
 
   /** Starts the loop. */
   start(): void {
-    this.running ??= this.loop();
+    this.running ??= this.loop().catch((error: unknown) => this.options.onFatal?.(error));
   }
 
   /** Something new is in the spool: send it (unless the loop is backing off after a failure). */

@@ -117,6 +117,19 @@ describe('the sender', () => {
     expect(sender.stats.failures).toBeGreaterThanOrEqual(1);
   });
 
+  it('hands an error of its own loop (the spool failing) to onFatal rather than crashing the process', async () => {
+    const spool = spoolWith(1);
+    const broken = Object.assign(Object.create(spool) as Spool<ReportWindow>, {
+      pending: () => {
+        throw new Error('EIO: i/o error, read');
+      },
+    });
+    const fatal = new Promise<unknown>((resolve) => {
+      new Sender({ spool: broken, logger: silentLogger, send: async () => {}, onFatal: resolve }).start();
+    });
+    expect(await fatal).toMatchObject({ message: 'EIO: i/o error, read' });
+  });
+
   it('backs off exponentially with jitter between half and all of the ceiling', () => {
     const range = { minMs: 1_000, maxMs: 30_000 };
     expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, range, () => 1))).toEqual([
