@@ -31,6 +31,8 @@ export interface AgentOptions {
    * keeps what was closed); `npm start` keeps serving. @default nothing more
    */
   onFatal?: (error: unknown) => void;
+  /** Called after a command changed an interval, with both intervals now in force. */
+  onIntervalsChanged?: (intervals: { samplingIntervalMs: number; reportIntervalMs: number }) => void;
 }
 
 /** What the agent has done since it started. */
@@ -107,6 +109,10 @@ export class Agent {
         if (command.type === 'SET_SAMPLING_INTERVAL') this.setSamplingInterval(command.intervalMs);
         else if (command.type === 'SET_REPORT_INTERVAL') this.setReportInterval(command.intervalMs);
         else throw new RangeError(`unknown command type ${String(command.type)}`);
+        options.onIntervalsChanged?.({
+          samplingIntervalMs: this.samplingMs,
+          reportIntervalMs: this.reportMs,
+        });
       },
     });
     this.sender = new Sender({

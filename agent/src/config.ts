@@ -22,6 +22,8 @@ export interface AgentConfig {
   /** Longest wait between attempts to send after failures (the backoff doubles from 1 s up to it). */
   retryMaxMs: number;
   logLevel: LogLevel;
+  /** The settings given by a flag or a variable (the others are defaults). */
+  explicit: ReadonlySet<keyof AgentConfig>;
 }
 
 /** Thrown with every problem of the configuration, each naming its flag and variable. */
@@ -229,6 +231,7 @@ export function agentCommand(): Command {
 export function agentConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv): AgentConfig {
   const problems: string[] = [];
   const config: Partial<Record<keyof AgentConfig, unknown>> = {};
+  const explicit = new Set<keyof AgentConfig>();
   for (const s of agentSettings) {
     const name = s.flag.split(' ')[0] as string;
     const attribute = name.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -238,13 +241,14 @@ export function agentConfig(flags: Record<string, string | undefined>, env: Node
       config[s.key] = s.default(env);
       continue;
     }
+    explicit.add(s.key);
     try {
       config[s.key] = s.parse(text);
     } catch (error) {
       problems.push(`${fromFlag === undefined ? s.env : name}: ${(error as Error).message}`);
     }
   }
-  const result = config as AgentConfig;
+  const result = { ...config, explicit } as AgentConfig;
   if (problems.length === 0) {
     const problem = intervalProblem(result.samplingIntervalMs, result.reportIntervalMs);
     if (problem) problems.push(`--sampling-interval/--report-interval: ${problem}`);

@@ -1,10 +1,11 @@
-import { Agent } from './agent.js';
+import { Agent, intervalProblem } from './agent.js';
 import { systemCollectors } from './collectors/index.js';
 import type { AgentConfig } from './config.js';
 import { type Connection, sdkConnection } from './connection.js';
 import { hostIdentity } from './identity.js';
 import type { Logger } from './log.js';
 import type { ReportWindow } from './report.js';
+import { readIntervals, writeIntervals } from './settings.js';
 import { Spool } from './spool.js';
 
 export interface RunningAgent {
@@ -29,14 +30,21 @@ export async function runAgent(
     maxBytes: config.spoolMaxBytes,
     maxAgeMs: config.spoolMaxAgeMs,
   });
+  const intervals = keptIntervals(config, logger);
   const connection = connect({ url: config.serverUrl, token: config.token, retryMaxMs: config.retryMaxMs });
   const agent = new Agent({
     identity,
     connection,
     collectors: systemCollectors(config.collectors),
     spool,
-    samplingIntervalMs: config.samplingIntervalMs,
-    reportIntervalMs: config.reportIntervalMs,
+    ...intervals,
+    onIntervalsChanged: (changed) => {
+      try {
+        writeIntervals(config.spoolDir, changed);
+      } catch (error) {
+        logger.warn({ err: error }, 'the intervals set by a command could not be kept for the next start');
+      }
+    },
     backoff: { minMs: Math.min(1_000, config.retryMaxMs), maxMs: config.retryMaxMs },
     logger,
     onFatal: options.onFatal,
@@ -57,4 +65,35 @@ export async function runAgent(
       return stopped;
     },
   };
+}
+
+/**
+ * The intervals to start with. Those the server's commands set in an earlier run are kept in the spool
+ * folder and win over the defaults; a flag or variable given now wins over them (and they are forgotten).
+ */
+function keptIntervals(
+  config: AgentConfig,
+  logger: Logger,
+): { samplingIntervalMs: number; reportIntervalMs: number } {
+  const kept = readIntervals(config.spoolDir);
+  const keys = ['samplingIntervalMs', 'reportIntervalMs'] as const;
+  const still: { samplingIntervalMs?: number; reportIntervalMs?: number } = {};
+  for (const key of keys) if (kept[key] !== undefined && !config.explicit.has(key)) still[key] = kept[key];
+  const chosen = {
+    samplingIntervalMs: still.samplingIntervalMs ?? config.samplingIntervalMs,
+    reportIntervalMs: still.reportIntervalMs ?? config.reportIntervalMs,
+  };
+  if (keys.some((key) => kept[key] !== still[key])) writeIntervals(config.spoolDir, still);
+  if (Object.keys(still).length === 0) return chosen;
+  const problem = intervalProblem(chosen.samplingIntervalMs, chosen.reportIntervalMs);
+  if (problem) {
+    logger.warn(
+      { kept: still, problem },
+      'the intervals set by an earlier command do not fit the flags; not used',
+    );
+    writeIntervals(config.spoolDir, {});
+    return { samplingIntervalMs: config.samplingIntervalMs, reportIntervalMs: config.reportIntervalMs };
+  }
+  logger.info({ ...still }, "intervals set by the server's commands in an earlier run, kept");
+  return chosen;
 }

@@ -20,6 +20,7 @@ describe('the agent configuration', () => {
       shutdownTimeoutMs: 5_000,
       retryMaxMs: 30_000,
       logLevel: 'info',
+      explicit: new Set(),
     });
     expect(parseAgentArgs(argv(), { XDG_STATE_HOME: '/state' }).spoolDir).toBe('/state/metrics-agent');
   });
@@ -45,6 +46,14 @@ describe('the agent configuration', () => {
       serverUrl: 'https://m.example/graphql',
       clientId: 'web-1',
       spoolMaxBytes: 1024 ** 3,
+      explicit: new Set([
+        'serverUrl',
+        'clientId',
+        'samplingIntervalMs',
+        'reportIntervalMs',
+        'collectors',
+        'spoolMaxBytes',
+      ]),
     });
     expect(5_000 / 50).toBe(100);
   });
