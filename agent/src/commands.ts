@@ -1,7 +1,7 @@
 import { SdkError } from '@metrics-collector/sdk';
 import { backoffDelay, sleep } from './backoff.js';
 import type { AgentCommand, Connection } from './connection.js';
-import type { Logger } from './log.js';
+import { errorSummary, type Logger } from './log.js';
 
 export interface CommandFollowerOptions {
   connection: Connection;
@@ -56,7 +56,7 @@ export class CommandFollower {
         // A warning for the first failure of a streak; the following ones (every retry) at debug level.
         (failures === 0 ? logger.warn : logger.debug).call(
           logger,
-          { err: error, failuresInARow: failures + 1 },
+          { err: errorSummary(error), failuresInARow: failures + 1 },
           'the command stream failed; subscribing again',
         );
       }
@@ -96,7 +96,7 @@ export class CommandFollower {
       } else {
         // Unacknowledged, it stays DELIVERED and comes again with the next subscription; applying it twice does no harm.
         acknowledged = false;
-        logger.warn({ err: error, command: command.id }, 'acknowledging a command failed');
+        logger.warn({ err: errorSummary(error), command: command.id }, 'acknowledging a command failed');
       }
     }
     logger.info(

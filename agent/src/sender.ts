@@ -1,6 +1,6 @@
 import { SdkError } from '@metrics-collector/sdk';
 import { backoffDelay, sleep } from './backoff.js';
-import type { Logger } from './log.js';
+import { errorSummary, type Logger } from './log.js';
 import type { ReportWindow } from './report.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
@@ -189,9 +189,4 @@ export class Sender {
       return false;
     }
   }
-}
-
-function errorSummary(error: unknown): { message: string; code?: string | undefined } {
-  if (error instanceof SdkError) return { message: error.message, code: error.code ?? error.kind };
-  return { message: error instanceof Error ? error.message : String(error) };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SdkError } from '@metrics-collector/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/backoff.js';
-import { silentLogger } from '../src/log.js';
+import { errorSummary, silentLogger } from '../src/log.js';
 import type { ReportWindow } from '../src/report.js';
 import { Sender } from '../src/sender.js';
 import { Spool } from '../src/spool.js';
@@ -136,5 +136,25 @@ describe('the sender', () => {
       1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
     ]);
     expect(backoffDelay(3, range, () => 0)).toBe(2_000);
+  });
+});
+
+describe('errorSummary', () => {
+  it('says what failed without the request, with the innermost cause', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:59999'), {
+      code: 'ECONNREFUSED',
+    });
+    const error = new SdkError({
+      kind: 'network',
+      message: 'No answer: fetch failed',
+      request: { query: 'mutation { reportMetrics }' },
+      cause: new TypeError('fetch failed', { cause: refused }),
+    });
+    expect(errorSummary(error)).toEqual({
+      message: 'No answer: fetch failed',
+      code: 'network',
+      cause: 'connect ECONNREFUSED 127.0.0.1:59999',
+    });
+    expect(errorSummary('plain')).toEqual({ message: 'plain' });
   });
 });
