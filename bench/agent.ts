@@ -14,12 +14,12 @@
  *   The measured period starts half a window after a window boundary, so that it holds whole windows.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { type Binary, freePort, hasBinary } from '../server/test/real-servers.js';
+import { cpuTimes, procMemory } from './proc.js';
 
 /** What `run.ts` lends this part: its server processes, temp folders and list of problems. */
 export interface AgentHost {
@@ -105,40 +105,6 @@ const PROMETHEUS_HEADERS = {
 };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-let clockTicks: number | undefined;
-/** `getconf CLK_TCK`: the unit of the times in `/proc/<pid>/stat`. */
-function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    const answer = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim());
-    clockTicks = Number.isSafeInteger(answer) && answer > 0 ? answer : 100;
-  }
-  return clockTicks;
-}
-
-/** utime + stime of the process and cutime + cstime of the children it waited for, in seconds. */
-function cpuTimes(pid: number): { own: number; children: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces): state is field 3, utime 14 … cstime 17.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const tick = ticksPerSecond();
-  return {
-    own: (Number(fields[11]) + Number(fields[12])) / tick,
-    children: (Number(fields[13]) + Number(fields[14])) / tick,
-  };
-}
-
-/** A field of `/proc/<pid>/status` in MB (`VmRSS`, `VmHWM`). */
-function procMemory(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
-      readFileSync(`/proc/${pid}/status`, 'utf8'),
-    );
-    return match ? Number(match[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /** Measures one process from now on: `end()` gives its CPU and RSS over the time in between. */
 function watch(pid: number): { sample(): void; end(seconds: number): ProcessCost } {

@@ -1,17 +1,7 @@
-/**
- * Fan-out: N WebSocket subscribers to `metricReported(clientId)`, reports at a fixed rate over HTTP; the
- * delay from each report's send to its delivery at every subscriber, the report's own HTTP latency and the
- * server's RSS, beside the same reports with no subscriber, in the same run. Called by `run.ts`.
- *
- * The server runs in its own process (`server-process.ts app`); the subscribers and the reporter run here,
- * in the bench process, on one clock (`performance.now()`). A subscriber is one socket speaking
- * graphql-transport-ws directly over `ws` (no graphql-ws client: it would cost this process more per
- * message than the server's side), with one subscription.
- */
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import WebSocket from 'ws';
 import { originalReport } from '../server/test/helpers.js';
+import { cpuSeconds, procMemory } from './proc.js';
 import { bodyFactory, ingestBase, WINDOW_MS } from './workload.js';
 
 /** What `run.ts` lends this part: its server processes, temp folders and list of problems. */
@@ -90,31 +80,6 @@ const STALL_MS = 15_000;
 const quantile = (sorted: Float64Array | number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A field of `/proc/<pid>/status` in MB (`VmRSS`, `VmHWM`). */
-function procMemory(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
-      readFileSync(`/proc/${pid}/status`, 'utf8'),
-    );
-    return match ? Number(match[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** User + system CPU seconds of a process, from `/proc/<pid>/stat` (clock ticks of 1/100 s). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /** A growable array of doubles: a 5,000-subscriber phase records about a million delays. */
 class Samples {

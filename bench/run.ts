@@ -23,7 +23,7 @@
  * run measures nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,7 @@ import {
 } from '../server/test/real-servers.js';
 import { type AgentFigures, agentBench, agentReport } from './agent.js';
 import { fanout, fanoutTable, warnings as fanoutWarnings } from './fanout.js';
+import { cpuSeconds } from './proc.js';
 import { type SdkRow, sdkBench } from './sdk.js';
 import {
   bodyFactory,
@@ -600,18 +601,6 @@ const influxProc = (influxd: RealServer): ServerProcess => ({
   errors: [],
   stop: async () => {},
 });
-
-/** CPU time (user + system) a process has used so far, in seconds, from /proc (Linux). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /** Windows of CPU utilisation stored in an InfluxDB database (one line per window without `core`). */
 async function influxWindows(influxd: RealServer, database: string): Promise<number> {

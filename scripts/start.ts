@@ -10,6 +10,7 @@ import { type RunningAgent, runAgent } from '@metrics-collector/agent/run';
 import { SpoolLockedError } from '@metrics-collector/agent/spool';
 import { buildApp } from '@metrics-collector/server/app';
 import { ConfigError, loadConfig } from '@metrics-collector/server/config';
+import { stopOnSignals } from '@metrics-collector/server/signals';
 
 let config: ReturnType<typeof loadConfig>;
 let localAgent: ReturnType<typeof agentConfig> | null = null;
@@ -55,21 +56,7 @@ if (localAgent) {
   }
 }
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    app.logger.info({ signal }, 'stopping');
-    (async () => {
-      await agent?.stop();
-      await app.stop();
-    })().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.logger.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+stopOnSignals(app.logger, async () => {
+  await agent?.stop();
+  await app.stop();
+});

@@ -7,7 +7,11 @@ import { type Identity, type ReportWindow, toReport } from './report.js';
 import { Sender } from './sender.js';
 import type { Spool } from './spool.js';
 
-/** Bounds of the two intervals, as the server's commands allow them (and a sampling of at most the report interval). */
+/**
+ * Bounds of the two intervals: the same as the server's commands allow (schema/src/service/commands.ts,
+ * stated in the API's `AgentCommandInput.intervalMs`; the agent reaches the server only through the SDK,
+ * so it states them again), and a sampling of at most the report interval.
+ */
 export const SAMPLING_MIN_MS = 50;
 export const REPORT_MIN_MS = 1_000;
 export const INTERVAL_MAX_MS = 3_600_000;

@@ -1,76 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { MetricStore } from '@metrics-collector/schema/context';
 import { createSqliteMetricStore } from '../../server/src/stores/sqlite-metric-store.js';
+import { type LogProcess, startLogProcess } from '../../server/test/log-process.js';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
-/** One line of the agent's JSON log. */
-export interface LogLine {
-  level: number;
-  msg: string;
-  [field: string]: unknown;
-}
-
-export interface AgentProcess {
-  child: ChildProcess;
-  lines: LogLine[];
-  /** Resolves with the first log line (already written or to come) that matches. */
-  waitFor(match: (line: LogLine) => boolean, what?: string): Promise<LogLine>;
-  exited: Promise<number | null>;
-  stderr(): string;
-}
+export type { LogLine } from '../../server/test/log-process.js';
+export type AgentProcess = LogProcess;
 
 /** Runs `metrics-agent` (src/cli.ts through tsx) with `args`, logging at debug level. */
 export function startAgentProcess(args: string[], env: Record<string, string> = {}): AgentProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--log-level', 'debug', ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: LogLine[] = [];
-  const waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
-  let buffered = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk;
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const part of parts) {
-      if (!part.trim()) continue;
-      const line = JSON.parse(part) as LogLine;
-      lines.push(line);
-      for (const w of [...waiters]) {
-        if (w.match(line)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(line);
-        }
-      }
-    }
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    lines,
-    exited,
-    stderr: () => stderr,
-    waitFor: (match, what = 'a log line') => {
-      const found = lines.find(match);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        waiters.push({ match, resolve });
-        exited.then((code) =>
-          reject(
-            new Error(
-              `the agent exited (${code}) before ${what}: ${stderr}\n${JSON.stringify(lines.slice(-5))}`,
-            ),
-          ),
-        );
-      });
-    },
-  };
+  return startLogProcess(cli, ['--log-level', 'debug', ...args], env);
 }
 
 /**

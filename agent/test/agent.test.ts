@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Agent } from '../src/agent.js';
+import { Agent, type AgentOptions } from '../src/agent.js';
 import type { Collector } from '../src/collectors/index.js';
 import { silentLogger } from '../src/log.js';
 import type { ReportWindow } from '../src/report.js';
@@ -25,6 +25,20 @@ const counter = (): Collector => {
   return { name: 'cpu', collect: async () => ({ cpu: (n++ % 10) / 10 }) };
 };
 
+/** An agent on a fake connection and a fresh spool, counting samples, with 1 s windows unless told. */
+function testAgent(fake: ReturnType<typeof fakeConnection>, options: Partial<AgentOptions> = {}): Agent {
+  return new Agent({
+    identity: { clientId: 'unit' },
+    connection: fake.connection,
+    collectors: [counter()],
+    spool: spool(),
+    samplingIntervalMs: 100,
+    reportIntervalMs: 1_000,
+    logger: silentLogger,
+    ...options,
+  });
+}
+
 const until = async (condition: () => boolean) => {
   while (!condition()) await new Promise((r) => setTimeout(r, 10));
 };
@@ -32,15 +46,7 @@ const until = async (condition: () => boolean) => {
 describe('the agent', () => {
   it('reports a first window of one sample at once, then epoch-aligned windows, each with the samples of its slots', async () => {
     const fake = fakeConnection();
-    const agent = new Agent({
-      identity: { clientId: 'unit' },
-      connection: fake.connection,
-      collectors: [counter()],
-      spool: spool(),
-      samplingIntervalMs: 100,
-      reportIntervalMs: 1_000,
-      logger: silentLogger,
-    });
+    const agent = testAgent(fake);
     agent.start();
     await until(() => fake.reports.length >= 4);
     expect(await agent.stop()).toBe(0);
@@ -69,15 +75,7 @@ describe('the agent', () => {
 
   it('applies interval commands at once and acknowledges them; refuses impossible ones with the reason', async () => {
     const fake = fakeConnection();
-    const agent = new Agent({
-      identity: { clientId: 'unit' },
-      connection: fake.connection,
-      collectors: [counter()],
-      spool: spool(),
-      samplingIntervalMs: 200,
-      reportIntervalMs: 1_000,
-      logger: silentLogger,
-    });
+    const agent = testAgent(fake, { samplingIntervalMs: 200 });
     agent.start();
     fake.push({ id: '1', type: 'SET_SAMPLING_INTERVAL', intervalMs: 50 });
     fake.push({ id: '2', type: 'SET_SAMPLING_INTERVAL', intervalMs: 2_000 });
@@ -144,16 +142,7 @@ describe('the agent and a clock that jumps', () => {
   it('goes on reporting when the clock goes back an hour, and when it jumps forward', async () => {
     const fake = fakeConnection();
     let offset = 0;
-    const agent = new Agent({
-      identity: { clientId: 'unit' },
-      connection: fake.connection,
-      collectors: [counter()],
-      spool: spool(),
-      samplingIntervalMs: 100,
-      reportIntervalMs: 1_000,
-      logger: silentLogger,
-      now: () => Date.now() + offset,
-    });
+    const agent = testAgent(fake, { now: () => Date.now() + offset });
     agent.start();
     await until(() => fake.reports.length >= 2);
     offset = -3_600_000;
@@ -190,13 +179,9 @@ describe('a collector that fails', () => {
         return { 'disk.fsUsedRatio': 0.5 };
       },
     };
-    const agent = new Agent({
-      identity: { clientId: 'unit' },
-      connection: fake.connection,
+    const agent = testAgent(fake, {
       collectors: [counter(), disk],
-      spool: spool(),
       samplingIntervalMs: 50,
-      reportIntervalMs: 1_000,
       logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
       now: () => Date.now() + offset,
     });

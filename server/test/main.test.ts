@@ -1,47 +1,29 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawRequest } from './helpers.js';
+import { type LogProcess, startLogProcess } from './log-process.js';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const children: ChildProcess[] = [];
+const runs: LogProcess[] = [];
 const dirs: string[] = [];
 afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
+  for (const run of runs.splice(0)) run.child.kill('SIGKILL');
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `main.ts` as `npm start` does, with `env` on top of a clean environment. */
+/** Runs `main.ts` (the server alone) with its data in a new folder and a free port, and `env` on top. */
 function start(env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'mc-main-'));
   dirs.push(dataDir);
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    stdout += c;
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr += c;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const listening = new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', () => {
-      const line = stdout.split('\n').find((l) => l.includes('"listening"'));
-      if (line) resolve(JSON.parse(line).url as string);
-    });
-    exited.then(() => reject(new Error(`exited before listening: ${stderr}`)));
-  });
+  const run = startLogProcess(main, [], { DATA_DIR: dataDir, PORT: '0', ...env });
+  runs.push(run);
+  const listening = run.waitFor((l) => l.msg === 'listening', 'listening').then((l) => l.url as string);
   // Tests that expect an early exit never await `listening`.
   listening.catch(() => undefined);
-  return { child, listening, exited, output: () => ({ stdout, stderr }) };
+  return { ...run, listening, output: () => ({ stdout: run.stdout(), stderr: run.stderr() }) };
 }
 
 describe('main.ts', () => {

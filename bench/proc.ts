@@ -1,0 +1,49 @@
+/** What the benches read of a process from /proc (Linux): its CPU time and its memory. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let clockTicks: number | undefined;
+/** `getconf CLK_TCK`: the unit of the times in `/proc/<pid>/stat`. */
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    const answer = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim());
+    clockTicks = Number.isSafeInteger(answer) && answer > 0 ? answer : 100;
+  }
+  return clockTicks;
+}
+
+/**
+ * CPU seconds a process has used so far: `own` is utime + stime, `children` cutime + cstime (the children
+ * it waited for). NaN for both when there is no such process.
+ */
+export function cpuTimes(pid: number | undefined): { own: number; children: number } {
+  if (pid === undefined) return { own: Number.NaN, children: Number.NaN };
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14 … cstime 17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const tick = ticksPerSecond();
+    return {
+      own: (Number(fields[11]) + Number(fields[12])) / tick,
+      children: (Number(fields[13]) + Number(fields[14])) / tick,
+    };
+  } catch {
+    return { own: Number.NaN, children: Number.NaN };
+  }
+}
+
+/** User + system CPU seconds of a process so far (its own, not its children's). */
+export const cpuSeconds = (pid: number | undefined): number => cpuTimes(pid).own;
+
+/** A field of `/proc/<pid>/status` in MB (`VmRSS`, `VmHWM`); NaN when there is no such process. */
+export function procMemory(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
+    return match ? Number(match[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}

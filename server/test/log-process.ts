@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/** One line of a process's JSON log (pino). */
+export interface LogLine {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+export interface LogProcess {
+  child: ChildProcess;
+  /** Every JSON line written to stdout so far. */
+  lines: LogLine[];
+  /** Resolves with the first log line, already written or to come, that matches; rejects if the process exits first. */
+  waitFor(match: (line: LogLine) => boolean, what?: string): Promise<LogLine>;
+  exited: Promise<number | null>;
+  stdout(): string;
+  stderr(): string;
+}
+
+/**
+ * Runs a TypeScript entry point (`node --import tsx script ...args`), as `npm start` or `metrics-agent`
+ * would, with `env` on top of a clean environment (PATH and HOME only), reading its JSON log lines.
+ */
+export function startLogProcess(script: string, args: string[], env: Record<string, string>): LogProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: LogLine[] = [];
+  const waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  let stdout = '';
+  let pending = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+    pending += chunk;
+    const parts = pending.split('\n');
+    pending = parts.pop() ?? '';
+    for (const part of parts) {
+      let line: LogLine;
+      try {
+        line = JSON.parse(part) as LogLine;
+      } catch {
+        continue; // npm's banner and other text
+      }
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.match(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    waitFor: (match, what = 'a log line') => {
+      const found = lines.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        waiters.push({ match, resolve });
+        exited.then((code) =>
+          reject(new Error(`exited (${code}) before ${what}: ${stderr}\n${JSON.stringify(lines.slice(-5))}`)),
+        );
+      });
+    },
+  };
+}
