@@ -19,17 +19,11 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { type Binary, freePort, hasBinary } from '../server/test/real-servers.js';
+import type { FanoutHost } from './fanout.js';
 import { cpuTimes, procMemory } from './proc.js';
 
-/** What `run.ts` lends this part: its server processes, temp folders and list of problems. */
-export interface AgentHost {
-  startServer(
-    label: string,
-    args: string[],
-  ): Promise<{ port: number; pid: number | undefined; errors: string[]; stop(): Promise<void> }>;
-  tempDir(prefix: string): string;
-  problems: string[];
-}
+/** What `run.ts` lends this part: the same as the fan-out part gets. */
+export type AgentHost = FanoutHost;
 
 export interface AgentSettings {
   /** Seconds measured. */
