@@ -13,3 +13,17 @@ export function requireScope(ctx: Pick<Context, 'principal'>, scope: Scope): voi
   }
   throw new AppError('FORBIDDEN', `Token '${name}' lacks scope '${scope}'.`);
 }
+
+/**
+ * Throws `FORBIDDEN` about `field` unless the caller may act for `clientId`: a token bound to clients
+ * (`clients=` in its entry) only for the ids its patterns match, any other caller for every client.
+ */
+export function requireClient(ctx: Pick<Context, 'principal'>, clientId: string, field: string): void {
+  const { name, clients, clientPatterns } = ctx.principal;
+  if (!clients || clients(clientId)) return;
+  throw new AppError(
+    'FORBIDDEN',
+    `${field}: token '${name}' may not act for client ${JSON.stringify(clientId)}; it is bound to ${clientPatterns?.join('|')}`,
+    { field },
+  );
+}

@@ -1,6 +1,6 @@
 import { builder } from './builder.js';
 import type { ClientRecord } from './context.js';
-import { getClient, listClients } from './service/clients.js';
+import { defaultClientPage, getClient, listClients, maxClientPage } from './service/clients.js';
 
 export const ClientRef = builder.objectRef<ClientRecord>('Client').implement({
   description: 'A host that has reported; registered by its first report.',
@@ -22,8 +22,16 @@ export const ClientRef = builder.objectRef<ClientRecord>('Client').implement({
 builder.queryField('clients', (t) =>
   t.field({
     type: [ClientRef],
-    description: 'Every registered client, by id.',
-    resolve: (_r, _a, ctx) => listClients(ctx),
+    description: `Registered clients ordered by id, one page at a time: at most \`first\` (1..${maxClientPage}, default ${defaultClientPage}), after the client whose id is \`after\`. To read the next page pass the last id of this one as \`after\`; a page shorter than \`first\` is the last. Needs scope \`read\`.`,
+    args: {
+      first: t.arg.int({ required: false, defaultValue: defaultClientPage }),
+      after: t.arg.id({
+        required: false,
+        description: 'The last id of the page before; omit for the first page.',
+      }),
+    },
+    resolve: (_r, args, ctx) =>
+      listClients(ctx, { first: args.first, after: args.after == null ? null : String(args.after) }),
   }),
 );
 

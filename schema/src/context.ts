@@ -120,11 +120,25 @@ export interface ClientRecord {
   lastSeen: number;
 }
 
+/** One page of the client registry, ordered by id. */
+export interface ClientPage {
+  first: number;
+  /** The last id of the page before; `null` for the first page. */
+  after: string | null;
+}
+
 /** Server state that is not a time series: for now the client registry. */
 export interface StateStore {
-  /** Registers the client on first sight, updates what changed after; resolves once committed. */
+  /**
+   * Registers the client on first sight, updates what changed after; resolves once committed. The host
+   * details are those of the newest window (largest `seenAt`): an older sighting, such as a backlog sent
+   * after an outage, only fills details that are still unknown.
+   */
   recordSighting(sighting: ClientSighting): Promise<void>;
-  listClients(): Promise<ClientRecord[]>;
+  /** Clients ordered by id: at most `first` of them, those after the id `after` (`null`: from the first). */
+  listClients(page: ClientPage): Promise<ClientRecord[]>;
+  /** How many clients are registered. */
+  countClients(): Promise<number>;
   getClient(id: string): Promise<ClientRecord | null>;
   close(): Promise<void>;
 }
@@ -141,6 +155,13 @@ export interface Principal {
   /** Token name, or `null` for an anonymous caller. */
   name: string | null;
   scopes: ReadonlySet<Scope>;
+  /**
+   * Whether the caller may act for a client: report as it, take and acknowledge its commands (reads are
+   * not restricted). `null` for a caller not bound to clients, who may act for every client.
+   */
+  clients: ((clientId: string) => boolean) | null;
+  /** The patterns `clients` matches (`rack12-*`), for messages; `null` when unbound. */
+  clientPatterns: readonly string[] | null;
 }
 
 /** Limits the service functions enforce. */
@@ -150,6 +171,11 @@ export interface Limits {
   maxStringLength: number;
   /** How far in the future a window may end, ms. */
   maxFutureSkew: number;
+  /**
+   * Whether alert webhooks may point at loopback, private and other non-public addresses
+   * (`WEBHOOK_ALLOW_PRIVATE`). @default false
+   */
+  allowPrivateWebhooks: boolean;
 }
 
 export const defaultLimits: Limits = {
@@ -157,6 +183,7 @@ export const defaultLimits: Limits = {
   maxCores: 1_024,
   maxStringLength: 256,
   maxFutureSkew: 86_400_000,
+  allowPrivateWebhooks: false,
 };
 
 /** One accepted report as stored: what `metricReported` delivers. Times are epoch ms. */
@@ -340,6 +367,8 @@ export interface CommandStore {
   ): Promise<AgentCommand[]>;
   /** The client's commands not yet acknowledged (PENDING or DELIVERED) and not expired, oldest first. */
   unacknowledged(clientId: string, now: number): Promise<AgentCommand[]>;
+  /** The command with this id as of `now` (expiry applied), or `null` when it is unknown. */
+  get(id: string, now: number): Promise<AgentCommand | null>;
   /**
    * Marks a PENDING command DELIVERED and returns it; a DELIVERED one is returned as it is (delivered
    * again). `null` when it is unknown, acknowledged or expired: it must not be delivered.

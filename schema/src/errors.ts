@@ -18,11 +18,23 @@ export const errorRegistry = {
     retryable: false,
     summary: 'The GraphQL document does not match the schema (unknown field, wrong argument type, ...).',
   },
+  OPERATION_RESOLUTION_FAILURE: {
+    status: 400,
+    retryable: false,
+    summary:
+      'The document holds no operation of the given `operationName`, or several operations and no name.',
+  },
   QUERY_TOO_DEEP: { status: 400, retryable: false, summary: 'The query nests deeper than allowed.' },
   QUERY_TOO_COMPLEX: {
     status: 400,
     retryable: false,
-    summary: 'The query selects more fields than allowed.',
+    summary:
+      'The operation is over a limit of the query budget: tokens, fields, aliases, directives or result rows (cost).',
+  },
+  RESPONSE_TOO_LARGE: {
+    status: 400,
+    retryable: false,
+    summary: 'The answer would be larger than `MAX_RESPONSE_BYTES` (16 MiB); select fewer fields or rows.',
   },
   INVALID_DURATION: {
     status: 400,
@@ -64,6 +76,22 @@ export const errorRegistry = {
     retryable: false,
     summary: 'The route exists but not for this HTTP method.',
   },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    retryable: false,
+    summary: 'A POST body is not declared `application/json` (`Content-Type`).',
+  },
+  HOST_NOT_ALLOWED: {
+    status: 403,
+    retryable: false,
+    summary:
+      'With auth off, the `Host` header names neither a loopback address nor `HOST` nor one of `ALLOWED_HOSTS` (DNS rebinding).',
+  },
+  ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    retryable: false,
+    summary: 'The request comes from a web page of another origin that is not in `CORS_ORIGINS`.',
+  },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     retryable: false,
@@ -85,7 +113,7 @@ export const errorRegistry = {
     status: 503,
     retryable: true,
     summary:
-      'The metric store could not commit or answer; nothing was stored. Retry later (REST: `Retry-After`).',
+      'The store could not commit or answer. `extensions.outcome` says whether a write is known not stored (`NOT_STORED`) or may have been (`UNKNOWN`); a retry is safe either way. REST: `Retry-After`.',
   },
   STORE_REJECTED: {
     status: 422,
@@ -111,7 +139,11 @@ export class AppError extends GraphQLError {
   readonly code: ErrorCode;
   readonly field: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { field?: string; cause?: unknown; extensions?: Record<string, unknown> } = {},
+  ) {
     const { status, retryable } = errorRegistry[code];
     super(message, {
       originalError: options.cause instanceof Error ? options.cause : undefined,
@@ -119,6 +151,7 @@ export class AppError extends GraphQLError {
         code,
         ...(options.field ? { field: options.field } : {}),
         ...(retryable ? { retryable } : {}),
+        ...options.extensions,
         http: { status },
       },
     });

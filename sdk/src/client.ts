@@ -27,6 +27,7 @@ import {
   type ClientQuery,
   ClientsDocument,
   type ClientsQuery,
+  type ClientsQueryVariables,
   CreateAlertRuleDocument,
   type CreateAlertRuleMutation,
   DeleteAlertRuleDocument,
@@ -148,8 +149,11 @@ export interface Client {
   metricHistory(variables: MetricHistoryQueryVariables): Promise<MetricHistoryQuery['metricHistory']>;
   /** One row per client that reported `metric` in `[from, to)`. */
   fleetSummary(variables: FleetSummaryQueryVariables): Promise<FleetSummaryQuery['fleetSummary']>;
-  /** Every registered client. */
-  clients(): Promise<ClientsQuery['clients']>;
+  /**
+   * One page of registered clients, ordered by id: at most `first` (default 100, at most 1,000) after the
+   * id `after`. Pass the last id of a page as `after` for the next; a shorter page is the last.
+   */
+  clients(page?: ClientsQueryVariables): Promise<ClientsQuery['clients']>;
   /** One client, or null. */
   client(id: string): Promise<ClientQuery['client']>;
   /** The metric catalogue. */
@@ -374,7 +378,7 @@ export function createClient(options: ClientOptions): Client {
       (await request(ReportMetricsDocument, { input }, reportOptions)).reportMetrics,
     metricHistory: async (variables) => (await request(MetricHistoryDocument, variables)).metricHistory,
     fleetSummary: async (variables) => (await request(FleetSummaryDocument, variables)).fleetSummary,
-    clients: async () => (await request(ClientsDocument)).clients,
+    clients: async (page = {}) => (await request(ClientsDocument, page)).clients,
     client: async (id) => (await request(ClientDocument, { id })).client,
     metrics: async () => (await request(MetricsDocument)).metrics,
     alertRules: async () => (await request(AlertRulesDocument)).alertRules,

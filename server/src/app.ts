@@ -10,15 +10,17 @@ import {
   type Principal,
   type StateStore,
 } from '@metrics-collector/schema/context';
-import { AppError } from '@metrics-collector/schema/errors';
+import { AppError, badInput } from '@metrics-collector/schema/errors';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Alerting, createAlerting } from './alerts/index.js';
-import { createAuthenticator } from './auth.js';
+import { anonymous, createAuthenticator } from './auth.js';
 import { createCommands } from './commands/index.js';
 import type { Config } from './config.js';
-import { checkGraphQLParams, createGraphQLOverHttp } from './graphql-over-http.js';
-import { errorHeaders, MethodNotAllowed, parseJson, readBody, sendJson } from './http.js';
+import { type ConnectionLimit, httpTimeouts, limitConnections } from './connections.js';
+import { createCrossSite } from './cross-site.js';
+import { checkGraphQLParams, createGraphQLOverHttp, graphQLParamsFromQuery } from './graphql-over-http.js';
+import { errorHeaders, graphqlField, MethodNotAllowed, parseJson, readBody, sendJson } from './http.js';
 import { createLive, type ServerLive } from './live/index.js';
 import { createStatusTracker } from './live/status.js';
 import { createLogger, type Logger } from './logger.js';
@@ -47,6 +49,8 @@ export interface App {
   live: ServerLive;
   /** Alert rules and their evaluation (tests call `alerting.check()` to check NO_DATA rules now). */
   alerting: Alerting;
+  /** The open connections and how many were closed to make room (`MAX_CONNECTIONS`). */
+  connections: ConnectionLimit;
   logger: Logger;
   /** Listens on the configured host and port; resolves with the base URL. */
   start(): Promise<{ url: string; port: number }>;
@@ -75,10 +79,16 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   const state = deps.state ?? createSqliteStateStore({ dataDir: config.dataDir, onBackgroundError });
   const live = createLive({ redisUrl: config.redisUrl, logger });
   const status = createStatusTracker({ live, clock, logger });
-  const alerting = createAlerting({ dataDir: config.dataDir, live, clock, logger });
+  const alerting = createAlerting({
+    dataDir: config.dataDir,
+    live,
+    clock,
+    logger,
+    allowPrivate: config.webhookAllowPrivate,
+  });
   const commands = createCommands({ dataDir: config.dataDir, live, clock, logger });
   const authenticate = createAuthenticator(config.tokens, config.authEnabled);
-  const limits = defaultLimits;
+  const limits = { ...defaultLimits, allowPrivateWebhooks: config.webhookAllowPrivate };
   const contextFor = (principal: Principal): Context => ({
     metrics,
     state,
@@ -90,16 +100,38 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     limits,
   });
 
+  const principalOf = (initial: Record<string, unknown>): Principal => {
+    if (initial.principal) return initial.principal as Principal;
+    const request = initial.request as { headers: { get(name: string): string | null } } | undefined;
+    try {
+      return authenticate(request?.headers.get('authorization') ?? undefined);
+    } catch {
+      return anonymous;
+    }
+  };
+
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: config.graphiql ? { title: 'metrics-collector' } : false,
     landingPage: false,
     batching: false,
-    context: ({ request }) => contextFor(authenticate(request.headers.get('authorization') ?? undefined)),
+    // CORS is answered by the node:http handler, for CORS_ORIGINS only (server/src/cross-site.ts).
+    cors: false,
+    // useQueryLimits keeps its own cache of the documents that passed every limit.
+    parserAndValidationCache: false,
+    context: (initial) => {
+      const given = (initial as { principal?: Principal }).principal;
+      return contextFor(given ?? authenticate(initial.request.headers.get('authorization') ?? undefined));
+    },
     plugins: [
+      useQueryLimits({
+        budget: config.queryLimits,
+        authEnabled: config.authEnabled,
+        introspection: config.introspection,
+        principalOf,
+      }),
       ...useCompiledExecution(),
-      useQueryLimits({ maxDepth: config.maxQueryDepth, maxComplexity: config.maxQueryComplexity }),
       useSharedSubscriptionResults(),
     ],
     maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
@@ -114,10 +146,21 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   });
 
   const rest = createRestV1({ bodyLimit: config.bodyLimit });
-  const graphqlOverHttp = createGraphQLOverHttp(yoga, (error) =>
-    maskError(error, 'Unexpected error.', logger),
-  );
+  const graphqlOverHttp = createGraphQLOverHttp(yoga, {
+    maxResponseBytes: config.maxResponseBytes,
+    maskError: (error) => maskError(error, 'Unexpected error.', logger),
+  });
+  const crossSite = createCrossSite({
+    authEnabled: config.authEnabled,
+    host: config.host,
+    allowedHosts: config.allowedHosts,
+    corsOrigins: config.corsOrigins,
+  });
 
+  /**
+   * Every refusal that needs no body comes before the body is read: an unknown route, a foreign `Host` or
+   * `Origin`, a body that is not JSON, an invalid token.
+   */
   const handle = async (req: IncomingMessage, res: ServerResponse, path: string, query: string) => {
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/ready') {
@@ -129,28 +172,48 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
         return sendJson(res, 503, { status: 'unavailable' }, { 'retry-after': '5' });
       }
     }
-    if (path.startsWith('/api/v1/')) {
-      const answer = await rest(req, path, query, contextFor(authenticate(req.headers.authorization)));
+    const rest1 = path.startsWith('/api/v1/');
+    if (!rest1 && path !== '/graphql') {
+      throw new AppError('NOT_FOUND', `path: no route ${path}`, { field: 'path' });
+    }
+    crossSite.check(req);
+    for (const [name, value] of Object.entries(crossSite.corsHeaders(req))) res.setHeader(name, value);
+    if (req.method === 'OPTIONS') return crossSite.preflight(req, res);
+    // Routes that take a POST body; a POST elsewhere is METHOD_NOT_ALLOWED first.
+    if (req.method === 'POST' && (path === '/graphql' || path === '/api/v1/metrics')) {
+      crossSite.checkBodyType(req);
+    }
+    const principal = authenticate(req.headers.authorization);
+    if (rest1) {
+      const answer = await rest(req, path, query, contextFor(principal));
       if (answer.body === undefined) {
         res.writeHead(answer.status, { 'content-length': 0 });
         return res.end();
       }
       return sendJson(res, answer.status, answer.body);
     }
-    if (path === '/graphql') {
-      if (req.method !== 'POST' && req.method !== 'GET') throw new MethodNotAllowed('GET, POST');
-      if (req.method === 'POST') {
-        const body = checkGraphQLParams(parseJson(await readBody(req, config.bodyLimit)));
-        if (await graphqlOverHttp(req, res, body)) return;
-        // yoga takes an already-read body from `req.body` instead of reading the stream again.
-        (req as IncomingMessage & { body: unknown }).body = body;
+    if (req.method === 'GET') {
+      const params = graphQLParamsFromQuery(query);
+      if (!params) {
+        // GraphiQL, for a browser that asks for a page.
+        if (config.graphiql && (req.headers.accept ?? '').includes('text/html')) {
+          return yoga.requestListener(req, res);
+        }
+        throw badInput('query', 'is required: send a GraphQL document in the query parameter');
       }
+      const eventStream = (req.headers.accept ?? '').includes('text/event-stream');
+      if (!eventStream && (await graphqlOverHttp(req, res, params, principal))) return;
       return yoga.requestListener(req, res);
     }
-    throw new AppError('NOT_FOUND', `path: no route ${path}`, { field: 'path' });
+    if (req.method !== 'POST') throw new MethodNotAllowed('GET, POST');
+    const body = checkGraphQLParams(parseJson(await readBody(req, config.bodyLimit), graphqlField));
+    if (await graphqlOverHttp(req, res, body, principal)) return;
+    // yoga takes an already-read body from `req.body` instead of reading the stream again.
+    (req as IncomingMessage & { body: unknown }).body = body;
+    return yoga.requestListener(req, res);
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer(httpTimeouts, (req, res) => {
     const started = performance.now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -169,8 +232,14 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     );
     handle(req, res, path, query).catch((error: unknown) => sendError(res, error, path, logger));
   });
+  const connections = limitConnections(server, config.maxConnections, logger);
 
-  const webSocket = attachGraphQLWebSocket(server, yoga, { logger });
+  const webSocket = attachGraphQLWebSocket(server, yoga, {
+    logger,
+    crossSite,
+    maxResponseBytes: config.maxResponseBytes,
+    authenticate: (authorization) => authenticate(authorization),
+  });
 
   return {
     yoga,
@@ -179,6 +248,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     state,
     live,
     alerting,
+    connections,
     logger,
     start: () =>
       new Promise((resolve, reject) => {

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { parseDuration } from '@metrics-collector/schema/duration';
 import { z } from 'zod';
 import { type ApiToken, checkTokens, type TokenSource } from './auth.js';
+import type { QueryBudget } from './use-query-limits.js';
 
 /** Thrown by `loadConfig` with every problem found, one per line. */
 export class ConfigError extends Error {
@@ -57,8 +58,46 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(15),
   MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).default(1_000),
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(200).default(5_000),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(50),
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  MAX_QUERY_COST: z.coerce.number().int().min(100).default(50_000),
+  MAX_RESPONSE_BYTES: z.coerce.number().int().min(65_536).default(16_777_216),
+  INTROSPECTION: z.enum(['scoped', 'on']).default('scoped'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const origins = text
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        if (!isOrigin(origin)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(origin)} is not an origin; write scheme://host[:port], such as https://console.example.com`,
+          });
+        }
+      }
+      return origins;
+    }),
+  ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((text) =>
+      text
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    ),
+  MAX_CONNECTIONS: z.coerce.number().int().min(16).optional(),
 });
 
 /**
@@ -104,14 +143,56 @@ export interface Config {
   logLevel: string;
   bodyLimit: number;
   graphiql: boolean;
-  maxQueryDepth: number;
-  maxQueryComplexity: number;
+  /** Whether alert webhooks may point at loopback, private and other non-public addresses. */
+  webhookAllowPrivate: boolean;
+  /** What one GraphQL operation may cost a caller with a valid token (or anyone, with auth off). */
+  queryLimits: QueryBudget;
+  /** Largest GraphQL answer, bytes, over HTTP and WebSocket. */
+  maxResponseBytes: number;
+  /** `scoped`: introspection needs scope `read`; `on`: anyone may introspect. */
+  introspection: 'scoped' | 'on';
+  /** Origins (`https://console.example.com`) whose pages may call the API; none by default. */
+  corsOrigins: string[];
+  /** Host names served with auth off besides loopback names and `host` (a proxy's public name). */
+  allowedHosts: string[];
+  /** Open connections (HTTP and WebSocket) at most; beyond it idle ones are closed first. */
+  maxConnections: number;
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', '::1', '[::1]']);
 
 export function isLoopback(host: string): boolean {
   return LOOPBACK_NAMES.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** `scheme://host[:port]` and nothing more, as browsers send it in `Origin`. */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+  } catch {
+    return false;
+  }
+}
+
+/** File descriptors kept free for the stores, logs and outgoing connections when the cap is derived. */
+const RESERVED_FILES = 1_024;
+
+/**
+ * `MAX_CONNECTIONS` unset: the process's open-file limit (from `/proc/self/limits`) less
+ * `RESERVED_FILES`, so that connections alone can never exhaust it; 4096 where the limit cannot be read.
+ */
+export function defaultMaxConnections(limitsFile = '/proc/self/limits'): number {
+  try {
+    const line = readFileSync(limitsFile, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s{2,}/)[1]);
+    if (Number.isSafeInteger(soft) && soft > RESERVED_FILES + 64) return soft - RESERVED_FILES;
+  } catch {
+    // Not Linux, or /proc is not mounted.
+  }
+  return 4_096;
 }
 
 /**
@@ -196,7 +277,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.BODY_LIMIT,
     graphiql: e.GRAPHIQL,
-    maxQueryDepth: e.MAX_QUERY_DEPTH,
-    maxQueryComplexity: e.MAX_QUERY_COMPLEXITY,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+    queryLimits: {
+      maxTokens: e.MAX_QUERY_TOKENS,
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxFields: e.MAX_QUERY_COMPLEXITY,
+      maxAliases: e.MAX_QUERY_ALIASES,
+      maxDirectives: e.MAX_QUERY_DIRECTIVES,
+      maxCost: e.MAX_QUERY_COST,
+    },
+    maxResponseBytes: e.MAX_RESPONSE_BYTES,
+    introspection: e.INTROSPECTION,
+    corsOrigins: e.CORS_ORIGINS,
+    allowedHosts: e.ALLOWED_HOSTS,
+    maxConnections: e.MAX_CONNECTIONS ?? defaultMaxConnections(),
   };
 }

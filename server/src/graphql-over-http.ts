@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Context } from '@metrics-collector/schema/context';
-import { badInput } from '@metrics-collector/schema/errors';
+import type { Context, Principal } from '@metrics-collector/schema/context';
+import { AppError, badInput } from '@metrics-collector/schema/errors';
 import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
+import { checkWellFormed, graphqlField, MethodNotAllowed } from './http.js';
 
 /** The GraphQL-over-HTTP request parameters of a POST body, checked by `checkGraphQLParams`. */
 export interface GraphQLParams {
@@ -17,31 +18,49 @@ const JSON_TYPE = 'application/json';
 const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
 
 /**
- * The hot path for `POST /graphql`: runs queries and mutations straight from the `node:http` handler
- * through `yoga.getEnveloped`, so every envelop plugin still applies (parse and validation caches, query
- * limits, error masking, the context factory with auth), but yoga's Fetch-API request pipeline, which
- * DESIGN.md measured as most of the cost of a small mutation, is skipped. Returns `false` for anything
- * it does not serve (subscriptions, answers other than JSON), which then goes
- * through yoga itself.
+ * The hot path for `POST /graphql` and `GET /graphql`: runs queries and mutations straight from the
+ * `node:http` handler through `yoga.getEnveloped`, so every envelop plugin still applies (query limits,
+ * the document cache, error masking, the context factory), but yoga's Fetch-API request pipeline, most
+ * of the cost of a small mutation (docs/benchmarks.md), is skipped. The caller authenticated the request
+ * already and hands over its `principal`. Answers larger than `maxResponseBytes` are replaced by
+ * `RESPONSE_TOO_LARGE`; a mutation sent with GET is `METHOD_NOT_ALLOWED`. Returns `false` for what it does
+ * not serve (subscriptions, answers other than JSON), which then goes through yoga itself.
  */
 export function createGraphQLOverHttp(
   yoga: YogaServerInstance<Record<string, never>, Context>,
-  maskError: (error: unknown) => Error,
+  options: { maxResponseBytes: number; maskError: (error: unknown) => Error },
 ) {
-  return async function serve(req: IncomingMessage, res: ServerResponse, params: GraphQLParams) {
+  const { maxResponseBytes, maskError } = options;
+  return async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    params: GraphQLParams,
+    principal: Principal,
+  ) {
     const mediaType = responseType(req.headers.accept);
     if (!mediaType) return false;
+    const method = req.method === 'GET' ? 'GET' : 'POST';
     const request = {
-      method: 'POST',
+      method,
       url: req.url,
       headers: { get: (name: string) => header(req, name) },
     };
-    const enveloped = yoga.getEnveloped({ request, params, req, res } as never);
+    const enveloped = yoga.getEnveloped({ request, params, req, res, principal } as never);
     let result: ExecutionResult;
     try {
       const document = enveloped.parse(params.query);
       const operation = getOperationAST(document, params.operationName);
       if (operation?.operation === 'subscription') return false;
+      if (!operation) {
+        throw new AppError(
+          'OPERATION_RESOLUTION_FAILURE',
+          params.operationName
+            ? `operationName: the document has no operation ${JSON.stringify(params.operationName.slice(0, 100))}`
+            : 'operationName: the document has several operations; name the one to run',
+          { field: 'operationName' },
+        );
+      }
+      if (operation.operation === 'mutation' && method === 'GET') throw new MethodNotAllowed('POST');
       const errors = enveloped.validate(enveloped.schema, document);
       if (errors.length > 0) {
         result = { errors };
@@ -56,16 +75,63 @@ export function createGraphQLOverHttp(
         })) as ExecutionResult;
       }
     } catch (error) {
+      if (error instanceof MethodNotAllowed) throw error;
       result = { errors: [maskError(error) as GraphQLError] };
     }
-    const text = JSON.stringify(withoutInternals(result));
+    let text = JSON.stringify(withoutInternals(result));
+    let length = Buffer.byteLength(text);
+    if (length > maxResponseBytes) {
+      result = { errors: [responseTooLarge(length, maxResponseBytes)] };
+      text = JSON.stringify(withoutInternals(result));
+      length = Buffer.byteLength(text);
+    }
     res.writeHead(statusOf(result, mediaType), {
       'content-type': `${mediaType}; charset=utf-8`,
-      'content-length': Buffer.byteLength(text),
+      'content-length': length,
     });
     res.end(text);
     return true;
   };
+}
+
+/** The error that replaces an answer larger than `MAX_RESPONSE_BYTES`. */
+export function responseTooLarge(bytes: number, limit: number): AppError {
+  return new AppError(
+    'RESPONSE_TOO_LARGE',
+    `query: the answer would be ${bytes} bytes, more than the ${limit} allowed; select fewer fields or rows`,
+    { field: 'query' },
+  );
+}
+
+/**
+ * The GraphQL-over-HTTP parameters of a GET request's query string (`query`, `variables`,
+ * `operationName`, `extensions`), each checked and named when malformed. `null` without `query`.
+ */
+export function graphQLParamsFromQuery(query: string): GraphQLParams | null {
+  const search = new URLSearchParams(query);
+  const text = search.get('query');
+  if (text === null) return null;
+  const json = (name: string): Record<string, unknown> | undefined => {
+    const value = search.get(name);
+    if (value === null || value === '') return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch (error) {
+      throw badInput(name, `is not valid JSON (${(error as Error).message})`);
+    }
+    if (parsed === null) return undefined;
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw badInput(name, 'must be a JSON object');
+    checkWellFormed(parsed, name, graphqlField);
+    return parsed as Record<string, unknown>;
+  };
+  const operationName = search.get('operationName');
+  return checkGraphQLParams({
+    query: text,
+    variables: json('variables'),
+    operationName: operationName === '' ? undefined : (operationName ?? undefined),
+    extensions: json('extensions'),
+  });
 }
 
 function header(req: IncomingMessage, name: string): string | null {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError, errorRegistry } from '@metrics-collector/schema/errors';
+import { AppError, badInput, errorRegistry } from '@metrics-collector/schema/errors';
 
 /**
  * Reads the whole body, refusing more than `limit` bytes with `PAYLOAD_TOO_LARGE` as soon as the
@@ -27,16 +27,64 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** Parses a body as JSON; `INVALID_JSON` names the problem. An empty body is `undefined`. */
-export function parseJson(body: Buffer): unknown {
+/**
+ * Parses a body as JSON; `INVALID_JSON` names the problem. An empty body is `undefined`. A string (or
+ * key) that is not well-formed UTF-16 is `BAD_USER_INPUT` naming where it is (`checkWellFormed`).
+ */
+export function parseJson(body: Buffer, fieldOf: (path: string) => string = (path) => path): unknown {
   if (body.length === 0) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(body.toString('utf8'));
+    value = JSON.parse(body.toString('utf8'));
   } catch (error) {
     throw new AppError('INVALID_JSON', `body: malformed JSON (${(error as Error).message})`, {
       field: 'body',
     });
   }
+  checkWellFormed(value, '', fieldOf);
+  return value;
+}
+
+/**
+ * Throws `BAD_USER_INPUT` at the first string or key of a parsed JSON value that holds a lone UTF-16
+ * surrogate (JSON's `"\ud800"` escape makes one; UTF-8 bytes cannot), which no store keeps as sent: a
+ * client id would be merged with another or mangled. The field is the value's path (`user_id`,
+ * `metrics[0].name`, after `root`), as `fieldOf` names it.
+ */
+export function checkWellFormed(
+  value: unknown,
+  root = '',
+  fieldOf: (path: string) => string = (path) => path,
+): void {
+  const at = illFormedAt(value, root);
+  if (at !== null) {
+    throw badInput(
+      fieldOf(at) || 'body',
+      'is not well-formed UTF-16: it holds a lone surrogate (\\ud800-\\udfff)',
+    );
+  }
+}
+
+/** GraphQL names a variable's parts by their path inside the variables (`input.clientId`). */
+export const graphqlField = (path: string) => path.replace(/^variables\./, '');
+
+function illFormedAt(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.isWellFormed() ? null : path;
+  if (typeof value !== 'object' || value === null) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const found = illFormedAt(value[i], `${path}[${i}]`);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  for (const key of Object.keys(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (!key.isWellFormed()) return at;
+    const found = illFormedAt((value as Record<string, unknown>)[key], at);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 function tooLarge(limit: number): AppError {

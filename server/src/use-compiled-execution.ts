@@ -1,6 +1,7 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { type ExecutionResult, getOperationAST, getVariableValues } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { isReusedDocument } from './use-query-limits.js';
 
 /**
  * Executes operations compiled by graphql-jit (cached per document), which on the report mutation
@@ -29,10 +30,16 @@ export function useCompiledExecution(): Plugin[] {
     },
   };
   // graphql-jit 0.8 hands a subscription field's `subscribe` the operation's variables instead of the field's
-  // arguments (a literal `clientId` would not filter): subscriptions run on graphql-js.
+  // arguments (a literal `clientId` would not filter): subscriptions run on graphql-js. Compiling pays
+  // only for documents that come back (served by the document cache); a one-off document, perhaps one
+  // made to cost compile time, runs on graphql-js.
   const jit = useGraphQlJit(
     {},
-    { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation !== 'subscription' },
+    {
+      enableIf: (args) =>
+        isReusedDocument(args.document) &&
+        getOperationAST(args.document, args.operationName)?.operation !== 'subscription',
+    },
   );
   return [jit as Plugin, standardVariableErrors];
 }

@@ -1,10 +1,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { createGraphQLError } from '@graphql-tools/utils';
-import type { Context } from '@metrics-collector/schema/context';
-import type { ExecutionArgs } from 'graphql';
+import type { Context, Principal } from '@metrics-collector/schema/context';
+import { AppError } from '@metrics-collector/schema/errors';
+import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { CrossSite } from './cross-site.js';
+import { responseTooLarge } from './graphql-over-http.js';
+import { checkWellFormed, graphqlField } from './http.js';
 import { SlowConsumerError } from './live/bounded-pubsub.js';
 import type { Logger } from './logger.js';
 
@@ -30,6 +34,12 @@ export interface WebSocketOptions {
   maxSubscriptionsPerConnection?: number;
   /** Largest incoming message, bytes. @default 1048576 (1 MiB) */
   maxPayload?: number;
+  /** Largest answer to a query or mutation sent over the socket, bytes (`MAX_RESPONSE_BYTES`). */
+  maxResponseBytes: number;
+  /** Refuses upgrades from foreign origins and, with auth off, foreign hosts. */
+  crossSite: CrossSite;
+  /** The caller of an `Authorization` value; throws `UNAUTHENTICATED` for one that is not a valid token. */
+  authenticate(authorization: string | undefined): Principal;
   logger: Logger;
 }
 
@@ -47,6 +57,8 @@ interface Enveloped {
 interface Extra {
   socket: WebSocket;
   request: IncomingMessage;
+  /** Set by `onConnect` from the connection parameters (or the upgrade request's header). */
+  principal?: Principal;
 }
 
 /**
@@ -104,12 +116,35 @@ export function attachGraphQLWebSocket(
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    try {
+      options.crossSite.check(req);
+    } catch (error) {
+      const body = JSON.stringify({
+        errors: [{ message: (error as Error).message, extensions: { code: (error as AppError).code } }],
+      });
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
   const graphqlWs = makeServer<Record<string, unknown> | undefined, Extra>({
     execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
     subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
+    // The token is checked once, when the connection is initialised: a token that is not valid closes the
+    // socket with 4403 (graphql-ws's Forbidden) before any operation is read.
+    onConnect: (ctx) => {
+      try {
+        ctx.extra.principal = options.authenticate(authorizationOf(ctx.extra.request, ctx.connectionParams));
+        return true;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        logger.info({ code: error.code }, 'websocket refused: the token is not valid');
+        return false;
+      }
+    },
     onSubscribe: async (ctx, _id, payload) => {
       // graphql-ws registers the operation's id before this hook, so the count includes it.
       if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
@@ -126,23 +161,33 @@ export function attachGraphQLWebSocket(
         params: payload,
         req: ctx.extra.request,
         socket: ctx.extra.socket,
+        principal: ctx.extra.principal,
       } as never);
-      let document: ReturnType<typeof parse>;
       try {
-        document = parse(payload.query);
+        checkWellFormed(payload, '', graphqlField);
+        const document = parse(payload.query);
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe } satisfies Enveloped,
+        };
       } catch (error) {
-        return [error as never];
+        if (error instanceof GraphQLError) return [error];
+        throw error;
       }
-      const errors = validate(schema, document);
-      if (errors.length > 0) return errors;
-      return {
-        schema,
-        document,
-        operationName: payload.operationName,
-        variableValues: payload.variables,
-        contextValue: await contextFactory(),
-        rootValue: { execute, subscribe } satisfies Enveloped,
-      };
+    },
+    // Answers to queries and mutations over the socket have the same cap as over HTTP; subscription
+    // events are small and shared between subscribers (use-shared-subscription-results.ts).
+    onNext: (_ctx, _id, _payload, args, result) => {
+      if (getOperationAST(args.document, args.operationName)?.operation === 'subscription') return;
+      const bytes = Buffer.byteLength(JSON.stringify(result));
+      if (bytes <= options.maxResponseBytes) return;
+      return { errors: [responseTooLarge(bytes, options.maxResponseBytes).toJSON()] } as never;
     },
   });
 
@@ -235,19 +280,24 @@ export function attachGraphQLWebSocket(
   };
 }
 
+/** `connectionParams.authorization` (or `.token`), else the upgrade request's `Authorization` header. */
+function authorizationOf(
+  req: IncomingMessage,
+  connectionParams: Record<string, unknown> | undefined,
+): string | undefined {
+  const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
+  const token = connectionParams?.token;
+  if (typeof fromParams === 'string') return fromParams;
+  if (typeof token === 'string') return `Bearer ${token}`;
+  return req.headers.authorization;
+}
+
 /**
  * The HTTP request yoga's context factory reads: the upgrade request's headers, with the token from the
  * connection parameters (browsers cannot set headers on a WebSocket).
  */
 function requestShim(req: IncomingMessage, connectionParams: Record<string, unknown> | undefined) {
-  const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
-  const token = connectionParams?.token;
-  const authorization =
-    typeof fromParams === 'string'
-      ? fromParams
-      : typeof token === 'string'
-        ? `Bearer ${token}`
-        : req.headers.authorization;
+  const authorization = authorizationOf(req, connectionParams);
   return {
     // yoga refuses mutations in a GET request; an operation over the socket is not one.
     method: 'POST',

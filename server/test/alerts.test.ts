@@ -372,7 +372,8 @@ describe('alert webhooks', () => {
   });
 
   beforeAll(async () => {
-    srv = await startTestServer();
+    // The receiver is on loopback, which webhooks may reach only when allowed.
+    srv = await startTestServer({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
     // The first request is held until the test releases it, then answered 500; later ones get 204.
     hook = createServer((req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];

@@ -112,7 +112,12 @@ describe('REST v1, as the original service answered', () => {
     expect(post.headers['retry-after']).toBe('5');
     expect(post.json).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     const gql = await graphql(srv.url, REPORT_MUTATION, { input: reportInput() });
-    expect(gql.body.errors?.[0]?.extensions).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
+    expect(gql.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      retryable: true,
+      outcome: 'NOT_STORED',
+    });
+    expect(gql.body.errors?.[0]?.message).toMatch(/nothing was stored/);
     expect(gql.body.data).toBeNull();
     const ready = await rawRequest(`${srv.url}/ready`);
     expect(ready.status).toBe(503);

@@ -411,7 +411,7 @@ describe('commands module', () => {
     commands: commands.store,
     live,
     clock: { now: () => now },
-    principal: { name: null, scopes: new Set(['admin']) },
+    principal: { name: null, scopes: new Set(['admin']), clients: null, clientPatterns: null },
     limits: defaultLimits,
     // Not used by the command service functions.
     metrics: undefined as never,

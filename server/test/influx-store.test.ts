@@ -292,9 +292,11 @@ describe.skipIf(!available)('InfluxDB outages lose nothing', () => {
       for (let i = 0; i < 10; i += 1) {
         const res = await report();
         expect(res.body.data).toBeNull();
+        // influxd is not listening: the connection is refused, so nothing can have been stored.
         expect(res.body.errors?.[0]?.extensions).toMatchObject({
           code: 'STORE_UNAVAILABLE',
           retryable: true,
+          outcome: 'NOT_STORED',
         });
       }
       const rest = await restPost();
@@ -351,7 +353,13 @@ describe.skipIf(!available)('InfluxDB hanging', () => {
       const hung = await graphql(srv.url, REPORT_MUTATION, {
         input: reportInput({ windowStart: iso(T0 + 10_000), windowEnd: iso(T0 + 20_000) }),
       });
-      expect(hung.body.errors?.[0]?.extensions).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
+      // The request was sent and not answered: InfluxDB may store it once it resumes.
+      expect(hung.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        retryable: true,
+        outcome: 'UNKNOWN',
+      });
+      expect(hung.body.errors?.[0]?.message).toMatch(/may or may not be stored/);
     } finally {
       process.kill(pid, 'SIGCONT');
     }
@@ -597,7 +605,11 @@ describe.skipIf(!available)('InfluxDB write retries', () => {
     proxy.state.failures = 3;
     proxy.state.status = 500;
     const res = await report();
-    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      retryable: true,
+      outcome: 'UNKNOWN',
+    });
     expect(proxy.state.writes).toBe(3);
     // Nothing is retried in the background: the next report is the next write request.
     expect((await report()).body.errors).toBeUndefined();
@@ -610,7 +622,12 @@ describe.skipIf(!available)('InfluxDB write retries', () => {
       proxy.state.failures = 3;
       proxy.state.status = status;
       const res = await report();
-      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
+      // InfluxDB answered with a refusal: it stored nothing.
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        retryable: true,
+        outcome: 'NOT_STORED',
+      });
       proxy.state.failures = 0;
     },
   );

@@ -13,6 +13,7 @@ import type {
   SeriesPoint,
 } from '../context.js';
 import { AppError, badInput } from '../errors.js';
+import { isPublicHostname } from '../network.js';
 
 /** The longest rule name. */
 export const maxNameLength = 200;
@@ -68,7 +69,7 @@ export function validateAlertRule(
     );
   }
   const webhookUrl = input.webhookUrl ?? null;
-  if (webhookUrl !== null) checkWebhookUrl(webhookUrl, at('webhookUrl'));
+  if (webhookUrl !== null) checkWebhookUrl(webhookUrl, at('webhookUrl'), limits.allowPrivateWebhooks);
   const common = {
     name,
     kind,
@@ -111,7 +112,12 @@ export function validateAlertRule(
   return { ...common, metric: input.metric, comparator, threshold, recoveryThreshold };
 }
 
-function checkWebhookUrl(value: string, field: string): void {
+/**
+ * Checks a webhook URL: http(s), and unless `allowPrivate`, a host that is not an IP literal outside the
+ * public address space (loopback, private, link-local, ...) nor `localhost`. Names are checked again, on
+ * the addresses they resolve to, each time the webhook is sent.
+ */
+function checkWebhookUrl(value: string, field: string, allowPrivate: boolean): void {
   if (value.length > maxWebhookUrlLength) {
     throw badInput(field, `is ${value.length} characters long, more than the ${maxWebhookUrlLength} allowed`);
   }
@@ -123,6 +129,12 @@ function checkWebhookUrl(value: string, field: string): void {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw badInput(field, `must be an http or https URL, not ${url.protocol}`);
+  }
+  if (!allowPrivate && !isPublicHostname(url.hostname)) {
+    throw badInput(
+      field,
+      `${url.hostname} is not a public address (loopback, private, link-local and other internal hosts are refused); set WEBHOOK_ALLOW_PRIVATE=true on the server to allow it`,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import { Repeater } from '@graphql-yoga/subscription';
-import { requireScope } from '../auth.js';
+import { requireClient, requireScope } from '../auth.js';
 import type {
   AgentCommand,
   AgentCommandOutcome,
@@ -75,7 +75,10 @@ export async function sendAgentCommand(
   return command;
 }
 
-/** The agent's answer to a command (scope `ingest`). */
+/**
+ * The agent's answer to a command (scope `ingest`). A token bound to clients may answer only its clients'
+ * commands: the command is looked up first, and one of another client is left as it was.
+ */
 export async function acknowledgeAgentCommand(
   ctx: Context,
   id: string,
@@ -90,12 +93,17 @@ export async function acknowledgeAgentCommand(
       `is ${message.length} characters long, more than the ${ctx.limits.maxStringLength} allowed`,
     );
   }
-  const answer = await ctx.commands.acknowledge(id, status, message ?? null, ctx.clock.now());
+  const now = ctx.clock.now();
+  const known = await ctx.commands.get(id, now);
+  if (!known) throw notFound(id);
+  requireClient(ctx, known.clientId, 'id');
+  const answer = await ctx.commands.acknowledge(id, status, message ?? null, now);
   switch (answer.result) {
     case 'acknowledged':
       return answer.command;
     case 'not-found':
-      throw new AppError('NOT_FOUND', `id: no agent command ${JSON.stringify(id)}`, { field: 'id' });
+      // Pruned since it was looked up.
+      throw notFound(id);
     case 'final': {
       const { command } = answer;
       if (command.status === 'EXPIRED') {
@@ -129,8 +137,10 @@ export async function listAgentCommands(
 }
 
 /**
- * The command stream of one client (scope `ingest`): first its commands not yet acknowledged and not
- * expired, oldest first, then new ones as they are sent. Each is marked DELIVERED as it is handed over.
+ * The command stream of one client (scope `ingest`, and a token bound to the client if bound at all):
+ * first its commands not yet acknowledged and not expired, oldest first, then new ones as they are sent.
+ * Each is marked DELIVERED as it is handed over. A refused stream is never opened, so it does not mark
+ * the client OFFLINE either.
  *
  * The live subscription is registered before the unacknowledged ones are read, so that a command sent in
  * between is not lost; it then arrives both ways and is delivered once (by id). Closing the stream ends
@@ -140,6 +150,7 @@ export async function listAgentCommands(
 export function streamAgentCommands(ctx: Context, clientId: string): AsyncIterable<AgentCommand> {
   requireScope(ctx, 'ingest');
   checkClientId(ctx, clientId);
+  requireClient(ctx, clientId, 'clientId');
   return new Repeater<AgentCommand>(async (push, stop) => {
     const source = ctx.live.pubsub.subscribe('agentCommands', clientId)[Symbol.asyncIterator]();
     // The first `next()` registers the listener (the pubsub's iterator starts lazily).
@@ -172,6 +183,10 @@ export function streamAgentCommands(ctx: Context, clientId: string): AsyncIterab
       stop(error);
     }
   });
+}
+
+function notFound(id: string): AppError {
+  return new AppError('NOT_FOUND', `id: no agent command ${JSON.stringify(id)}`, { field: 'id' });
 }
 
 function checkClientId(ctx: Pick<Context, 'limits'>, clientId: string): void {

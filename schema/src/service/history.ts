@@ -65,9 +65,16 @@ export async function metricHistory(
   requireScope(ctx, 'read');
   const selector = toSelector(ctx, args, names);
   const span = selector.to - selector.from;
-  const resample =
-    args.resample ?? NICE_WIDTHS.find((w) => bucketCount(selector, w) <= 1000) ?? 30 * 86_400_000;
-  const buckets = bucketCount(selector, resample);
+  if (args.resample != null && args.resample > MAX_RESAMPLE) {
+    throw badInput(
+      names.resample,
+      `${formatDuration(args.resample)} is wider than the ${formatDuration(MAX_RESAMPLE)} (100 years) allowed`,
+    );
+  }
+  const { resample, buckets } = historyPlan(
+    { from: new Date(selector.from), to: new Date(selector.to), resample: args.resample },
+    selector.to,
+  );
   if (buckets > ctx.limits.maxBuckets) {
     const enough = NICE_WIDTHS.find((w) => bucketCount(selector, w) <= ctx.limits.maxBuckets);
     const hint = enough ? `; use ${names.resample} ${formatDuration(enough)} or more` : '';
@@ -116,13 +123,35 @@ export interface FleetSummaryRow {
 export async function fleetSummary(ctx: Context, args: FleetSummaryArgs): Promise<FleetSummaryRow[]> {
   requireScope(ctx, 'read');
   const selector = toSelector(ctx, { ...args, clientId: null }, graphqlNames);
-  const [rows, clients] = await Promise.all([
-    ctx.metrics.summarize(selector, args.aggregate ?? 'P95'),
-    ctx.state.listClients(),
-  ]);
-  const byId = new Map(clients.map((c) => [c.id, c]));
-  return rows.map((row) => ({ ...row, client: byId.get(row.clientId) ?? null }));
+  const rows = await ctx.metrics.summarize(selector, args.aggregate ?? 'P95');
+  return Promise.all(rows.map(async (row) => ({ ...row, client: await ctx.state.getClient(row.clientId) })));
 }
+
+/**
+ * The range, bucket width and bucket count `metricHistory` uses for `args` (defaults filled in), without
+ * checking them: what the query cost limit prices a history at before anything runs.
+ */
+export function historyPlan(
+  args: Pick<HistoryArgs, 'from' | 'to' | 'resample'>,
+  now: number,
+): { from: number; to: number; resample: number; buckets: number } {
+  const to = args.to?.getTime() ?? now;
+  const from = args.from?.getTime() ?? to - HOUR;
+  const range = { from, to };
+  const resample = args.resample ?? NICE_WIDTHS.find((w) => bucketCount(range, w) <= 1000) ?? 30 * 86_400_000;
+  return { from, to, resample, buckets: from < to ? bucketCount(range, resample) : 0 };
+}
+
+/**
+ * The last time both stores can hold: InfluxDB keeps nanoseconds in 64 bits (2262-04-11T23:47:16.854Z).
+ * Ranges past it are refused alike on every store, so that the answer does not depend on the store.
+ */
+export const MAX_TIME = 9_223_372_036_854;
+/**
+ * The widest bucket, 100 years (of 365 days): InfluxDB computes bucket bounds in 64-bit nanoseconds,
+ * which a wider one could overflow near `MAX_TIME`.
+ */
+export const MAX_RESAMPLE = 100 * 365 * 86_400_000;
 
 function toSelector(
   ctx: Context,
@@ -131,6 +160,18 @@ function toSelector(
 ): SeriesSelector {
   const to = args.to?.getTime() ?? ctx.clock.now();
   const from = args.from?.getTime() ?? to - HOUR;
+  for (const [name, time] of [
+    [names.from, from],
+    [names.to, to],
+  ] as const) {
+    if (time > MAX_TIME) {
+      throw new AppError(
+        'INVALID_TIME_RANGE',
+        `${name}: ${new Date(time).toISOString()} is after ${new Date(MAX_TIME).toISOString()}, the last time the stores can hold`,
+        { field: name },
+      );
+    }
+  }
   if (from >= to) {
     throw new AppError('INVALID_TIME_RANGE', `${names.from}: must be before ${names.to}`, {
       field: names.from,

@@ -1,4 +1,4 @@
-import { requireScope } from '../auth.js';
+import { requireClient, requireScope } from '../auth.js';
 import { catalogue, type Metric } from '../catalogue.js';
 import type { Context, SeriesPoint, Stat } from '../context.js';
 import { AppError, badInput } from '../errors.js';
@@ -40,11 +40,13 @@ export interface ReportAck {
 
 /**
  * Validates one report, stores its windows and registers its client; resolves only after both stores
- * committed. Nothing of an invalid report is stored. Re-sending the same window overwrites it.
+ * committed. Nothing of an invalid report, or of one for a client the token is not bound to, is stored.
+ * Re-sending the same window overwrites it.
  */
 export async function reportMetrics(ctx: Context, input: ReportInput, prefix = 'input'): Promise<ReportAck> {
   requireScope(ctx, 'ingest');
   const points = toPoints(ctx, input, prefix);
+  requireClient(ctx, input.clientId, `${prefix}.clientId`);
   await Promise.all([
     ctx.metrics.write(points),
     ctx.state.recordSighting({

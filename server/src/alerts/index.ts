@@ -13,6 +13,7 @@ import { reportValue, stepNoData, stepThreshold } from '@metrics-collector/schem
 import type { ServerLive } from '../live/index.js';
 import type { Logger } from '../logger.js';
 import { type AlertChange, createSqliteAlertStore } from '../stores/sqlite-alert-store.js';
+import { PrivateAddressError, sendWebhook } from './webhook.js';
 
 export interface AlertingOptions {
   dataDir: string;
@@ -27,6 +28,11 @@ export interface AlertingOptions {
   webhookAttempts?: number;
   /** How long one webhook attempt may take, ms. @default 10000 */
   webhookTimeout?: number;
+  /**
+   * Lets webhooks reach loopback, private and other non-public addresses (`WEBHOOK_ALLOW_PRIVATE`);
+   * otherwise the address each delivery connects to is checked. @default false
+   */
+  allowPrivate?: boolean;
   /** Deliveries waiting per webhook URL before new ones are dropped (and logged). @default 1000 */
   maxQueuedWebhooks?: number;
   /** How long transitions are kept in the history, ms. @default 7776000000 (90 days) */
@@ -73,6 +79,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
   const attempts = options.webhookAttempts ?? 6;
   const webhookTimeout = options.webhookTimeout ?? 10_000;
   const maxQueued = options.maxQueuedWebhooks ?? 1_000;
+  const allowPrivate = options.allowPrivate ?? false;
   const historyRetention = options.historyRetention ?? 90 * 86_400_000;
   const leaseKey = options.leaseKey ?? 'metrics-collector:alerts:no-data-lease';
   const replica = randomUUID();
@@ -276,24 +283,30 @@ export function createAlerting(options: AlertingOptions): Alerting {
     const body = JSON.stringify({ ...event, at: new Date(event.at).toISOString() });
     for (let attempt = 1; !stopped; attempt += 1) {
       let problem: unknown;
+      let final = attempt >= attempts;
       try {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'metrics-collector' },
-          body,
+        const status = await sendWebhook(url, body, {
+          allowPrivate,
           signal: AbortSignal.any([stopping.signal, AbortSignal.timeout(webhookTimeout)]),
         });
-        await res.body?.cancel();
-        if (res.ok) return;
-        problem = `HTTP ${res.status}`;
-        // Other 4xx answers will not change on retry.
-        if (res.status < 500 && res.status !== 429 && res.status !== 408) attempt = attempts;
+        if (status >= 200 && status < 300) return;
+        // A redirect is not followed: it could lead to an address the check did not see.
+        problem = status >= 300 && status < 400 ? `HTTP ${status}: redirect not followed` : `HTTP ${status}`;
+        // Redirects and other 4xx answers will not change on retry.
+        if (status < 500 && status !== 429 && status !== 408) final = true;
       } catch (error) {
         if (stopped) break;
+        if (error instanceof PrivateAddressError) {
+          logger.error(
+            { url, ruleId: event.ruleId, eventId: event.id, address: error.address },
+            'webhook refused: private address',
+          );
+          return;
+        }
         problem = error;
       }
       const log = { url, ruleId: event.ruleId, eventId: event.id, attempt, err: problem };
-      if (attempt >= attempts) {
+      if (final) {
         logger.error(log, 'webhook failed: giving up');
         return;
       }

@@ -68,6 +68,7 @@ export function createCommands(options: CommandsOptions): Commands {
     enqueue: (command) => using(() => db.enqueue(command)),
     list: (clientId, query) => using(() => db.list(clientId, query)),
     unacknowledged: (clientId, now) => using(() => db.unacknowledged(clientId, now)),
+    get: (id, now) => using(() => db.get(id, now)),
     deliver: (id, now) => using(() => db.deliver(id, now)),
     acknowledge: (id, outcome, message, now) => using(() => db.acknowledge(id, outcome, message, now)),
     openStream: (clientId) => {

@@ -18,7 +18,7 @@ import type {
 } from '@metrics-collector/schema/context';
 import { aggregateValue } from '@metrics-collector/schema/context';
 import { AppError } from '@metrics-collector/schema/errors';
-import { storeUnavailable } from './sqlite.js';
+import { type StoreOutcome, storeUnavailable } from './sqlite.js';
 
 /**
  * The InfluxDB metric store. Writes line protocol through the client library's WriteApi (gzip, its
@@ -202,7 +202,11 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
 
   /** The last write's refusal of our credentials or bucket (401, 403, 404), until a write succeeds. */
   let refusal: HttpError | undefined;
+  /** What a failed `send` left behind, by the error it threw. */
+  const outcomes = new WeakMap<object, StoreOutcome>();
   const send = async (records: string[]): Promise<void> => {
+    // Once one attempt may have stored the points, the whole write's outcome is unknown.
+    let outcome: StoreOutcome = 'NOT_STORED';
     for (let attempt = 0; ; attempt += 1) {
       try {
         await ensureDatabase();
@@ -211,6 +215,8 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
         refusal = undefined;
         return;
       } catch (error) {
+        if (writeOutcome(error) === 'UNKNOWN') outcome = 'UNKNOWN';
+        if (typeof error === 'object' && error !== null) outcomes.set(error, outcome);
         if (error instanceof HttpError && [401, 403, 404].includes(error.statusCode)) refusal = error;
         if (isMissingDatabase(error) && attempt === 0) {
           databaseReady = undefined; // dropped under us: create it again, once
@@ -237,7 +243,7 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
         ? new AppError('STORE_REJECTED', `InfluxDB refused the points: ${influxMessage(error)}`, {
             cause: error,
           })
-        : storeUnavailable(error);
+        : storeUnavailable(error, (typeof error === 'object' && error && outcomes.get(error)) || 'UNKNOWN');
 
   const drain = async () => {
     scheduled = false;
@@ -376,7 +382,7 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
   return {
     write: (points) => {
       if (points.length === 0) return Promise.resolve();
-      if (closed) return Promise.reject(storeUnavailable(new Error('store closed')));
+      if (closed) return Promise.reject(storeUnavailable(new Error('store closed'), 'NOT_STORED'));
       let lines: string[];
       try {
         lines = toLines(points);
@@ -637,3 +643,18 @@ interface QueryResponse {
 }
 
 type StatementResult = { tags: Record<string, string>; rows: Row[] }[];
+
+/** Error codes of a connection that never carried the request: nothing reached InfluxDB. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * What one failed write request left behind: an answer below 500 (a refusal, a throttle) stored
+ * nothing, nor did a connection that was never made; a timeout, a 5xx or a connection lost midway may
+ * have stored some or all of the points.
+ */
+function writeOutcome(error: unknown): StoreOutcome {
+  if (error instanceof HttpError) return error.statusCode < 500 ? 'NOT_STORED' : 'UNKNOWN';
+  const code =
+    (error as { code?: unknown }).code ?? ((error as { cause?: { code?: unknown } }).cause?.code as unknown);
+  return typeof code === 'string' && NOT_SENT.has(code) ? 'NOT_STORED' : 'UNKNOWN';
+}

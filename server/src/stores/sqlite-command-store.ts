@@ -51,6 +51,7 @@ export interface SqliteCommandStore {
     options: { status: AgentCommandStatus | null; limit: number; now: number },
   ): AgentCommand[];
   unacknowledged(clientId: string, now: number): AgentCommand[];
+  get(id: string, now: number): AgentCommand | null;
   deliver(id: string, now: number): AgentCommand | null;
   acknowledge(
     id: string,
@@ -123,6 +124,11 @@ export function createSqliteCommandStore(options: SqliteCommandStoreOptions): Sq
         ).map(toCommand),
       ),
     unacknowledged: (clientId, now) => at(now, () => open.all(clientId).map(toCommand)),
+    get: (id, now) =>
+      at(now, () => {
+        const row = byId.get(id);
+        return row ? toCommand(row) : null;
+      }),
     deliver: (id, now) =>
       at(now, () => {
         const row = byId.get(id);

@@ -36,8 +36,9 @@ export interface SqliteStateStoreOptions {
 }
 
 /**
- * The client registry in `<dataDir>/state.db`, read from memory. A report from a known client whose
- * details did not change only moves `lastSeen`, which is written in the background every
+ * The client registry in `<dataDir>/state.db`, read from memory. Host details are those of the newest
+ * window seen (largest `seenAt`); an older one only fills details still unknown. A report from a known
+ * client whose details did not change only moves `lastSeen`, which is written in the background every
  * `lastSeenFlushInterval` and on close: the ingest path then commits (and fsyncs) one database, not two.
  */
 export function createSqliteStateStore(options: SqliteStateStoreOptions): StateStore {
@@ -54,6 +55,8 @@ export function createSqliteStateStore(options: SqliteStateStoreOptions): StateS
       .all()
       .map((row) => [row.id, toRecord(row)]),
   );
+  /** The ids in order, for paging; rebuilt after a new client registered. */
+  let ordered: string[] | null = null;
   const dirty = new Set<string>();
   const submit = createGroupCommit<ClientRecord>(db, (record) => upsert.run(record));
 
@@ -77,12 +80,15 @@ export function createSqliteStateStore(options: SqliteStateStoreOptions): StateS
 
   const record = async (sighting: ClientSighting) => {
     const known = clients.get(sighting.id);
+    // The newest window's details win; an older one (a backlog sent after an outage) only fills gaps.
+    const [first, second] =
+      !known || sighting.seenAt >= known.lastSeen ? [sighting, known] : [known, sighting];
     const next: ClientRecord = {
       id: sighting.id,
-      hostname: sighting.hostname ?? known?.hostname ?? null,
-      osType: sighting.osType ?? known?.osType ?? null,
-      osVersion: sighting.osVersion ?? known?.osVersion ?? null,
-      coreCount: sighting.coreCount ?? known?.coreCount ?? null,
+      hostname: first.hostname ?? second?.hostname ?? null,
+      osType: first.osType ?? second?.osType ?? null,
+      osVersion: first.osVersion ?? second?.osVersion ?? null,
+      coreCount: first.coreCount ?? second?.coreCount ?? null,
       firstSeen: Math.min(known?.firstSeen ?? sighting.seenAt, sighting.seenAt),
       lastSeen: Math.max(known?.lastSeen ?? sighting.seenAt, sighting.seenAt),
     };
@@ -94,6 +100,7 @@ export function createSqliteStateStore(options: SqliteStateStoreOptions): StateS
       return;
     }
     await submit(next);
+    if (!known) ordered = null;
     clients.set(next.id, next);
     dirty.delete(next.id);
   };
@@ -111,7 +118,20 @@ export function createSqliteStateStore(options: SqliteStateStoreOptions): StateS
       done.then(forget, forget);
       return done;
     },
-    listClients: async () => [...clients.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    listClients: async ({ first, after }) => {
+      ordered ??= [...clients.keys()].sort(compareIds);
+      const ids = ordered;
+      // The first id past `after` (binary search).
+      let low = 0;
+      let high = ids.length;
+      while (after !== null && low < high) {
+        const middle = (low + high) >>> 1;
+        if (compareIds(ids[middle] as string, after) <= 0) low = middle + 1;
+        else high = middle;
+      }
+      return ids.slice(low, low + first).map((id) => clients.get(id) as ClientRecord);
+    },
+    countClients: async () => clients.size,
     getClient: async (id) => clients.get(id) ?? null,
     close: async () => {
       clearInterval(timer);
@@ -119,6 +139,10 @@ export function createSqliteStateStore(options: SqliteStateStoreOptions): StateS
       db.close();
     },
   };
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sameDetails(a: ClientRecord, b: ClientRecord): boolean {

@@ -68,7 +68,7 @@ export function createGroupCommit<T>(db: Db, apply: (item: T) => void, hooks: Gr
         p.resolve();
       } catch (error) {
         hooks.rolledBack?.();
-        p.reject(storeUnavailable(error));
+        p.reject(storeUnavailable(error, 'NOT_STORED'));
       }
     }
   };
@@ -91,21 +91,36 @@ export interface GroupHooks {
   rolledBack?: () => void;
 }
 
-export function storeUnavailable(cause: unknown): AppError {
-  return new AppError(
-    'STORE_UNAVAILABLE',
-    'The store could not commit or answer; nothing was stored. Retry later.',
-    {
-      cause,
-    },
-  );
+/**
+ * What a failed write left behind: `NOT_STORED` when the store is known to have stored nothing (a
+ * rolled-back transaction, a refused connection), `UNKNOWN` when it may have (a timeout or an error
+ * after the request was sent). A retry is safe either way: re-sending a window overwrites it.
+ */
+export type StoreOutcome = 'NOT_STORED' | 'UNKNOWN';
+
+const messages: Record<StoreOutcome | 'READ', string> = {
+  NOT_STORED: 'The store could not commit; nothing was stored. Retry later.',
+  UNKNOWN:
+    'The store did not confirm the write (it timed out or failed midway): it may or may not be stored. Retrying is safe; a window sent again overwrites itself.',
+  READ: 'The store could not answer. Retry later.',
+};
+
+/** `STORE_UNAVAILABLE` for a failed write (with its outcome) or read (`outcome` left out). */
+export function storeUnavailable(cause: unknown, outcome?: StoreOutcome): AppError {
+  return new AppError('STORE_UNAVAILABLE', messages[outcome ?? 'READ'], {
+    cause,
+    ...(outcome ? { extensions: { outcome } } : {}),
+  });
 }
 
-/** Runs `work`; a store failure (a locked or broken file) becomes STORE_UNAVAILABLE, shown unmasked. */
+/**
+ * Runs `work` in SQLite; a failure (a locked or broken file) becomes STORE_UNAVAILABLE, shown unmasked.
+ * Whatever `work` wrote is rolled back with its transaction: nothing was stored.
+ */
 export function attempt<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
-    throw storeUnavailable(error);
+    throw storeUnavailable(error, 'NOT_STORED');
   }
 }

@@ -1,0 +1,167 @@
+import { catalogue } from '@metrics-collector/schema/catalogue';
+import type { Context } from '@metrics-collector/schema/context';
+import { historyPlan } from '@metrics-collector/schema/service/history';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLObjectType,
+  getArgumentValues,
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  getVariableValues,
+  isListType,
+  isObjectType,
+  Kind,
+  type SelectionSetNode,
+} from 'graphql';
+
+type Args = Record<string, unknown>;
+
+/** How many rows a list field can return, from its arguments and those of the field holding it. */
+type RowCount = (args: Args, parentArgs: Args, sizes: Sizes) => number | Promise<number>;
+
+/** Sizes of what the server holds, read at most once per operation, and the service's limits. */
+interface Sizes {
+  clients(): Promise<number>;
+  rules(): Promise<number>;
+  now: number;
+  maxBuckets: number;
+}
+
+/**
+ * Every list field of the schema and the most rows it can return. A test holds this table to the
+ * schema, so that a new list field is priced on purpose.
+ */
+export const listRows: Record<string, RowCount> = {
+  'MetricHistory.points': (_args, parent, sizes) => {
+    const { buckets } = historyPlan(
+      {
+        from: parent.from as Date | null,
+        to: parent.to as Date | null,
+        resample: parent.resample as number | null,
+      },
+      sizes.now,
+    );
+    // More than the service allows is refused by it before the store is asked: an error, no rows.
+    return buckets > sizes.maxBuckets ? 1 : buckets;
+  },
+  'Query.clients': (args) => (typeof args.first === 'number' ? Math.max(args.first, 0) : 100),
+  'Query.fleetSummary': (_args, _parent, sizes) => sizes.clients(),
+  'Query.agentCommands': (args) => (typeof args.limit === 'number' ? Math.max(args.limit, 0) : 100),
+  'Query.alerts': (args) => (typeof args.limit === 'number' ? Math.max(args.limit, 0) : 100),
+  'Query.alertRules': (_args, _parent, sizes) => sizes.rules(),
+  'AlertRule.states': (_args, _parent, sizes) => sizes.clients(),
+  'Query.metrics': () => Object.keys(catalogue).length,
+  'MetricReport.stats': () => 1_024 + Object.keys(catalogue).length,
+};
+
+/** Lists whose size does not depend on arguments or on what the server holds. */
+const FIXED_LISTS = new Set(['Query.metrics', 'MetricReport.stats']);
+
+/** The cost of operations whose every list has a fixed size (a report, the catalogue), by document. */
+const fixedCosts = new WeakMap<DocumentNode, Map<string, number | null>>();
+
+/**
+ * What an operation can return, in rows: each field selected counts once per row of the lists holding
+ * it, and a list field multiplies what it holds by `listRows` (a history's buckets, `first` clients,
+ * ...). Introspection (`__schema`, `__type`) is free: its answer is as large as the schema, no more.
+ * Arguments the resolvers will refuse cost 1: they answer an error, no rows.
+ */
+export async function operationCost(args: ExecutionArgs, ctx: Context): Promise<number> {
+  const operation = getOperationAST(args.document, args.operationName);
+  if (!operation) return 0;
+  let perDocument = fixedCosts.get(args.document);
+  const key = args.operationName ?? '';
+  const fixed = perDocument?.get(key);
+  if (typeof fixed === 'number') return fixed;
+  const root = args.schema.getRootType(operation.operation);
+  if (!root) return 0;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of args.document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  let clients: Promise<number> | undefined;
+  let rules: Promise<number> | undefined;
+  const sizes: Sizes = {
+    clients: () => {
+      clients ??= ctx.state.countClients();
+      return clients;
+    },
+    rules: () => {
+      rules ??= ctx.alerts.listRules().then((list) => list.length);
+      return rules;
+    },
+    now: ctx.clock.now(),
+    maxBuckets: ctx.limits.maxBuckets,
+  };
+  // Coerced as execution will coerce them (a DateTime variable becomes a Date); variables it will
+  // refuse make the operation an error that costs nothing.
+  const coerced = getVariableValues(
+    args.schema,
+    operation.variableDefinitions ?? [],
+    (args.variableValues ?? {}) as Args,
+  );
+  if (coerced.errors) return 0;
+  const variables = coerced.coerced;
+  let dynamic = false;
+
+  const walk = async (
+    set: SelectionSetNode,
+    type: GraphQLObjectType,
+    multiplier: number,
+    parentArgs: Args,
+    visiting: Set<string>,
+  ): Promise<number> => {
+    let cost = 0;
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        if (name.startsWith('__')) continue;
+        const field = type.getFields()[name];
+        if (!field) continue;
+        cost += multiplier;
+        const inner = getNamedType(field.type);
+        if (!selection.selectionSet || !isObjectType(inner)) continue;
+        const fieldArgs = argumentsOf(field, selection, variables);
+        let rows = 1;
+        if (isListType(getNullableType(field.type))) {
+          const list = `${type.name}.${name}`;
+          const count = listRows[list];
+          if (!FIXED_LISTS.has(list)) dynamic = true;
+          rows = count ? await count(fieldArgs, parentArgs, sizes) : 100;
+        }
+        cost += await walk(selection.selectionSet, inner, multiplier * rows, fieldArgs, visiting);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        cost += await walk(selection.selectionSet, type, multiplier, parentArgs, visiting);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment || visiting.has(fragment.name.value)) continue;
+        visiting.add(fragment.name.value);
+        cost += await walk(fragment.selectionSet, type, multiplier, parentArgs, visiting);
+        visiting.delete(fragment.name.value);
+      }
+    }
+    return cost;
+  };
+
+  const cost = await walk(operation.selectionSet, root, 1, {}, new Set());
+  if (!dynamic) {
+    perDocument ??= new Map();
+    perDocument.set(key, cost);
+    fixedCosts.set(args.document, perDocument);
+  }
+  return cost;
+}
+
+function argumentsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Args): Args {
+  if (field.args.length === 0) return {};
+  try {
+    return getArgumentValues(field, node, variables);
+  } catch {
+    return {};
+  }
+}
