@@ -10,14 +10,20 @@ import {
   type Principal,
   type StateStore,
 } from '@metrics-collector/schema/context';
-import { AppError, badInput } from '@metrics-collector/schema/errors';
+import { AppError, badInput, errorRegistry } from '@metrics-collector/schema/errors';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Alerting, createAlerting } from './alerts/index.js';
 import { anonymous, createAuthenticator } from './auth.js';
 import { createCommands } from './commands/index.js';
 import type { Config } from './config.js';
-import { type ConnectionLimit, httpTimeouts, limitConnections } from './connections.js';
+import {
+  type ConnectionLimit,
+  defaultTimeouts,
+  type HttpTimeouts,
+  limitConnections,
+  serverOptions,
+} from './connections.js';
 import { createCrossSite } from './cross-site.js';
 import { checkGraphQLParams, createGraphQLOverHttp, graphQLParamsFromQuery } from './graphql-over-http.js';
 import { errorHeaders, graphqlField, MethodNotAllowed, parseJson, readBody, sendJson } from './http.js';
@@ -39,6 +45,8 @@ export interface AppDeps {
   clock?: Clock;
   metrics?: MetricStore;
   state?: StateStore;
+  /** HTTP timeouts other than the defaults (tests). */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 export interface App {
@@ -213,7 +221,8 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     return yoga.requestListener(req, res);
   };
 
-  const server = createServer(httpTimeouts, (req, res) => {
+  const timeouts = { ...defaultTimeouts, ...deps.timeouts };
+  const server = createServer(serverOptions(timeouts), (req, res) => {
     const started = performance.now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -232,7 +241,11 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     );
     handle(req, res, path, query).catch((error: unknown) => sendError(res, error, path, logger));
   });
-  const connections = limitConnections(server, config.maxConnections, logger);
+  const connections = limitConnections(server, {
+    max: config.maxConnections,
+    firstRequestTimeout: timeouts.firstRequest,
+    logger,
+  });
 
   const webSocket = attachGraphQLWebSocket(server, yoga, {
     logger,
@@ -339,8 +352,19 @@ function maskError(error: unknown, message: string, logger: Logger): Error {
     });
   }
   // graphql-jit builds its GraphQLErrors without extensions.
-  const extensions: Record<string, unknown> = cause.extensions ?? {};
-  if (error === cause && extensions.code) return error;
+  const extensions: Record<string, unknown> = { ...cause.extensions };
+  const foreign = typeof extensions.code === 'string' && !Object.hasOwn(errorRegistry, extensions.code);
+  if (foreign) {
+    // A library's own code (yoga's BAD_REQUEST, ...): answered with the registry's nearest.
+    const status = (extensions.http as { status?: number } | undefined)?.status;
+    extensions.code =
+      status === 405 ? 'METHOD_NOT_ALLOWED' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT';
+  }
+  // yoga's: the document has no operation of that name, or several and no name.
+  if (extensions.code === 'OPERATION_RESOLUTION_FAILURE') extensions.field ??= 'operationName';
+  if (error === cause && extensions.code && !foreign && extensions.field === cause.extensions.field) {
+    return error;
+  }
   if (cause instanceof AppError && cause.originalError) {
     logger.warn({ err: cause.originalError, code: cause.code }, cause.message);
   }

@@ -3,18 +3,34 @@ import type { Socket } from 'node:net';
 import type { Logger } from './logger.js';
 
 /**
- * Timeouts of the HTTP server, ms. A connection must send its first request's headers within
- * `FIRST_REQUEST_TIMEOUT` (Node closes a silent connection never: its `headersTimeout` starts with the
- * first byte), every request's headers within `headersTimeout` and its whole body within
- * `requestTimeout` (else 408); between keep-alive requests it may idle `keepAliveTimeout`.
+ * Timeouts of the HTTP server, ms. A connection must send its first request within `firstRequest` (Node
+ * never closes a silent connection: its `headersTimeout` starts with the first byte), every request's
+ * headers within `headers` and its whole body within `request` (else 408); between keep-alive requests
+ * it may idle `keepAlive`.
  */
-export const FIRST_REQUEST_TIMEOUT = 10_000;
-export const httpTimeouts: ServerOptions = {
-  headersTimeout: 10_000,
-  requestTimeout: 30_000,
-  keepAliveTimeout: 5_000,
-  connectionsCheckingInterval: 1_000,
+export interface HttpTimeouts {
+  firstRequest: number;
+  headers: number;
+  request: number;
+  keepAlive: number;
+}
+
+export const defaultTimeouts: HttpTimeouts = {
+  firstRequest: 10_000,
+  headers: 10_000,
+  request: 30_000,
+  keepAlive: 5_000,
 };
+
+/** The `node:http` server options for `timeouts`. */
+export function serverOptions(timeouts: HttpTimeouts): ServerOptions {
+  return {
+    headersTimeout: timeouts.headers,
+    requestTimeout: timeouts.request,
+    keepAliveTimeout: timeouts.keepAlive,
+    connectionsCheckingInterval: Math.min(1_000, timeouts.headers),
+  };
+}
 
 export interface ConnectionLimit {
   /** Open connections (HTTP and WebSocket alike). */
@@ -35,7 +51,11 @@ interface Tracked {
  * new one closed at once. Connections that hold the server without asking anything therefore make room
  * for the next caller, so `/health` on a new connection answers however many idle sockets are held.
  */
-export function limitConnections(server: Server, max: number, logger: Logger): ConnectionLimit {
+export function limitConnections(
+  server: Server,
+  options: { max: number; firstRequestTimeout: number; logger: Logger },
+): ConnectionLimit {
+  const { max, logger } = options;
   const tracked = new Map<Socket, Tracked>();
   /** Idle connections, oldest idle first (a Map keeps insertion order). */
   const idle = new Map<Socket, true>();
@@ -52,7 +72,7 @@ export function limitConnections(server: Server, max: number, logger: Logger): C
   server.on('connection', (socket: Socket) => {
     tracked.set(socket, { busy: 0 });
     idle.set(socket, true);
-    socket.setTimeout(FIRST_REQUEST_TIMEOUT);
+    socket.setTimeout(options.firstRequestTimeout);
     socket.once('close', () => {
       tracked.delete(socket);
       idle.delete(socket);

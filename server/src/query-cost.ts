@@ -1,5 +1,8 @@
 import { catalogue } from '@metrics-collector/schema/catalogue';
 import type { Context } from '@metrics-collector/schema/context';
+import { defaultHistoryLimit, maxHistoryLimit } from '@metrics-collector/schema/service/alerts';
+import { defaultClientPage, maxClientPage } from '@metrics-collector/schema/service/clients';
+import { defaultListLimit, maxListLimit } from '@metrics-collector/schema/service/commands';
 import { historyPlan } from '@metrics-collector/schema/service/history';
 import {
   type DocumentNode,
@@ -49,15 +52,21 @@ export const listRows: Record<string, RowCount> = {
     // More than the service allows is refused by it before the store is asked: an error, no rows.
     return buckets > sizes.maxBuckets ? 1 : buckets;
   },
-  'Query.clients': (args) => (typeof args.first === 'number' ? Math.max(args.first, 0) : 100),
+  'Query.clients': (args) => page(args.first, defaultClientPage, maxClientPage),
   'Query.fleetSummary': (_args, _parent, sizes) => sizes.clients(),
-  'Query.agentCommands': (args) => (typeof args.limit === 'number' ? Math.max(args.limit, 0) : 100),
-  'Query.alerts': (args) => (typeof args.limit === 'number' ? Math.max(args.limit, 0) : 100),
+  'Query.agentCommands': (args) => page(args.limit, defaultListLimit, maxListLimit),
+  'Query.alerts': (args) => page(args.limit, defaultHistoryLimit, maxHistoryLimit),
   'Query.alertRules': (_args, _parent, sizes) => sizes.rules(),
   'AlertRule.states': (_args, _parent, sizes) => sizes.clients(),
   'Query.metrics': () => Object.keys(catalogue).length,
   'MetricReport.stats': () => 1_024 + Object.keys(catalogue).length,
 };
+
+/** The rows of a page of `size` (`null`: the default); one the service refuses answers no rows. */
+function page(size: unknown, byDefault: number, max: number): number {
+  if (size == null) return byDefault;
+  return typeof size === 'number' && Number.isSafeInteger(size) && size >= 1 && size <= max ? size : 1;
+}
 
 /** Lists whose size does not depend on arguments or on what the server holds. */
 const FIXED_LISTS = new Set(['Query.metrics', 'MetricReport.stats']);
@@ -66,10 +75,12 @@ const FIXED_LISTS = new Set(['Query.metrics', 'MetricReport.stats']);
 const fixedCosts = new WeakMap<DocumentNode, Map<string, number | null>>();
 
 /**
- * What an operation can return, in rows: each field selected counts once per row of the lists holding
- * it, and a list field multiplies what it holds by `listRows` (a history's buckets, `first` clients,
- * ...). Introspection (`__schema`, `__type`) is free: its answer is as large as the schema, no more.
- * Arguments the resolvers will refuse cost 1: they answer an error, no rows.
+ * What an operation can return, in rows: every object it can answer counts 1 (a history bucket, a
+ * client, a command, the history itself), a list field counting as many as `listRows` says it can hold
+ * (a history's buckets from its range and resample, `first` clients, ...) times the rows of the lists
+ * around it. Scalars are free (the field limit bounds them), and so is introspection (`__schema`,
+ * `__type`: as large as the schema, no more). Arguments the resolvers will refuse cost 1: they answer an
+ * error, no rows.
  */
 export async function operationCost(args: ExecutionArgs, ctx: Context): Promise<number> {
   const operation = getOperationAST(args.document, args.operationName);
@@ -122,10 +133,9 @@ export async function operationCost(args: ExecutionArgs, ctx: Context): Promise<
         const name = selection.name.value;
         if (name.startsWith('__')) continue;
         const field = type.getFields()[name];
-        if (!field) continue;
-        cost += multiplier;
-        const inner = getNamedType(field.type);
-        if (!selection.selectionSet || !isObjectType(inner)) continue;
+        const inner = field && getNamedType(field.type);
+        // Scalars cost nothing of their own: the field limit bounds them.
+        if (!field || !selection.selectionSet || !isObjectType(inner)) continue;
         const fieldArgs = argumentsOf(field, selection, variables);
         let rows = 1;
         if (isListType(getNullableType(field.type))) {
@@ -134,6 +144,7 @@ export async function operationCost(args: ExecutionArgs, ctx: Context): Promise<
           if (!FIXED_LISTS.has(list)) dynamic = true;
           rows = count ? await count(fieldArgs, parentArgs, sizes) : 100;
         }
+        cost += multiplier * rows;
         cost += await walk(selection.selectionSet, inner, multiplier * rows, fieldArgs, visiting);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         cost += await walk(selection.selectionSet, type, multiplier, parentArgs, visiting);

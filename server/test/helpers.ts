@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Clock, MetricStore } from '@metrics-collector/schema/context';
 import { type App, buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import type { HttpTimeouts } from '../src/connections.js';
 import { createLogger } from '../src/logger.js';
 
 export interface TestServer {
@@ -21,7 +22,13 @@ export interface TestServer {
  * `env` adds configuration variables as `main.ts` would read them; logs are silent.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; dataDir?: string; clock?: Clock; metrics?: MetricStore } = {},
+  options: {
+    env?: Record<string, string>;
+    dataDir?: string;
+    clock?: Clock;
+    metrics?: MetricStore;
+    timeouts?: Partial<HttpTimeouts>;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'mc-test-'));
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...options.env });
@@ -29,6 +36,7 @@ export async function startTestServer(
     logger: createLogger('silent'),
     clock: options.clock,
     metrics: options.metrics,
+    timeouts: options.timeouts,
   });
   const { url } = await app.start();
   return {
