@@ -14,12 +14,14 @@
  * 5. SDK (`sdk.ts`): reportMetrics through the SDK over HTTP and over the WebSocket beside bare node:http.
  * 6. Agent (`agent.ts`): the host agent's CPU, RSS and bytes on the wire beside prometheus-node-exporter
  *    watching the same host over the same seconds (when installed), scraped every 15 s.
+ * 7. Security (`security.ts`): the longest event-loop block of hostile requests, one at a time, beside a
+ *    one-field query; the server's memory through 50 distinct 1 MiB documents.
  *
  * Settings (environment): BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_WARMUP (2 s),
  * BENCH_ROUNDS (10), BENCH_HISTORY_RUNS (30), BENCH_DATA_DIR (the OS temp folder), BENCH_CPU_PROF (a
  * folder: profile every server process with `--cpu-prof`), BENCH_SERVER_NODE_ARGS (more Node.js arguments
  * for the servers), BENCH_FANOUT_SUBSCRIBERS (1000,5000), BENCH_FANOUT_RATE (20/s), BENCH_FANOUT_SECONDS (10),
- * BENCH_AGENT_SECONDS (60), BENCH_AGENT_COLLECTORS (all), BENCH_ONLY (a list of ingest,history,influx,fanout,sdk,agent: run only those parts). See docs/benchmarks.md. Exits 1 when any request failed or an answer was wrong: such a
+ * BENCH_AGENT_SECONDS (60), BENCH_AGENT_COLLECTORS (all), BENCH_ONLY (a list of ingest,history,influx,fanout,sdk,agent,security: run only those parts). See docs/benchmarks.md. Exits 1 when any request failed or an answer was wrong: such a
  * run measures nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -48,6 +50,7 @@ import { type AgentFigures, agentBench, agentReport } from './agent.js';
 import { fanout, fanoutTable, warnings as fanoutWarnings } from './fanout.js';
 import { cpuSeconds } from './proc.js';
 import { type SdkRow, sdkBench } from './sdk.js';
+import { MAX_BLOCK_MS, type SecurityFigures, type SecurityRow, securityBench } from './security.js';
 import {
   bodyFactory,
   graphqlReportInput,
@@ -88,7 +91,7 @@ const FANOUT_SECONDS = env('BENCH_FANOUT_SECONDS', 10);
 const AGENT_SECONDS = env('BENCH_AGENT_SECONDS', 60);
 /** Seconds of the agent before its measured seconds (at least; the period starts mid-window). */
 const AGENT_WARMUP = 5;
-const PARTS = ['ingest', 'history', 'influx', 'fanout', 'sdk', 'agent'] as const;
+const PARTS = ['ingest', 'history', 'influx', 'fanout', 'sdk', 'agent', 'security'] as const;
 /** The parts to run: `BENCH_ONLY=fanout` or `ingest,history`; all when unset. */
 const ONLY = new Set((process.env.BENCH_ONLY || PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const part of ONLY) {
@@ -764,6 +767,30 @@ function table(head: string[], rows: string[][], right: boolean[]): string {
   return [line(head), rule, ...rows.map(line)].join('\n');
 }
 
+function printSecurity({ rows, rss }: SecurityFigures) {
+  const base = rows[0] as SecurityRow;
+  console.log(
+    "\nsecurity: the longest event-loop block (monitorEventLoopDelay in the server) while each row's requests ran one at a time; vs the baseline row of the same run\n",
+  );
+  console.log(
+    table(
+      ['request', 'sent', 'answer', 'worst block ms', 'vs baseline', `target < ${MAX_BLOCK_MS} ms`],
+      rows.map((row) => [
+        row.label,
+        String(row.requests),
+        row.answer,
+        fixed(row.worstBlockMs, 1),
+        row === base ? '(baseline)' : fixed(row.worstBlockMs / base.worstBlockMs, 1),
+        row.worstBlockMs < MAX_BLOCK_MS ? 'met' : 'MISSED',
+      ]),
+      [false, true, false, true, true, false],
+    ),
+  );
+  console.log(
+    `50 distinct 1 MiB documents, one at a time: RSS ${fixed(rss.idle, 0)} MB before, peak ${fixed(rss.peak, 0)} MB, ${fixed(rss.after, 0)} MB after (target: under idle + 200 MB ${rss.peak - rss.idle < 200 ? 'met' : 'MISSED'})`,
+  );
+}
+
 function meets(ratio: number, min: number): string {
   return `\u2265 ${min.toFixed(2)} ${ratio >= min ? 'met' : 'MISSED'}`;
 }
@@ -933,6 +960,12 @@ async function main() {
     );
   }
 
+  let security: SecurityFigures | undefined;
+  if (ONLY.has('security')) {
+    console.log('running security (hostile requests one at a time, the event loop watched by the server)…');
+    security = await securityBench({ startServer, tempDir, problems });
+  }
+
   console.log(`\n${header.join('\n')}\n`);
   if (ingest) printIngest(...ingest);
   if (hist) printHistory(hist);
@@ -971,6 +1004,7 @@ async function main() {
     );
     console.log(agentReport(agentFigures, table));
   }
+  if (security) printSecurity(security);
   console.log(`\nbench took ${fixed((performance.now() - started) / 1000, 0)} s`);
   if (problems.length > 0) {
     console.error(

@@ -9,10 +9,15 @@
  * `--seed-history` first stores `HISTORY_WINDOWS` 10-second windows of one client from `fromMs` through
  * `app.metrics.write` (the store's own write path, group-committed).
  *
+ * `--loop-delay <file>` watches the event loop (`monitorEventLoopDelay`, 1 ms resolution): each SIGUSR2
+ * writes `{"maxMs":…,"p99Ms":…}` since the previous one to `file` and starts over.
+ *
  * When listening it prints one line `BENCH_READY {"port":…,"seedMs":…}` on stdout; the server's own logs
  * (pino JSON lines) go to stdout too. SIGTERM stops it cleanly.
  */
+import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { defaultLimits } from '@metrics-collector/schema/context';
 import { toPoints } from '@metrics-collector/schema/service/ingest';
 import { buildApp } from '@metrics-collector/server/app';
@@ -62,6 +67,8 @@ if (mode === 'raw') {
     });
     seedMs = performance.now() - started;
   }
+  const loopAt = rest.indexOf('--loop-delay');
+  if (loopAt !== -1) watchEventLoop(rest[loopAt + 1] as string);
   const { port } = await app.start();
   ready({ port, seedMs });
   process.once('SIGTERM', () => {
@@ -76,4 +83,15 @@ if (mode === 'raw') {
 } else {
   console.error('usage: server-process.ts raw | app <dataDir> [--seed-history <fromMs>] [--env <json>]');
   process.exit(2);
+}
+
+/** The longest the event loop was blocked between two SIGUSR2, written to `file` at each. */
+function watchEventLoop(file: string) {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  process.on('SIGUSR2', () => {
+    const figures = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6 };
+    histogram.reset();
+    writeFileSync(file, JSON.stringify(figures));
+  });
 }

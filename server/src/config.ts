@@ -67,7 +67,7 @@ const envSchema = z.object({
   MAX_QUERY_TOKENS: z.coerce.number().int().min(200).default(5_000),
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(50),
   MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(50),
-  MAX_QUERY_COST: z.coerce.number().int().min(100).default(50_000),
+  MAX_QUERY_COST: z.coerce.number().int().min(100).default(32_000),
   MAX_RESPONSE_BYTES: z.coerce.number().int().min(65_536).default(16_777_216),
   INTROSPECTION: z.enum(['scoped', 'on']).default('scoped'),
   CORS_ORIGINS: z

@@ -3,7 +3,7 @@ import type { Context, Principal } from '@metrics-collector/schema/context';
 import { AppError, badInput } from '@metrics-collector/schema/errors';
 import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { checkWellFormed, graphqlField, MethodNotAllowed } from './http.js';
+import { checkJsonValues, graphqlField, MethodNotAllowed } from './http.js';
 
 /** The GraphQL-over-HTTP request parameters of a POST body, checked by `checkGraphQLParams`. */
 export interface GraphQLParams {
@@ -115,7 +115,7 @@ export function graphQLParamsFromQuery(query: string): GraphQLParams | null {
     }
     if (parsed === null) return undefined;
     if (typeof parsed !== 'object' || Array.isArray(parsed)) throw badInput(name, 'must be a JSON object');
-    checkWellFormed(parsed, name, graphqlField);
+    checkJsonValues(parsed, name, graphqlField);
     return parsed as Record<string, unknown>;
   };
   const operationName = search.get('operationName');

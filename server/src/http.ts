@@ -28,8 +28,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /**
- * Parses a body as JSON; `INVALID_JSON` names the problem. An empty body is `undefined`. A string (or
- * key) that is not well-formed UTF-16 is `BAD_USER_INPUT` naming where it is (`checkWellFormed`).
+ * Parses a body as JSON; `INVALID_JSON` names the problem. An empty body is `undefined`. The value is then
+ * held to `checkJsonValues`, with fields named by `fieldOf`.
  */
 export function parseJson(body: Buffer, fieldOf: (path: string) => string = (path) => path): unknown {
   if (body.length === 0) return undefined;
@@ -41,55 +41,70 @@ export function parseJson(body: Buffer, fieldOf: (path: string) => string = (pat
       field: 'body',
     });
   }
-  checkWellFormed(value, '', fieldOf);
+  checkJsonValues(value, '', fieldOf);
   return value;
 }
 
+/** The longest list any input takes (a report's per-core statistics, `cpu.cores`). */
+export const MAX_JSON_LIST = 1_024;
+
 /**
- * Throws `BAD_USER_INPUT` at the first string or key of a parsed JSON value that holds a lone UTF-16
- * surrogate (JSON's `"\ud800"` escape makes one; UTF-8 bytes cannot), which no store keeps as sent: a
- * client id would be merged with another or mangled. The field is the value's path (`user_id`,
- * `metrics[0].name`, after `root`), as `fieldOf` names it.
+ * Throws `BAD_USER_INPUT` at the first place in a parsed JSON value that no input may hold, before any
+ * work is spent on it:
+ *
+ * - a string or key with a lone UTF-16 surrogate (JSON's `"\ud800"` escape makes one; UTF-8 bytes
+ *   cannot): no store keeps it as sent, so a client id would be merged with another or mangled;
+ * - a list longer than `MAX_JSON_LIST`: 1 MiB holds 17,000 statistics, which GraphQL would coerce one by
+ *   one before the service refused them.
+ *
+ * The field is the value's path after `root` (`user_id`, `metrics[0].name`), as `fieldOf` names it; a
+ * key at fault is named by the object holding it.
  */
-export function checkWellFormed(
+export function checkJsonValues(
   value: unknown,
   root = '',
   fieldOf: (path: string) => string = (path) => path,
 ): void {
-  const at = illFormedAt(value, root);
-  if (at !== null) {
-    throw badInput(
-      fieldOf(at) || 'body',
-      'is not well-formed UTF-16: it holds a lone surrogate (\\ud800-\\udfff)',
-    );
-  }
+  const problem = problemAt(value, root);
+  if (problem) throw badInput(fieldOf(problem.at) || 'body', problem.message);
 }
 
 /** GraphQL names a variable's parts by their path inside the variables (`input.clientId`). */
 export const graphqlField = (path: string) => path.replace(/^variables\./, '');
 
+const LONE_SURROGATE = 'is not well-formed UTF-16: it holds a lone surrogate (\\ud800-\\udfff)';
+
 /**
  * Iterative, so that JSON nested 500,000 deep (it fits in 1 MiB, and JSON.parse takes it) is no stack
- * risk; paths are built for containers and for the string at fault only.
+ * risk; paths are built for containers and for the value at fault only.
  */
-function illFormedAt(root: unknown, rootPath: string): string | null {
-  if (typeof root === 'string') return root.isWellFormed() ? null : rootPath;
+function problemAt(root: unknown, rootPath: string): { at: string; message: string } | null {
+  if (typeof root === 'string') return root.isWellFormed() ? null : { at: rootPath, message: LONE_SURROGATE };
+  const tooLong = (value: object) =>
+    Array.isArray(value) && value.length > MAX_JSON_LIST
+      ? `has ${value.length} entries, more than the ${MAX_JSON_LIST} allowed`
+      : null;
   const stack: [object, string][] = [];
-  if (typeof root === 'object' && root !== null) stack.push([root, rootPath]);
+  if (typeof root === 'object' && root !== null) {
+    const message = tooLong(root);
+    if (message) return { at: rootPath, message };
+    stack.push([root, rootPath]);
+  }
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const [container, path] = item;
-    const array = Array.isArray(container);
-    const keys = array ? null : Object.keys(container);
-    const length = array ? (container as unknown[]).length : (keys as string[]).length;
+    const keys = Array.isArray(container) ? null : Object.keys(container);
+    const length = keys ? keys.length : (container as unknown[]).length;
     for (let i = 0; i < length; i += 1) {
       const key = keys ? (keys[i] as string) : i;
       const at = () => (keys ? (path ? `${path}.${key}` : String(key)) : `${path}[${key}]`);
-      // A key at fault is named by the object holding it: the key itself cannot be shown.
-      if (keys && !(key as string).isWellFormed()) return path;
+      if (keys && !(key as string).isWellFormed()) return { at: path, message: LONE_SURROGATE };
       const value = (container as Record<string | number, unknown>)[key];
       if (typeof value === 'string') {
-        if (!value.isWellFormed()) return at();
+        if (!value.isWellFormed()) return { at: at(), message: LONE_SURROGATE };
       } else if (typeof value === 'object' && value !== null) {
+        // Lengths are checked as lists are met, in document order, before anything inside them.
+        const message = tooLong(value);
+        if (message) return { at: at(), message };
         stack.push([value, at()]);
       }
     }

@@ -75,12 +75,14 @@ const FIXED_LISTS = new Set(['Query.metrics', 'MetricReport.stats']);
 const fixedCosts = new WeakMap<DocumentNode, Map<string, number | null>>();
 
 /**
- * What an operation can return, in rows: every object it can answer counts 1 (a history bucket, a
- * client, a command, the history itself), a list field counting as many as `listRows` says it can hold
- * (a history's buckets from its range and resample, `first` clients, ...) times the rows of the lists
- * around it. Scalars are free (the field limit bounds them), and so is introspection (`__schema`,
- * `__type`: as large as the schema, no more). Arguments the resolvers will refuse cost 1: they answer an
- * error, no rows.
+ * What an operation can return, in values: every row of a list counts 1 and every scalar field
+ * (`__typename` included) 1 more for each row it is answered for, a list holding as many rows as
+ * `listRows` says it can (a history's buckets from its range and resample, `first` clients, ...). So
+ * `points { time value }` of a 10,000-bucket history costs 30,000, `points { value }` 20,000: what the
+ * server must build, resolve, serialise and send on its event loop (the store's own work runs elsewhere:
+ * the read thread, or InfluxDB; the bench measured rows and values alike). Introspection (`__schema`,
+ * `__type`) is free: its answer is as large as the schema, no more. Arguments the resolvers will refuse
+ * cost 1: they answer an error, no rows.
  */
 export async function operationCost(args: ExecutionArgs, ctx: Context): Promise<number> {
   const operation = getOperationAST(args.document, args.operationName);
@@ -131,11 +133,18 @@ export async function operationCost(args: ExecutionArgs, ctx: Context): Promise<
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
-        if (name.startsWith('__')) continue;
+        if (name === '__schema' || name === '__type') continue;
+        if (name === '__typename') {
+          cost += multiplier;
+          continue;
+        }
         const field = type.getFields()[name];
-        const inner = field && getNamedType(field.type);
-        // Scalars cost nothing of their own: the field limit bounds them.
-        if (!field || !selection.selectionSet || !isObjectType(inner)) continue;
+        if (!field) continue;
+        const inner = getNamedType(field.type);
+        if (!selection.selectionSet || !isObjectType(inner)) {
+          cost += multiplier;
+          continue;
+        }
         const fieldArgs = argumentsOf(field, selection, variables);
         let rows = 1;
         if (isListType(getNullableType(field.type))) {
@@ -143,8 +152,9 @@ export async function operationCost(args: ExecutionArgs, ctx: Context): Promise<
           const count = listRows[list];
           if (!FIXED_LISTS.has(list)) dynamic = true;
           rows = count ? await count(fieldArgs, parentArgs, sizes) : 100;
+          // Each row is an object to build and resolve, whatever it holds.
+          cost += multiplier * rows;
         }
-        cost += multiplier * rows;
         cost += await walk(selection.selectionSet, inner, multiplier * rows, fieldArgs, visiting);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         cost += await walk(selection.selectionSet, type, multiplier, parentArgs, visiting);

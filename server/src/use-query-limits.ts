@@ -29,7 +29,7 @@ export interface QueryBudget {
   maxFields: number;
   maxAliases: number;
   maxDirectives: number;
-  /** Result rows, as `operationCost` prices them (a history bucket, a client, a command... each 1). */
+  /** Values answered, as `operationCost` prices them: each row (bucket, client, ...) and field in it. */
   maxCost: number;
 }
 
@@ -90,7 +90,8 @@ interface Tier {
  *    pass checks depth, fields (fragments expanded), aliases and directives (graphql-armor's rules) and
  *    introspection; a document over a limit goes no further.
  * 3. Before execution, `operationCost` prices what the operation can return from its arguments
- *    (`metricHistory` by its buckets, `clients` by `first`, ...) and refuses it over `maxCost`.
+ *    (fields times the rows they are answered for: `metricHistory` by its buckets, `clients` by
+ *    `first`, ...) and refuses it over `maxCost`, before any store is asked.
  *
  * This plugin replaces yoga's parse and validation cache: only documents that passed every rule are
  * kept (at most `cacheSize` per kind of caller, each at most 16 KiB of source), so that documents
@@ -182,7 +183,7 @@ export function useQueryLimits(options: QueryLimitsOptions): Plugin {
           errors: [
             new AppError(
               'QUERY_TOO_COMPLEX',
-              `query: costs ${cost} rows (history buckets, clients, commands, ...), more than the ${maxCost} allowed per operation; narrow the ranges, use a larger resample or page with first/limit`,
+              `query: costs ${cost} values (rows and the fields answered for them: history buckets, clients, ...), more than the ${maxCost} allowed per operation; select fewer fields, narrow the ranges, use a larger resample or page with first/limit`,
               { field: 'query' },
             ),
           ],

@@ -8,7 +8,7 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { CrossSite } from './cross-site.js';
 import { responseTooLarge } from './graphql-over-http.js';
-import { checkWellFormed, graphqlField } from './http.js';
+import { checkJsonValues, graphqlField } from './http.js';
 import { SlowConsumerError } from './live/bounded-pubsub.js';
 import type { Logger } from './logger.js';
 
@@ -164,7 +164,7 @@ export function attachGraphQLWebSocket(
         principal: ctx.extra.principal,
       } as never);
       try {
-        checkWellFormed(payload, '', graphqlField);
+        checkJsonValues(payload, '', graphqlField);
         const document = parse(payload.query);
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;

@@ -1,0 +1,160 @@
+import { catalogue, metricNames } from '@metrics-collector/schema/catalogue';
+import type {
+  Aggregate,
+  Bucket,
+  ClientSummary,
+  PooledStats,
+  SeriesPoint,
+  SeriesSelector,
+} from '@metrics-collector/schema/context';
+import { aggregateValue } from '@metrics-collector/schema/context';
+import type { Db } from './sqlite.js';
+
+type Grouping = 'bucket' | 'client';
+interface GroupRow {
+  grp: number | string;
+  count: number;
+  mean: number;
+  variance: number;
+  min: number;
+  max: number;
+}
+
+/** The embedded store's reads, synchronous on `db`: in the read worker, or inline (`reads: 'inline'`). */
+export interface MetricReads {
+  history(selector: SeriesSelector, width: number, aggregate: Aggregate): Bucket[];
+  summarize(selector: SeriesSelector, aggregate: Aggregate): ClientSummary[];
+}
+
+/** The reads of `metrics.db` on a connection of its own (`db`). */
+export function createMetricReads(db: Db): MetricReads {
+  const statements = new Map<string, ReturnType<Db['prepare']>>();
+  const prepared = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+
+  const query = (selector: SeriesSelector, grouping: Grouping, width: number, aggregate: Aggregate) => {
+    const { where, params } = selectorSql(selector);
+    const grp = grouping === 'bucket' ? 'p.window_start - p.window_start % @width' : 's.client_id';
+    const windows = `SELECT ${grp} AS grp, p.window_start AS ws, p.count AS n, p.mean AS m, p.variance AS v,
+                            p.min AS lo, p.max AS hi
+                     FROM series s JOIN points p ON p.series_id = s.id WHERE ${where}`;
+    const allParams = { ...params, width };
+    // Pooled mean and variance in two passes (law of total variance), stable for large values. A group
+    // of one window returns that window's own numbers, untouched by rounding.
+    const stats = prepared(`
+      WITH w AS (${windows}),
+           g AS (SELECT grp, sum(n) AS n, sum(n * m) / sum(n) AS m, count(*) AS k FROM w GROUP BY grp)
+      SELECT g.grp AS grp, g.n AS count,
+             CASE WHEN g.k = 1 THEN max(w.m) ELSE g.m END AS mean,
+             CASE WHEN g.k = 1 THEN max(w.v) ELSE sum(w.n * (w.v + (w.m - g.m) * (w.m - g.m))) / g.n END AS variance,
+             min(w.lo) AS min, max(w.hi) AS max
+      FROM w JOIN g ON g.grp = w.grp GROUP BY g.grp ORDER BY g.grp`).all(allParams) as GroupRow[];
+    const values = valuesFor(aggregate, windows, allParams);
+    return stats.map((row) => ({ grp: row.grp, ...pooled(row, aggregate, values?.get(row.grp)) }));
+  };
+
+  const valuesFor = (aggregate: Aggregate, windows: string, params: object) => {
+    if (aggregate === 'LAST') {
+      // The mean of the window that starts last; among windows starting together (clients or cores
+      // pooled), the largest, as InfluxQL's last() breaks ties.
+      const rows = prepared(
+        `WITH w AS (${windows})
+         SELECT w.grp AS grp, max(w.m) AS m FROM w
+         JOIN (SELECT grp, max(ws) AS ws FROM w GROUP BY grp) l ON l.grp = w.grp AND l.ws = w.ws
+         GROUP BY w.grp`,
+      ).all(params) as { grp: number | string; m: number }[];
+      return new Map(rows.map((r) => [r.grp, r.m]));
+    }
+    const rank = RANKED[aggregate];
+    if (!rank) return undefined;
+    const rows = prepared(`SELECT grp, m FROM (${windows}) ORDER BY grp, m`).raw().all(params) as [
+      number | string,
+      number,
+    ][];
+    const result = new Map<number | string, number>();
+    let begin = 0;
+    for (let i = 1; i <= rows.length; i += 1) {
+      if (i === rows.length || rows[i]?.[0] !== rows[begin]?.[0]) {
+        const sorted = rows.slice(begin, i).map((r) => r[1]);
+        result.set(rows[begin]?.[0] as number | string, rank(sorted));
+        begin = i;
+      }
+    }
+    return result;
+  };
+
+  return {
+    history: (selector, width, aggregate) =>
+      query(selector, 'bucket', width, aggregate).map(({ grp, ...stats }) => ({
+        start: grp as number,
+        ...stats,
+      })),
+    summarize: (selector, aggregate) =>
+      query(selector, 'client', 1, aggregate).map(({ grp, ...stats }) => ({
+        clientId: grp as string,
+        ...stats,
+      })),
+  };
+}
+
+/** The name a metric's series are stored under: `kind.field`, shared by overall and per-core CPU. */
+const storageNames = new Map(metricNames.map((m) => [m, `${catalogue[m].kind}.${catalogue[m].field}`]));
+export function storageName(metric: SeriesPoint['metric']): string {
+  return storageNames.get(metric) as string;
+}
+
+function selectorSql(selector: SeriesSelector): { where: string; params: Record<string, unknown> } {
+  const spec = catalogue[selector.metric];
+  const where = ['s.metric = @metric', 'p.window_start >= @from', 'p.window_start < @to'];
+  const params: Record<string, unknown> = {
+    metric: storageName(selector.metric),
+    from: selector.from,
+    to: selector.to,
+  };
+  if (!spec.perCore) where.push('s.core = -1');
+  else if (selector.core === null) where.push('s.core >= 0');
+  else {
+    where.push('s.core = @core');
+    params.core = selector.core;
+  }
+  if (selector.clientId !== null) {
+    where.push('s.client_id = @clientId');
+    params.clientId = selector.clientId;
+  }
+  return { where: where.join(' AND '), params };
+}
+
+/** Nearest-rank percentile and median over sorted window means, exactly as InfluxQL computes them. */
+const percentile = (p: number) => (sorted: number[]) => {
+  const i = Math.floor((sorted.length * p) / 100 + 0.5) - 1;
+  return sorted[Math.min(Math.max(i, 0), sorted.length - 1)] as number;
+};
+const RANKED: Partial<Record<Aggregate, (sorted: number[]) => number>> = {
+  MEDIAN: (sorted) => {
+    const mid = sorted.length >> 1;
+    if (sorted.length % 2 === 1) return sorted[mid] as number;
+    // low + (high − low) / 2, as InfluxQL's median() computes it, so that both stores agree to the bit.
+    const low = sorted[mid - 1] as number;
+    return low + ((sorted[mid] as number) - low) / 2;
+  },
+  P90: percentile(90),
+  P95: percentile(95),
+  P99: percentile(99),
+};
+
+function pooled(row: GroupRow, aggregate: Aggregate, ranked: number | undefined): PooledStats {
+  const stats = {
+    count: row.count,
+    mean: row.mean,
+    variance: Math.max(0, row.variance),
+    min: row.min,
+    max: row.max,
+  };
+  return { ...stats, value: aggregateValue(stats, aggregate, ranked) };
+}
