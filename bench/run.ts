@@ -520,14 +520,18 @@ async function history(): Promise<{ timings: Timing[]; seedMs: number; statement
   const dataDir = tempDir('mc-bench-history-');
   const { from, to } = historyRange(Date.now());
   const proc = await startServer('history server', ['app', dataDir, '--seed-history', String(from)]);
+  // The store as the server opens it (reads in its read thread), and one reading on this thread, whose
+  // statements can be recorded.
   const store = createSqliteMetricStore({ dataDir, retention: null });
+  const inline = createSqliteMetricStore({ dataDir, retention: null, reads: 'inline' });
   const direct = new Database(join(dataDir, 'metrics.db'), { readonly: true });
   try {
     const selector = { metric: 'CPU_UTILIZATION' as const, clientId: HISTORY_CLIENT, core: null, from, to };
     const storeRun = () => store.history(selector, HISTORY_RESAMPLE_MS, 'MEAN');
+    const inlineRun = () => inline.history(selector, HISTORY_RESAMPLE_MS, 'MEAN');
 
     // The baseline: exactly the statements (SQL and parameters) the store runs for this query.
-    const { result: expected, statements } = await recordStatements(storeRun);
+    const { result: expected, statements } = await recordStatements(inlineRun);
     if (statements.length === 0) throw new Error('history: recorded no statement of the store');
     const replay = statements.map((s) => ({ statement: direct.prepare(s.sql), args: s.args }));
     const sqlRun = () => replay.map((r) => r.statement.all(...r.args));
@@ -546,10 +550,14 @@ async function history(): Promise<{ timings: Timing[]; seedMs: number; statement
 
     // Every path must give the same 672 buckets before anything is timed.
     checkHistory(expected, await graphqlRun(), await restRun());
+    if (JSON.stringify(await storeRun()) !== JSON.stringify(expected)) {
+      problems.push('history: the read thread answered other buckets than the inline store');
+    }
 
     const timings = await timeInterleaved('history', [
       ['direct SQL: the store\u2019s statements via better-sqlite3', sqlRun],
-      ['store.history() in-process', storeRun],
+      ['store.history() in-process, inline', inlineRun],
+      ['store.history() in-process, read thread', storeRun],
       ['GraphQL metricHistory over HTTP', graphqlRun],
       ['REST GET /api/v1/metrics/cpuLoadAvg/byUser', restRun],
     ]);
@@ -557,6 +565,7 @@ async function history(): Promise<{ timings: Timing[]; seedMs: number; statement
   } finally {
     direct.close();
     await store.close();
+    await inline.close();
     await proc.stop();
     problems.push(...proc.errors);
   }

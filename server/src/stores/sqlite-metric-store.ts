@@ -1,15 +1,5 @@
 import { join } from 'node:path';
-import { catalogue, metricNames } from '@metrics-collector/schema/catalogue';
-import type {
-  Aggregate,
-  Bucket,
-  ClientSummary,
-  MetricStore,
-  PooledStats,
-  SeriesPoint,
-  SeriesSelector,
-} from '@metrics-collector/schema/context';
-import { aggregateValue } from '@metrics-collector/schema/context';
+import type { MetricStore, SeriesPoint } from '@metrics-collector/schema/context';
 import { createGroupCommit, type Db, openDatabase, storeUnavailable } from './sqlite.js';
 import { createMetricReads, type MetricReads, storageName } from './sqlite-metric-reads.js';
 import { startReadThread, type ThreadReads } from './sqlite-read-pool.js';
@@ -54,16 +44,6 @@ export interface SqliteMetricStoreOptions {
 export interface SqliteMetricStore extends MetricStore {
   /** Deletes windows outside retention now; returns how many. */
   enforceRetention(): number;
-}
-
-type Grouping = 'bucket' | 'client';
-interface GroupRow {
-  grp: number | string;
-  count: number;
-  mean: number;
-  variance: number;
-  min: number;
-  max: number;
 }
 
 /** The embedded metric store: `<dataDir>/metrics.db`. */

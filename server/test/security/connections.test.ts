@@ -68,6 +68,7 @@ describe('20,000 idle connections against MAX_CONNECTIONS=2000 (a separate serve
     await waitFor(
       () => holders.every((h) => h.lines.some((l) => l.event === 'final')),
       'the holders to stop',
+      60_000,
     );
     const final = holders.map((h) => h.lines.find((l) => l.event === 'final') as Record<string, number>);
     const sum = (key: string) => final.reduce((total, line) => total + (line[key] ?? 0), 0);
@@ -82,7 +83,7 @@ describe('20,000 idle connections against MAX_CONNECTIONS=2000 (a separate serve
     const warnings = server.run.lines.filter((l) => String(l.msg).startsWith('connection limit reached'));
     expect(warnings.length).toBeGreaterThan(0);
     expect(warnings.length).toBeLessThan(50);
-  });
+  }, 180_000);
 });
 
 describe('silent and slow connections', () => {

@@ -91,7 +91,7 @@ describe('1 MiB documents without a token (a separate server process)', () => {
       JSON.stringify({ query: REPORT_MUTATION, variables: { input: reportInput({ clientId: 'after' }) } }),
     );
     expect(after.json?.errors).toBeUndefined();
-  });
+  }, 180_000);
 });
 
 describe('the query budget', () => {

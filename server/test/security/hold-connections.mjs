@@ -40,9 +40,13 @@ const openOne = () => {
 };
 // 200 connection attempts in flight at a time.
 for (let i = 0; i < 200; i += 1) openOne();
+// Alive until SIGTERM, even once the server has closed every connection.
+const alive = setInterval(() => {}, 60_000);
 
 process.once('SIGTERM', () => {
-  report('final');
+  const line = `${JSON.stringify({ event: 'final', opened, failed, closedByServer, open: sockets.size })}\n`;
   for (const socket of sockets) socket.destroy();
-  process.exit(0);
+  clearInterval(alive);
+  // Writes to a pipe are asynchronous: exit once the line is out.
+  process.stdout.write(line, () => process.exit(0));
 });
