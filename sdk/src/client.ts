@@ -232,6 +232,10 @@ export function createClient(options: ClientOptions): Client {
       },
       retryAttempts: 10,
       retryWait: (retries) => new Promise((r) => setTimeout(r, backoffDelay(retries + 1, 1_000, 30_000))),
+      // graphql-ws retries close events only; a refused connection (a server restarting, a replica gone)
+      // is an error event, and would end every subscription at once. Fatal close codes are thrown by
+      // graphql-ws before it asks.
+      shouldRetry: () => true,
       ...options.ws,
     });
     return ws;

@@ -185,7 +185,9 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
       throw new AppError('NOT_FOUND', `path: no route ${path}`, { field: 'path' });
     }
     crossSite.check(req);
-    for (const [name, value] of Object.entries(crossSite.corsHeaders(req))) res.setHeader(name, value);
+    if (req.headers.origin !== undefined) {
+      for (const [name, value] of Object.entries(crossSite.corsHeaders(req))) res.setHeader(name, value);
+    }
     if (req.method === 'OPTIONS') return crossSite.preflight(req, res);
     // Routes that take a POST body; a POST elsewhere is METHOD_NOT_ALLOWED first.
     if (req.method === 'POST' && (path === '/graphql' || path === '/api/v1/metrics')) {

@@ -42,6 +42,10 @@ export interface ConnectionLimit {
 interface Tracked {
   /** Requests in flight; an upgraded socket (WebSocket) counts as busy for good. */
   busy: number;
+  /** Whether the connection sent a request yet (the first-request timeout is then off). */
+  asked: boolean;
+  /** Called when a response of this connection ends (one function per connection, not per request). */
+  done: () => void;
 }
 
 /**
@@ -70,7 +74,15 @@ export function limitConnections(
   };
 
   server.on('connection', (socket: Socket) => {
-    tracked.set(socket, { busy: 0 });
+    const state: Tracked = {
+      busy: 0,
+      asked: false,
+      done: () => {
+        state.busy -= 1;
+        if (state.busy === 0 && !socket.destroyed) idle.set(socket, true);
+      },
+    };
+    tracked.set(socket, state);
     idle.set(socket, true);
     socket.setTimeout(options.firstRequestTimeout);
     socket.once('close', () => {
@@ -94,16 +106,14 @@ export function limitConnections(
     const socket = req.socket;
     const state = tracked.get(socket);
     if (!state) return;
-    if (state.busy === 0) {
-      idle.delete(socket);
+    if (state.busy === 0) idle.delete(socket);
+    if (!state.asked) {
+      state.asked = true;
       // The first request came: from now on Node's own timeouts apply.
       socket.setTimeout(0);
     }
     state.busy += 1;
-    res.once('close', () => {
-      state.busy -= 1;
-      if (state.busy === 0 && !socket.destroyed) idle.set(socket, true);
-    });
+    res.once('close', state.done);
   });
 
   server.on('upgrade', (req: IncomingMessage) => {

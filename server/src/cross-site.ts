@@ -36,11 +36,17 @@ export function createCrossSite(options: CrossSiteOptions) {
   );
   const origins = new Set(options.corsOrigins);
 
+  // Clients send the same Host again and again: the last answer is kept.
+  let lastHost: string | undefined;
+  let lastAllowed = false;
   const hostAllowed = (header: string | undefined): boolean => {
     if (options.authEnabled) return true;
     if (!header) return false;
+    if (header === lastHost) return lastAllowed;
     const name = normalHost(hostName(header));
-    return hosts.has(name) || isLoopbackAddress(name);
+    lastHost = header;
+    lastAllowed = hosts.has(name) || isLoopbackAddress(name);
+    return lastAllowed;
   };
 
   return {

@@ -69,6 +69,12 @@ export function checkJsonValues(
   if (problem) throw badInput(fieldOf(problem.at) || 'body', problem.message);
 }
 
+/** `input.cpu` for key `cpu` of `input`, `cores[2]` for index 2 of `cores`. */
+function childPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return path ? `${path}.${key}` : key;
+}
+
 /** GraphQL names a variable's parts by their path inside the variables (`input.clientId`). */
 export const graphqlField = (path: string) => path.replace(/^variables\./, '');
 
@@ -96,16 +102,15 @@ function problemAt(root: unknown, rootPath: string): { at: string; message: stri
     const length = keys ? keys.length : (container as unknown[]).length;
     for (let i = 0; i < length; i += 1) {
       const key = keys ? (keys[i] as string) : i;
-      const at = () => (keys ? (path ? `${path}.${key}` : String(key)) : `${path}[${key}]`);
       if (keys && !(key as string).isWellFormed()) return { at: path, message: LONE_SURROGATE };
       const value = (container as Record<string | number, unknown>)[key];
       if (typeof value === 'string') {
-        if (!value.isWellFormed()) return { at: at(), message: LONE_SURROGATE };
+        if (!value.isWellFormed()) return { at: childPath(path, key), message: LONE_SURROGATE };
       } else if (typeof value === 'object' && value !== null) {
         // Lengths are checked as lists are met, in document order, before anything inside them.
         const message = tooLong(value);
-        if (message) return { at: at(), message };
-        stack.push([value, at()]);
+        if (message) return { at: childPath(path, key), message };
+        stack.push([value, childPath(path, key)]);
       }
     }
   }

@@ -84,13 +84,17 @@ const fixedCosts = new WeakMap<DocumentNode, Map<string, number | null>>();
  * `__type`) is free: its answer is as large as the schema, no more. Arguments the resolvers will refuse
  * cost 1: they answer an error, no rows.
  */
-export async function operationCost(args: ExecutionArgs, ctx: Context): Promise<number> {
+export function operationCost(args: ExecutionArgs, ctx: Context): number | Promise<number> {
+  // Known without looking at arguments (a report, the catalogue): answered at once, without a promise.
+  const fixed = fixedCosts.get(args.document)?.get(args.operationName ?? '');
+  return typeof fixed === 'number' ? fixed : pricedCost(args, ctx);
+}
+
+async function pricedCost(args: ExecutionArgs, ctx: Context): Promise<number> {
   const operation = getOperationAST(args.document, args.operationName);
   if (!operation) return 0;
   let perDocument = fixedCosts.get(args.document);
   const key = args.operationName ?? '';
-  const fixed = perDocument?.get(key);
-  if (typeof fixed === 'number') return fixed;
   const root = args.schema.getRootType(operation.operation);
   if (!root) return 0;
   const fragments = new Map<string, FragmentDefinitionNode>();

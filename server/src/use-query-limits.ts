@@ -174,11 +174,11 @@ export function useQueryLimits(options: QueryLimitsOptions): Plugin {
         if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
       };
     },
-    async onExecute({ args, setResultAndStopExecution }) {
+    onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as unknown as Context;
       const { maxCost } = options.budget;
-      const cost = await operationCost(args, ctx);
-      if (cost > maxCost) {
+      const refuse = (cost: number) => {
+        if (cost <= maxCost) return;
         setResultAndStopExecution({
           errors: [
             new AppError(
@@ -188,7 +188,10 @@ export function useQueryLimits(options: QueryLimitsOptions): Plugin {
             ),
           ],
         });
-      }
+      };
+      const cost = operationCost(args, ctx);
+      if (typeof cost === 'number') refuse(cost);
+      else return cost.then(refuse);
     },
   };
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { createGraphQLError } from '@graphql-tools/utils';
 import type { Context, Principal } from '@metrics-collector/schema/context';
 import { AppError } from '@metrics-collector/schema/errors';
-import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -131,7 +131,14 @@ export function attachGraphQLWebSocket(
   });
 
   const graphqlWs = makeServer<Record<string, unknown> | undefined, Extra>({
-    execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
+    // Answers to queries and mutations over the socket have the same cap as over HTTP (subscription
+    // events, small and shared between subscribers, go through `subscribe`).
+    execute: async (args) => {
+      const result = (await (args.rootValue as Enveloped).execute(args)) as ExecutionResult;
+      const bytes = Buffer.byteLength(JSON.stringify(result));
+      if (bytes <= options.maxResponseBytes) return result as never;
+      return { errors: [responseTooLarge(bytes, options.maxResponseBytes)] } as never;
+    },
     subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
     // The token is checked once, when the connection is initialised: a token that is not valid closes the
     // socket with 4403 (graphql-ws's Forbidden) before any operation is read.
@@ -180,14 +187,6 @@ export function attachGraphQLWebSocket(
         if (error instanceof GraphQLError) return [error];
         throw error;
       }
-    },
-    // Answers to queries and mutations over the socket have the same cap as over HTTP; subscription
-    // events are small and shared between subscribers (use-shared-subscription-results.ts).
-    onNext: (_ctx, _id, _payload, args, result) => {
-      if (getOperationAST(args.document, args.operationName)?.operation === 'subscription') return;
-      const bytes = Buffer.byteLength(JSON.stringify(result));
-      if (bytes <= options.maxResponseBytes) return;
-      return { errors: [responseTooLarge(bytes, options.maxResponseBytes).toJSON()] } as never;
     },
   });
 
