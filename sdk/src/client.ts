@@ -233,9 +233,9 @@ export function createClient(options: ClientOptions): Client {
       retryAttempts: 10,
       retryWait: (retries) => new Promise((r) => setTimeout(r, backoffDelay(retries + 1, 1_000, 30_000))),
       // graphql-ws retries close events only; a refused connection (a server restarting, a replica gone)
-      // is an error event, and would end every subscription at once. Fatal close codes are thrown by
-      // graphql-ws before it asks.
-      shouldRetry: () => true,
+      // is an error event, and would end every subscription at once. The codes graphql-ws holds fatal
+      // are thrown before it asks; 4403 (the token is not valid) will not change on retry either.
+      shouldRetry: (problem) => (problem as { code?: unknown } | null)?.code !== 4403,
       ...options.ws,
     });
     return ws;
