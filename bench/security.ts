@@ -8,17 +8,9 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import type { FanoutHost } from './fanout.js';
 import { procMemory } from './proc.js';
 import { graphqlReportInput, HISTORY_CLIENT, REPORT_MUTATION } from './workload.js';
-
-export interface SecurityHost {
-  startServer(
-    label: string,
-    args: string[],
-  ): Promise<{ port: number; pid: number | undefined; errors: string[]; stop(): Promise<void> }>;
-  tempDir(prefix: string): string;
-  problems: string[];
-}
 
 export interface SecurityRow {
   label: string;
@@ -121,7 +113,7 @@ function attacks(seededTo: number): Attack[] {
   ];
 }
 
-export async function securityBench(host: SecurityHost): Promise<SecurityFigures> {
+export async function securityBench(host: FanoutHost): Promise<SecurityFigures> {
   const dir = host.tempDir('mc-bench-security-');
   const loopFile = join(dir, 'loop.json');
   const day = 86_400_000;

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Commands, createCommands } from '../src/commands/index.js';
 import { createLive, type ServerLive } from '../src/live/index.js';
 import { createLogger } from '../src/logger.js';
-import { graphql, startTestServer, type TestServer } from './helpers.js';
+import { fails, graphql, ok, startTestServer, type TestServer } from './helpers.js';
 import { collect, wsClient } from './ws-helpers.js';
 
 const COMMAND_FIELDS = 'id clientId type intervalMs status message createdAt updatedAt expiresAt';
@@ -43,31 +43,6 @@ type Command = {
   updatedAt: string;
   expiresAt: string;
 };
-
-/** Runs a mutation or query that must succeed; returns its one field. */
-async function ok(
-  url: string,
-  query: string,
-  variables: Record<string, unknown>,
-  headers = {},
-): Promise<any> {
-  const res = await graphql(url, query, variables, headers);
-  expect(res.body.errors).toBeUndefined();
-  return Object.values(res.body.data)[0];
-}
-
-/** Runs an operation that must fail; returns its one error's code, field and message. */
-async function fails(url: string, query: string, variables: Record<string, unknown>, headers = {}) {
-  const res = await graphql(url, query, variables, headers);
-  expect(res.body.errors).toHaveLength(1);
-  const [error] = res.body.errors as any[];
-  return {
-    status: res.status,
-    code: error.extensions?.code,
-    field: error.extensions?.field,
-    message: error.message,
-  };
-}
 
 const statuses = async (url: string, clientId: string, headers = {}) =>
   ((await ok(url, LIST, { clientId }, headers)) as Command[]).map((c) => [c.intervalMs, c.status]);

@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock, MetricStore } from '@metrics-collector/schema/context';
+import { expect } from 'vitest';
 import { type App, buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { HttpTimeouts } from '../src/connections.js';
@@ -64,28 +65,38 @@ export interface RawResponse {
  */
 export function rawRequest(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    /** `false`: a connection of its own, closed after the answer (no keep-alive agent). */
+    agent?: false;
+  } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     // Node sends a GET body without a length unless told; curl sends Content-Length, so do the same.
     const length =
       options.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(options.body)) };
     const headers = { ...length, ...options.headers };
-    const req = httpRequest(url, { method: options.method ?? 'GET', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      url,
+      { method: options.method ?? 'GET', headers, agent: options.agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -104,6 +115,36 @@ export async function graphql(
     body: JSON.stringify({ query, variables }),
   });
   return { status: res.status, body: res.json as { data?: any; errors?: any[] } };
+}
+
+/** Runs an operation that must succeed; returns its one field. */
+export async function ok(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<any> {
+  const res = await graphql(url, query, variables, headers);
+  expect(res.body.errors).toBeUndefined();
+  return Object.values(res.body.data)[0];
+}
+
+/** Runs an operation that must fail; returns its HTTP status and its one error's code, field and message. */
+export async function fails(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  const res = await graphql(url, query, variables, headers);
+  expect(res.body.errors).toHaveLength(1);
+  const [error] = res.body.errors as any[];
+  return {
+    status: res.status,
+    code: error.extensions?.code,
+    field: error.extensions?.field,
+    message: error.message,
+  };
 }
 
 /** The original README's POST body, verbatim. */

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rawRequest } from '../helpers.js';
 import { type LogProcess, startLogProcess } from '../log-process.js';
 
 /** The server as users run it (`main.ts`), in its own process, so that its memory and files can be read. */
@@ -79,42 +80,19 @@ export function probeHealth(url: string) {
   };
 }
 
-/** POSTs a raw body to `/graphql` on its own connection; resolves with status and parsed JSON (if any). */
-export function postGraphQL(
+/** POSTs a raw body to `/graphql` on a connection of its own; resolves with status and parsed JSON. */
+export async function postGraphQL(
   url: string,
   body: string | Buffer,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; json: any }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/graphql`,
-      {
-        method: 'POST',
-        agent: false,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': String(Buffer.byteLength(body)),
-          ...headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+  const answer = await rawRequest(`${url}/graphql`, {
+    method: 'POST',
+    agent: false,
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
   });
+  return { status: answer.status, json: answer.json };
 }
 
 /** Runs `tasks` with at most `width` in flight. */

@@ -1,7 +1,8 @@
 import type { ClientStatusEvent } from '@metrics-collector/schema/context';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  graphql,
+  fails,
+  ok,
   originalReport,
   REPORT_MUTATION,
   rawRequest,
@@ -33,26 +34,6 @@ const STREAM = `subscription ($clientId: ID!) { agentCommands(clientId: $clientI
 const EVERYTHING = { from: '2018-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' };
 
 type Command = { id: string; clientId: string; status: string };
-
-/** Runs an operation that must succeed; returns its one field. */
-async function ok(url: string, query: string, variables: Record<string, unknown>, headers = {}) {
-  const res = await graphql(url, query, variables, headers);
-  expect(res.body.errors).toBeUndefined();
-  return Object.values(res.body.data)[0] as any;
-}
-
-/** Runs an operation that must fail; returns its HTTP status and its one error's code, field and message. */
-async function fails(url: string, query: string, variables: Record<string, unknown>, headers = {}) {
-  const res = await graphql(url, query, variables, headers);
-  expect(res.body.errors).toHaveLength(1);
-  const [error] = res.body.errors as any[];
-  return {
-    status: res.status,
-    code: error.extensions?.code,
-    field: error.extensions?.field,
-    message: error.message,
-  };
-}
 
 describe('ingest tokens bound to client ids', () => {
   let srv: TestServer;
