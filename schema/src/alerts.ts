@@ -130,7 +130,8 @@ const AlertRuleInput = builder.inputType('AlertRuleInput', {
     severity: t.field({ type: AlertSeverityEnum, required: false, description: 'Default WARNING.' }),
     webhookUrl: t.string({
       required: false,
-      description: 'An http(s) URL each transition is POSTed to as JSON (retried with backoff).',
+      description:
+        'An http(s) URL each transition is POSTed to as JSON (retried with backoff, redirects not followed). Loopback, private and link-local addresses are refused unless the server has WEBHOOK_ALLOW_PRIVATE=true.',
     }),
   }),
 });

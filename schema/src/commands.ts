@@ -111,7 +111,7 @@ builder.mutationField('acknowledgeAgentCommand', (t) =>
   t.field({
     type: AgentCommandRef,
     description:
-      'The agent answers a PENDING or DELIVERED command: APPLIED, or FAILED with a reason. Errors: NOT_FOUND, COMMAND_ALREADY_ACKNOWLEDGED, COMMAND_EXPIRED. Needs scope `ingest`.',
+      'The agent answers a PENDING or DELIVERED command: APPLIED, or FAILED with a reason. Errors: NOT_FOUND, COMMAND_ALREADY_ACKNOWLEDGED, COMMAND_EXPIRED. Needs scope `ingest`; a token bound to client ids acknowledges only their commands.',
     args: {
       id: t.arg.id(),
       status: t.arg({ type: AgentCommandOutcomeEnum }),
@@ -142,7 +142,7 @@ builder.subscriptionField('agentCommands', (t) =>
   t.field({
     type: AgentCommandRef,
     description:
-      "The command stream of one agent: first the client's commands not yet acknowledged and not expired (oldest first), then new ones as they are sent. Each is DELIVERED once handed over; the agent answers with `acknowledgeAgentCommand`. Needs scope `ingest`.",
+      "The command stream of one agent: first the client's commands not yet acknowledged and not expired (oldest first), then new ones as they are sent. Each is DELIVERED once handed over; the agent answers with `acknowledgeAgentCommand`. Needs scope `ingest`; a token bound to client ids takes only their commands.",
     args: { clientId: t.arg.id() },
     subscribe: (_r, args, ctx) => streamAgentCommands(ctx, String(args.clientId)),
     resolve: (command) => command,

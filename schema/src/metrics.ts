@@ -139,7 +139,7 @@ builder.mutationField('reportMetrics', (t) =>
   t.field({
     type: ReportAckRef,
     description:
-      'Stores one window of one client. Answers only after the store committed it; sending the same client and window again overwrites it. Needs scope `ingest`.',
+      'Stores one window of one client. Answers only after the store committed it; sending the same client and window again overwrites it. Needs scope `ingest`; a token bound to client ids reports only for those.',
     args: { input: t.arg({ type: ReportMetricsInput }) },
     resolve: (_root, { input }, ctx) => reportMetrics(ctx, { ...input, clientId: String(input.clientId) }),
   }),

@@ -64,7 +64,7 @@ export type AlertRuleInput = {
   /** Default WARNING. */
   severity?: AlertSeverity | null | undefined;
   threshold?: number | null | undefined;
-  /** An http(s) URL each transition is POSTed to as JSON (retried with backoff). */
+  /** An http(s) URL each transition is POSTed to as JSON (retried with backoff, redirects not followed). Loopback, private and link-local addresses are refused unless the server has WEBHOOK_ALLOW_PRIVATE=true. */
   webhookUrl?: string | null | undefined;
 };
 
