@@ -56,8 +56,9 @@ export class ReadsBusyError extends Error {
 /**
  * Starts the read thread on `file` (sqlite-read-thread.ts). Reads queue in the thread, one at a time;
  * past `MAX_WAITING_READS` waiting, a read is refused with `ReadsBusyError`. A thread that dies is
- * started again for the next read; the reads it held fail. The thread keeps the process alive only while
- * reads are waiting.
+ * started again for the next read; the reads it held fail. The thread starts with the first read (its
+ * start, loading the store's code, costs a few hundred milliseconds of CPU that a server asked no
+ * history never pays) and keeps the process alive only while reads are waiting.
  */
 export function startReadThread(file: string): ReadThread {
   const entry = new URL('./sqlite-read-thread.ts', import.meta.url);
@@ -102,8 +103,6 @@ export function startReadThread(file: string): ReadThread {
       thread.postMessage({ id, op, args });
     });
   };
-  worker = start();
-
   return {
     history: (...args) => run('history', args),
     summarize: (...args) => run('summarize', args),
