@@ -280,25 +280,52 @@ export function createClient(options: ClientOptions): Client {
     }
   }
 
+  /**
+   * One query or mutation over the shared WebSocket. It fails (a retryable `network` error) when the socket
+   * closes or cannot connect while it is pending, and is not sent again by graphql-ws when the socket comes
+   * back: whether to send a mutation again is the caller's (`retry`, `idempotent`), as over HTTP.
+   */
   function viaWebSocket<TResult>(sent: SdkErrorRequest, signal: AbortSignal): Promise<TResult> {
     return new Promise((resolve, reject) => {
       let result: { data?: unknown; errors?: readonly GraphQLFormattedError[] } | undefined;
+      const client = webSocket();
+      const settle = () => {
+        signal.removeEventListener('abort', onAbort);
+        stopWatching();
+      };
       const onAbort = () => {
+        settle();
         dispose();
         reject(new SdkError({ kind: 'network', message: 'The request was aborted.', request: sent }));
       };
-      const dispose = webSocket().subscribe<TResult>(
+      const onLost = (problem: unknown) => {
+        settle();
+        dispose();
+        reject(webSocketError(problem, sent));
+      };
+      const watching = [
+        // 1000 is graphql-ws closing an idle socket (lazy): no operation was on it, and one sent meanwhile
+        // goes out on the next socket.
+        client.on('closed', (event) => {
+          if ((event as { code?: unknown } | null)?.code !== 1000) onLost(event);
+        }),
+        client.on('error', onLost),
+      ];
+      const stopWatching = () => {
+        for (const unwatch of watching) unwatch();
+      };
+      const dispose = client.subscribe<TResult>(
         { query: sent.query, variables: sent.variables, operationName: sent.operationName },
         {
           next: (value) => {
             result = value;
           },
           error: (error) => {
-            signal.removeEventListener('abort', onAbort);
+            settle();
             reject(webSocketError(error, sent));
           },
           complete: () => {
-            signal.removeEventListener('abort', onAbort);
+            settle();
             if (result?.errors?.length) reject(graphqlError(result.errors, sent, { data: result.data }));
             else if (result?.data != null) resolve(result.data as TResult);
             else
