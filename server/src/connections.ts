@@ -42,12 +42,8 @@ export interface ConnectionLimit {
 interface Tracked {
   /** Requests in flight; an upgraded socket (WebSocket) counts as busy for good. */
   busy: number;
-  /**
-   * Closes the connection unless it sends a request first, at 3 × the first-request timeout; cleared by
-   * its first request. The socket's own inactivity timeout closes a silent connection sooner; this one
-   * bounds a connection whatever else happens (a socket timeout was seen not to fire under load).
-   */
-  silence: NodeJS.Timeout | null;
+  /** Whether the connection sent a request yet (the first-request timeout is then off). */
+  asked: boolean;
   /** Called when a response of this connection ends (one function per connection, not per request). */
   done: () => void;
 }
@@ -80,7 +76,7 @@ export function limitConnections(
   server.on('connection', (socket: Socket) => {
     const state: Tracked = {
       busy: 0,
-      silence: null,
+      asked: false,
       done: () => {
         state.busy -= 1;
         if (state.busy === 0 && !socket.destroyed) idle.set(socket, true);
@@ -88,12 +84,8 @@ export function limitConnections(
     };
     tracked.set(socket, state);
     idle.set(socket, true);
-    // Silent for the first-request timeout: Node destroys the socket (no listener handles 'timeout').
     socket.setTimeout(options.firstRequestTimeout);
-    state.silence = setTimeout(() => socket.destroy(), 3 * options.firstRequestTimeout);
-    state.silence.unref();
     socket.once('close', () => {
-      if (state.silence) clearTimeout(state.silence);
       tracked.delete(socket);
       idle.delete(socket);
     });
@@ -115,10 +107,9 @@ export function limitConnections(
     const state = tracked.get(socket);
     if (!state) return;
     if (state.busy === 0) idle.delete(socket);
-    if (state.silence) {
+    if (!state.asked) {
+      state.asked = true;
       // The first request came: from now on Node's own timeouts apply.
-      clearTimeout(state.silence);
-      state.silence = null;
       socket.setTimeout(0);
     }
     state.busy += 1;
@@ -130,8 +121,6 @@ export function limitConnections(
     const state = tracked.get(socket);
     if (!state) return;
     idle.delete(socket);
-    if (state.silence) clearTimeout(state.silence);
-    state.silence = null;
     socket.setTimeout(0);
     state.busy = Number.POSITIVE_INFINITY;
   });

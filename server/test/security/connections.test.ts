@@ -75,7 +75,7 @@ describe('20,000 idle connections against MAX_CONNECTIONS=2000 (a separate serve
     expect(sum('opened')).toBe(20_000);
     // Everything past the cap was closed by the server to make room; at most the cap was still held.
     expect(sum('open')).toBeLessThanOrEqual(2_000 + 50);
-    expect(sum('closedByServer')).toBeGreaterThanOrEqual(18_000);
+    expect(sum('closedByServer')).toBeGreaterThanOrEqual(20_000 - 2_000 - 50);
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(mostFiles - idleFiles).toBeLessThanOrEqual(2_000 + 50);
@@ -98,7 +98,8 @@ describe('silent and slow connections', () => {
   const open = () =>
     new Promise<Socket>((resolve, reject) => {
       const { hostname, port } = new URL(srv.url);
-      const socket = connect(Number(port), hostname, () => resolve(socket));
+      // Flowing, so that the server's FIN is read and 'close' follows (a paused socket may never see it).
+      const socket = connect(Number(port), hostname, () => resolve(socket.resume()));
       socket.once('error', reject);
     });
   const closed = (socket: Socket) => new Promise<void>((resolve) => socket.once('close', () => resolve()));
