@@ -14,7 +14,9 @@ import { AppError, badInput, errorRegistry } from '@metrics-collector/schema/err
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Alerting, createAlerting } from './alerts/index.js';
+import { RedisLease } from './alerts/lease.js';
 import { anonymous, createAuthenticator } from './auth.js';
+import { createSqliteStateStore } from './clients/sqlite-store.js';
 import { createCommands } from './commands/index.js';
 import type { Config } from './config.js';
 import {
@@ -30,10 +32,9 @@ import { errorHeaders, graphqlField, MethodNotAllowed, parseJson, readBody, send
 import { createLive, type ServerLive } from './live/index.js';
 import { createStatusTracker } from './live/status.js';
 import { createLogger, type Logger } from './logger.js';
+import { createInfluxMetricStore } from './metrics/influx/store.js';
+import { createSqliteMetricStore } from './metrics/sqlite/store.js';
 import { createRestV1 } from './rest-v1.js';
-import { createInfluxMetricStore } from './stores/influx-metric-store.js';
-import { createSqliteMetricStore } from './stores/sqlite-metric-store.js';
-import { createSqliteStateStore } from './stores/sqlite-state-store.js';
 import { useCompiledExecution } from './use-compiled-execution.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useSharedSubscriptionResults } from './use-shared-subscription-results.js';
@@ -92,9 +93,10 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     live,
     clock,
     logger,
+    lease: live.redis ? new RedisLease(live.redis) : null,
     allowPrivate: config.webhookAllowPrivate,
   });
-  const commands = createCommands({ dataDir: config.dataDir, live, clock, logger });
+  const commands = createCommands({ dataDir: config.dataDir, clock, logger });
   const authenticate = createAuthenticator(config.tokens, config.authEnabled);
   const limits = { ...defaultLimits, allowPrivateWebhooks: config.webhookAllowPrivate };
   const contextFor = (principal: Principal): Context => ({
