@@ -1,6 +1,6 @@
+import { stopOnSignals } from '@metrics-collector/common/signals';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { stopOnSignals } from './signals.js';
 
 let config: ReturnType<typeof loadConfig>;
 try {
