@@ -27,7 +27,9 @@ const ALERT_EVENTS = `subscription ($clientId: ID) {
   alertEvents(clientId: $clientId) { ruleId ruleName clientId state previous value at }
 }`;
 
-const BASE = Date.parse('2026-01-01T00:00:00.000Z');
+// Yesterday, on the hour: alert history older than its retention (90 days) is pruned by the server's timer,
+// so a fixed date would age out of the test.
+const BASE = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 86_400_000;
 const iso = (seconds: number) => new Date(BASE + seconds * 1_000).toISOString();
 
 /** A report of `clientId` for the 10 s window ending `end` seconds after BASE, CPU utilisation `cpu`. */
