@@ -1,6 +1,7 @@
 /** The agent part's agent: its bundle (`agent/build.mjs`, what `npm run agent` runs) in a process of its own. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { terminate } from '../testing/processes.js';
 import type { BenchHost } from './servers.js';
 
 const AGENT_BUILD = fileURLToPath(new URL('../agent/build.mjs', import.meta.url));
@@ -123,10 +124,7 @@ export function startAgent(
     started,
     stop: async () => {
       stopping = true;
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      const code = await exit;
-      clearTimeout(timer);
+      const code = await terminate(child, exit, 15_000);
       if (code !== 0) host.problems.push(`agent: stopped with code ${code}`);
       return stopped;
     },

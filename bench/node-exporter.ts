@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
+import { terminate } from '../testing/processes.js';
 import { type Binary, freePort } from '../testing/real-servers.js';
 import type { ProcessCost } from './proc.js';
 
@@ -115,12 +116,7 @@ export async function startNodeExporter(): Promise<NodeExporter> {
     if (log.length < 20_000) log += chunk.toString('utf8');
   });
   const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exit;
-    clearTimeout(timer);
-  };
+  const stop = () => terminate(child, exit);
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`node_exporter exited with ${child.exitCode}:\n${log}`);

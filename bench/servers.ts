@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { terminate } from '../testing/processes.js';
 import { SerialHttp } from './http.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./server-process.ts', import.meta.url));
@@ -55,11 +56,9 @@ export class BenchHost {
     this.children.add(child);
     const errors: string[] = [];
     let stopping = false;
-    let exited = false;
     let stopped: Promise<void> | undefined;
     const exit = new Promise<number | null>((resolve) =>
       child.once('exit', (code, signal) => {
-        exited = true;
         this.children.delete(child);
         if (!stopping) errors.push(`${label}: the server process exited (code ${code}, signal ${signal})`);
         resolve(code);
@@ -81,10 +80,7 @@ export class BenchHost {
             stop: () => {
               stopped ??= (async () => {
                 stopping = true;
-                if (!exited) child.kill('SIGTERM');
-                const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-                const code = await exit;
-                clearTimeout(timer);
+                const code = await terminate(child, exit);
                 if (log.more > 0) errors.push(`${label}: ${log.more} more log lines not shown`);
                 if (code !== 0) errors.push(`${label}: the server process stopped with code ${code}`);
               })();

@@ -1,6 +1,6 @@
 /**
- * What the benchmark sends and stores, shared by the load generator (`run.ts`) and the server process
- * (`server-process.ts`).
+ * What the benchmark sends and stores, shared by the parts that send load (`ingest.ts`, `history.ts`,
+ * `influx.ts`, `fanout-phase.ts`, `sdk.ts`, `security.ts`) and the server process (`server-process.ts`).
  */
 import type { ReportInput } from '@metrics-collector/schema/service/ingest';
 // The original README's POST body, verbatim, and the mutation: the tests send the same.
