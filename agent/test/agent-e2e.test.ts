@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from '@metrics-collector/sdk/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/test/helpers.js';
-import { freePort } from '../../server/test/real-servers.js';
+import { freePort } from '../../testing/real-servers.js';
 import {
   type AgentProcess,
   arrivals,

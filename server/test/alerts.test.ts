@@ -4,12 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
+import { hasBinary, type RealServer, redisBinary, startRedis } from '../../testing/real-servers.js';
 import { createAlerting } from '../src/alerts/index.js';
 import { RedisLease } from '../src/alerts/lease.js';
 import { createLive } from '../src/live/index.js';
 import { createLogger } from '../src/logger.js';
-import { graphql, REPORT_MUTATION, reportInput, startTestServer, type TestServer } from './helpers.js';
-import { hasBinary, type RealServer, redisBinary, startRedis } from './real-servers.js';
+import { graphql, startTestServer, type TestServer } from './helpers.js';
 import { collect, waitFor, wsClient } from './ws-helpers.js';
 
 const RULE_FIELDS =

@@ -1,14 +1,7 @@
 import { getIntrospectionQuery } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  graphql,
-  originalReport,
-  REPORT_MUTATION,
-  rawRequest,
-  reportInput,
-  startTestServer,
-  type TestServer,
-} from './helpers.js';
+import { originalReport, REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
+import { graphql, rawRequest, startTestServer, type TestServer } from './helpers.js';
 
 const servers: TestServer[] = [];
 async function server(options?: Parameters<typeof startTestServer>[0]) {

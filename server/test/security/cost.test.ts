@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricStore } from '@metrics-collector/schema/context';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteMetricStore } from '../../src/metrics/sqlite/store.js';
+import { REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
 import { listRows } from '../../src/query-cost.js';
-import { graphql, REPORT_MUTATION, reportInput, startTestServer, type TestServer } from '../helpers.js';
+import { createSqliteMetricStore } from '../../src/metrics/sqlite/store.js';
+import { graphql, startTestServer, type TestServer } from '../helpers.js';
 import { collect, wsClient } from '../ws-helpers.js';
 import { probeHealth } from './harness.js';
 

@@ -4,18 +4,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { originalReport, REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import {
-  graphql,
-  originalReport,
-  REPORT_MUTATION,
-  rawRequest,
-  reportInput,
-  startTestServer,
-  type TestServer,
-} from '../helpers.js';
+import { graphql, rawRequest, startTestServer, type TestServer } from '../helpers.js';
 import { collect, waitFor, wsClient } from '../ws-helpers.js';
 
 /** The smaller ways in: malformed GET parameters, ill-formed UTF-16, introspection, a wrong WebSocket token. */
