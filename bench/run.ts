@@ -31,9 +31,9 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { Bucket } from '@metrics-collector/schema/context';
-import { defaultLimits } from '@metrics-collector/schema/context';
-import { toPoints } from '@metrics-collector/schema/service/ingest';
+import { defaultLimits } from '@metrics-collector/schema/limits';
+import { toPoints } from '@metrics-collector/schema/metrics/service';
+import type { Bucket } from '@metrics-collector/schema/metrics/types';
 import { createInfluxMetricStore } from '@metrics-collector/server/stores/influx-metric-store';
 import { createSqliteMetricStore } from '@metrics-collector/server/stores/sqlite-metric-store';
 import autocannon from 'autocannon';
@@ -636,7 +636,7 @@ function lineFactory(base: number): (i: number) => string {
     retention: null,
   });
   const ctx = { clock: { now: () => Date.now() }, limits: defaultLimits };
-  const lines = store.toLines(toPoints(ctx, graphqlReportInput(base), 'input'));
+  const lines = store.toLines(toPoints(ctx, graphqlReportInput(base)));
   void store.close();
   const suffix = ` ${base}`;
   const heads = lines.map((line) => {

@@ -2,7 +2,7 @@
  * What the benchmark sends and stores, shared by the load generator (`run.ts`) and the server process
  * (`server-process.ts`).
  */
-import type { ReportInput } from '@metrics-collector/schema/service/ingest';
+import type { ReportInput } from '@metrics-collector/schema/metrics/types';
 // The original README's POST body, verbatim; the tests send the same one.
 import { originalReport } from '../server/test/helpers.js';
 

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
-import { metricNames } from '@metrics-collector/schema/catalogue';
 import { type ErrorCode, errorRegistry } from '@metrics-collector/schema/errors';
+import { metricNames } from '@metrics-collector/schema/metrics/catalogue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   graphql,

@@ -1,6 +1,7 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aggregates, fills } from '@metrics-collector/schema/context';
+import { fills } from '@metrics-collector/schema/history/types';
+import { aggregates } from '@metrics-collector/schema/metrics/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createInfluxMetricStore, type InfluxMetricStore } from '../src/stores/influx-metric-store.js';

@@ -1,4 +1,4 @@
-import type { ReportedWindow } from '@metrics-collector/schema/context';
+import type { ReportedWindow } from '@metrics-collector/schema/live/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLive, type ServerLive } from '../src/live/index.js';
 import { createStatusTracker, type StatusTracker } from '../src/live/status.js';

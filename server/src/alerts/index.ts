@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { reportValue, stepNoData, stepThreshold } from '@metrics-collector/schema/alerts/state-machine';
 import type {
   AlertEvent,
   AlertRule,
   AlertState,
   AlertStatus,
   AlertStore,
-  Clock,
-  ReportedWindow,
-} from '@metrics-collector/schema/context';
-import { reportValue, stepNoData, stepThreshold } from '@metrics-collector/schema/service/alerts';
+} from '@metrics-collector/schema/alerts/types';
+import type { Clock } from '@metrics-collector/schema/clock';
+import type { ReportedWindow } from '@metrics-collector/schema/live/types';
 import type { ServerLive } from '../live/index.js';
 import type { Logger } from '../logger.js';
 import { type AlertChange, createSqliteAlertStore } from '../stores/sqlite-alert-store.js';

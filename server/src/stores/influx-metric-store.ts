@@ -6,7 +6,8 @@ import {
   type Transport,
   type WriteApi,
 } from '@influxdata/influxdb-client';
-import { catalogue, type Metric } from '@metrics-collector/schema/catalogue';
+import { AppError } from '@metrics-collector/schema/errors';
+import { catalogue, type Metric } from '@metrics-collector/schema/metrics/catalogue';
 import type {
   Aggregate,
   Bucket,
@@ -15,9 +16,8 @@ import type {
   PooledStats,
   SeriesPoint,
   SeriesSelector,
-} from '@metrics-collector/schema/context';
-import { aggregateValue } from '@metrics-collector/schema/context';
-import { AppError } from '@metrics-collector/schema/errors';
+} from '@metrics-collector/schema/metrics/types';
+import { aggregateValue } from '@metrics-collector/schema/metrics/types';
 import { type StoreOutcome, storeUnavailable } from './sqlite.js';
 
 /**

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { MetricStore, SeriesPoint } from '@metrics-collector/schema/context';
+import type { MetricStore, SeriesPoint } from '@metrics-collector/schema/metrics/types';
 import { createGroupCommit, type Db, openDatabase, storeUnavailable } from './sqlite.js';
 import { createMetricReads, type MetricReads, storageName } from './sqlite-metric-reads.js';
 import { startReadThread, type ThreadReads } from './sqlite-read-pool.js';

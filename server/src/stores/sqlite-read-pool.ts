@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Bucket, ClientSummary } from '@metrics-collector/schema/context';
+import type { Bucket, ClientSummary } from '@metrics-collector/schema/metrics/types';
 import type { MetricReads } from './sqlite-metric-reads.js';
 
 /** A read the main thread asks of the read thread. */

@@ -1,4 +1,4 @@
-import type { ClientRecord, ClientSighting, StateStore } from '@metrics-collector/schema/context';
+import type { ClientRecord, ClientSighting, StateStore } from '@metrics-collector/schema/clients/types';
 import { createGroupCommit, type Db, openDatabase } from './sqlite.js';
 
 const migrations = [

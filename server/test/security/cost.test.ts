@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MetricStore } from '@metrics-collector/schema/context';
+import type { MetricStore } from '@metrics-collector/schema/metrics/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRows } from '../../src/query-cost.js';
 import { createSqliteMetricStore } from '../../src/stores/sqlite-metric-store.js';
