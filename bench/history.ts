@@ -4,8 +4,8 @@
  * The timing and checks here serve the InfluxDB part's history too. Called by `run.ts`.
  */
 import { join } from 'node:path';
-import type { Bucket } from '@metrics-collector/schema/context';
-import { createSqliteMetricStore } from '@metrics-collector/server/stores/sqlite-metric-store';
+import type { Bucket } from '@metrics-collector/schema/metrics/types';
+import { createSqliteMetricStore } from '@metrics-collector/server/metrics/sqlite/store';
 import Database from 'better-sqlite3';
 import { originalReport } from '../testing/fixtures.js';
 import type { HttpAnswer } from './http.js';

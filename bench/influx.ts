@@ -4,9 +4,9 @@
  * to the same influxd, and the history query beside the store's InfluxQL posted directly. Called by
  * `run.ts`.
  */
-import { defaultLimits } from '@metrics-collector/schema/context';
-import { toPoints } from '@metrics-collector/schema/service/ingest';
-import { createInfluxMetricStore } from '@metrics-collector/server/stores/influx-metric-store';
+import { defaultLimits } from '@metrics-collector/schema/limits';
+import { toPoints } from '@metrics-collector/schema/metrics/service';
+import { createInfluxMetricStore } from '@metrics-collector/server/metrics/influx/store';
 import {
   hasBinary,
   influxdBinary,
@@ -83,7 +83,7 @@ function lineFactory(base: number): (i: number) => string {
     retention: null,
   });
   const ctx = { clock: { now: () => Date.now() }, limits: defaultLimits };
-  const lines = store.toLines(toPoints(ctx, graphqlReportInput(base), 'input'));
+  const lines = store.toLines(toPoints(ctx, graphqlReportInput(base)));
   void store.close();
   const suffix = ` ${base}`;
   const heads = lines.map((line) => {

@@ -3,7 +3,7 @@
  * original `POST /api/v1/metrics`, each beside a bare `node:http` server that parses the same JSON (the
  * baseline). Each server runs in its own process; autocannon runs in the bench's. Called by `run.ts`.
  */
-import { createSqliteMetricStore } from '@metrics-collector/server/stores/sqlite-metric-store';
+import { createSqliteMetricStore } from '@metrics-collector/server/metrics/sqlite/store';
 import { originalReport } from '../testing/fixtures.js';
 import {
   emptyBody,

@@ -2,7 +2,7 @@
  * What the benchmark sends and stores, shared by the parts that send load (`ingest.ts`, `history.ts`,
  * `influx.ts`, `fanout-phase.ts`, `sdk.ts`, `security.ts`) and the server process (`server-process.ts`).
  */
-import type { ReportInput } from '@metrics-collector/schema/service/ingest';
+import type { ReportInput } from '@metrics-collector/schema/metrics/types';
 // The original README's POST body, verbatim, and the mutation: the tests send the same.
 import { originalReport, REPORT_MUTATION } from '../testing/fixtures.js';
 

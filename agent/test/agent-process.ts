@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { MetricStore } from '@metrics-collector/schema/context';
+import type { MetricStore } from '@metrics-collector/schema/metrics/types';
 import { createSqliteMetricStore } from '../../server/src/metrics/sqlite/store.js';
 import { type LogProcess, startLogProcess } from '../../testing/log-process.js';
 

@@ -2,15 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createGraphQLError } from '@graphql-tools/utils';
 import { schema } from '@metrics-collector/schema';
-import {
-  type Clock,
-  type Context,
-  defaultLimits,
-  type MetricStore,
-  type Principal,
-  type StateStore,
-} from '@metrics-collector/schema/context';
+import type { Principal } from '@metrics-collector/schema/auth';
+import type { StateStore } from '@metrics-collector/schema/clients/types';
+import type { Clock } from '@metrics-collector/schema/clock';
+import type { Context } from '@metrics-collector/schema/context';
 import { AppError, badInput, errorRegistry } from '@metrics-collector/schema/errors';
+import { defaultLimits } from '@metrics-collector/schema/limits';
+import type { MetricStore } from '@metrics-collector/schema/metrics/types';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Alerting, createAlerting } from './alerts/index.js';

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { createGraphQLError } from '@graphql-tools/utils';
-import type { Context, Principal } from '@metrics-collector/schema/context';
+import type { Principal } from '@metrics-collector/schema/auth';
+import type { Context } from '@metrics-collector/schema/context';
 import { AppError } from '@metrics-collector/schema/errors';
 import { type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { catalogue, type Metric, metricNames } from '@metrics-collector/schema/catalogue';
-import type { SeriesPoint } from '@metrics-collector/schema/context';
+import { catalogue, type Metric, metricNames } from '@metrics-collector/schema/metrics/catalogue';
+import type { SeriesPoint } from '@metrics-collector/schema/metrics/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   hasBinary,

@@ -1,6 +1,6 @@
-import { metricNames } from '@metrics-collector/schema/catalogue';
-import { aggregates } from '@metrics-collector/schema/context';
 import { errorRegistry } from '@metrics-collector/schema/errors';
+import { metricNames } from '@metrics-collector/schema/metrics/catalogue';
+import { aggregates } from '@metrics-collector/schema/metrics/types';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originalReport, REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';

@@ -1,6 +1,7 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aggregates, fills } from '@metrics-collector/schema/context';
+import { fills } from '@metrics-collector/schema/history/types';
+import { aggregates } from '@metrics-collector/schema/metrics/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originalReport, REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
 import {

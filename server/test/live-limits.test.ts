@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
-import type { ReportedWindow, SeriesPoint } from '@metrics-collector/schema/context';
+import type { ReportedWindow } from '@metrics-collector/schema/live/types';
+import type { SeriesPoint } from '@metrics-collector/schema/metrics/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';

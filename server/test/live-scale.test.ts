@@ -1,4 +1,4 @@
-import type { ReportedWindow } from '@metrics-collector/schema/context';
+import type { ReportedWindow } from '@metrics-collector/schema/live/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
 import { hasBinary, type RealServer, redisBinary, startRedis } from '../../testing/real-servers.js';

@@ -1,4 +1,4 @@
-import type { ReportedWindow } from '@metrics-collector/schema/context';
+import type { ReportedWindow } from '@metrics-collector/schema/live/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
 import { createLive, type ServerLive } from '../src/live/index.js';

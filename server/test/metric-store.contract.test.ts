@@ -1,8 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { Metric } from '@metrics-collector/schema/catalogue';
-import type { Aggregate, MetricStore, SeriesPoint, SeriesSelector } from '@metrics-collector/schema/context';
+import type { Metric } from '@metrics-collector/schema/metrics/catalogue';
+import type {
+  Aggregate,
+  MetricStore,
+  SeriesPoint,
+  SeriesSelector,
+} from '@metrics-collector/schema/metrics/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hasBinary, influxdBinary, type RealServer, startInfluxd } from '../../testing/real-servers.js';
 import { createInfluxMetricStore } from '../src/metrics/influx/store.js';

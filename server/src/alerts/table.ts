@@ -1,9 +1,4 @@
-import type {
-  AlertEvent,
-  AlertHistoryQuery,
-  AlertRule,
-  AlertStatus,
-} from '@metrics-collector/schema/context';
+import type { AlertEvent, AlertHistoryQuery, AlertRule, AlertStatus } from '@metrics-collector/schema/alerts/types';
 import { attempt, type Db, openDatabase } from '../sqlite/database.js';
 
 const migrations = [

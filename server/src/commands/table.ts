@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  AcknowledgeResult,
-  AgentCommand,
-  AgentCommandOutcome,
-  AgentCommandStatus,
-  AgentCommandType,
-  NewAgentCommand,
-} from '@metrics-collector/schema/context';
+import type { AcknowledgeResult, AgentCommand, AgentCommandOutcome, AgentCommandStatus, AgentCommandType, NewAgentCommand } from '@metrics-collector/schema/commands/types';
 import { attempt, type Db, openDatabase } from '../sqlite/database.js';
 
 const migrations = [

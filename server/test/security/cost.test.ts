@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MetricStore } from '@metrics-collector/schema/context';
+import type { MetricStore } from '@metrics-collector/schema/metrics/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
 import { listRows } from '../../src/query-cost.js';

@@ -1,4 +1,4 @@
-import type { ClientStatusEvent } from '@metrics-collector/schema/context';
+import type { ClientStatusEvent } from '@metrics-collector/schema/live/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originalReport, REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
 import { fails, ok, rawRequest, startTestServer, type TestServer } from '../helpers.js';

@@ -1,5 +1,5 @@
-import { catalogue } from '@metrics-collector/schema/catalogue';
-import type { SeriesPoint } from '@metrics-collector/schema/context';
+import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
+import type { SeriesPoint } from '@metrics-collector/schema/metrics/types';
 import { AppError } from '@metrics-collector/schema/errors';
 
 const STATS = ['mean', 'variance', 'min', 'max'] as const;

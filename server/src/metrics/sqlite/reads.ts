@@ -1,13 +1,6 @@
-import { catalogue, metricNames } from '@metrics-collector/schema/catalogue';
-import type {
-  Aggregate,
-  Bucket,
-  ClientSummary,
-  PooledStats,
-  SeriesPoint,
-  SeriesSelector,
-} from '@metrics-collector/schema/context';
-import { aggregateValue } from '@metrics-collector/schema/context';
+import { catalogue, metricNames } from '@metrics-collector/schema/metrics/catalogue';
+import type { Aggregate, Bucket, ClientSummary, PooledStats, SeriesPoint, SeriesSelector } from '@metrics-collector/schema/metrics/types';
+import { aggregateValue } from '@metrics-collector/schema/metrics/types';
 import type { Db } from '../../sqlite/database.js';
 
 type Grouping = 'bucket' | 'client';
