@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { AlertEvent, AlertHistoryQuery, AlertRule, AlertRuleSpec, AlertStatus, AlertStore } from '@metrics-collector/schema/alerts/types';
+import type {
+  AlertEvent,
+  AlertHistoryQuery,
+  AlertRule,
+  AlertRuleSpec,
+  AlertStatus,
+  AlertStore,
+} from '@metrics-collector/schema/alerts/types';
 import type { AlertCache } from './cache.js';
 
 /**

@@ -1,4 +1,9 @@
-import type { AlertEvent, AlertHistoryQuery, AlertRule, AlertStatus } from '@metrics-collector/schema/alerts/types';
+import type {
+  AlertEvent,
+  AlertHistoryQuery,
+  AlertRule,
+  AlertStatus,
+} from '@metrics-collector/schema/alerts/types';
 import { attempt, type Db, openDatabase } from '../sqlite/database.js';
 
 const migrations = [

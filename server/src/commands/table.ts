@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { AcknowledgeResult, AgentCommand, AgentCommandOutcome, AgentCommandStatus, AgentCommandType, NewAgentCommand } from '@metrics-collector/schema/commands/types';
+import type {
+  AcknowledgeResult,
+  AgentCommand,
+  AgentCommandOutcome,
+  AgentCommandStatus,
+  AgentCommandType,
+  NewAgentCommand,
+} from '@metrics-collector/schema/commands/types';
 import { attempt, type Db, openDatabase } from '../sqlite/database.js';
 
 const migrations = [

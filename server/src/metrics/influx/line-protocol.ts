@@ -1,6 +1,6 @@
+import { AppError } from '@metrics-collector/schema/errors';
 import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
 import type { SeriesPoint } from '@metrics-collector/schema/metrics/types';
-import { AppError } from '@metrics-collector/schema/errors';
 
 const STATS = ['mean', 'variance', 'min', 'max'] as const;
 

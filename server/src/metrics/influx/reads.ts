@@ -1,4 +1,10 @@
-import type { Aggregate, Bucket, ClientSummary, PooledStats, SeriesSelector } from '@metrics-collector/schema/metrics/types';
+import type {
+  Aggregate,
+  Bucket,
+  ClientSummary,
+  PooledStats,
+  SeriesSelector,
+} from '@metrics-collector/schema/metrics/types';
 import { aggregateValue } from '@metrics-collector/schema/metrics/types';
 import type { InfluxConnection, Row } from './connection.js';
 import { flatStatement, type Grouping, shiftedStatement } from './influxql.js';

@@ -1,6 +1,13 @@
 import { setLogger } from '@influxdata/influxdb-client';
 import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
-import type { Aggregate, Bucket, ClientSummary, MetricStore, SeriesPoint, SeriesSelector } from '@metrics-collector/schema/metrics/types';
+import type {
+  Aggregate,
+  Bucket,
+  ClientSummary,
+  MetricStore,
+  SeriesPoint,
+  SeriesSelector,
+} from '@metrics-collector/schema/metrics/types';
 import { storeUnavailable } from '../../store-errors.js';
 import { InfluxConnection } from './connection.js';
 import { deleteBeforeStatement, newestStatement } from './influxql.js';

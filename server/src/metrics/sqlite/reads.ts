@@ -1,5 +1,12 @@
 import { catalogue, metricNames } from '@metrics-collector/schema/metrics/catalogue';
-import type { Aggregate, Bucket, ClientSummary, PooledStats, SeriesPoint, SeriesSelector } from '@metrics-collector/schema/metrics/types';
+import type {
+  Aggregate,
+  Bucket,
+  ClientSummary,
+  PooledStats,
+  SeriesPoint,
+  SeriesSelector,
+} from '@metrics-collector/schema/metrics/types';
 import { aggregateValue } from '@metrics-collector/schema/metrics/types';
 import type { Db } from '../../sqlite/database.js';
 

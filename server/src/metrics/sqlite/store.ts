@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import type { Aggregate, Bucket, ClientSummary, MetricStore, SeriesPoint, SeriesSelector } from '@metrics-collector/schema/metrics/types';
+import type {
+  Aggregate,
+  Bucket,
+  ClientSummary,
+  MetricStore,
+  SeriesPoint,
+  SeriesSelector,
+} from '@metrics-collector/schema/metrics/types';
 import type Database from 'better-sqlite3';
 import { type Db, openDatabase } from '../../sqlite/database.js';
 import { createGroupCommit } from '../../sqlite/group-commit.js';
