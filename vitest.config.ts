@@ -18,6 +18,8 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: 'common', root: './common', include: ['test/**/*.test.ts'] } },
+      // The repository's shape: file lengths, import cycles, references outside it.
+      { extends: true, test: { name: 'repo', root: './testing', include: ['test/**/*.test.ts'] } },
       { extends: true, test: { name: 'schema', root: './schema', include: ['test/**/*.test.ts'] } },
       {
         extends: true,
