@@ -1,4 +1,5 @@
 import { setLogger } from '@influxdata/influxdb-client';
+import { type BackgroundTimer, backgroundTimer } from '@metrics-collector/common/timer';
 import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
 import type {
   Aggregate,
@@ -49,7 +50,10 @@ export interface InfluxMetricStoreOptions {
   timeout?: number;
   /** Foreground retries of a write that failed for a retryable reason, before the report fails. @default 2 */
   writeRetries?: number;
-  /** First retry delay, ms; doubled on each retry, with up to 50 % jitter. @default 50 */
+  /**
+   * The first retry's delay, ms, doubled for each further one; each wait is drawn between half and all of
+   * it (`backoffDelay`). @default 50
+   */
   retryDelay?: number;
   /** Most lines sent in one write request; later reports wait for the next one. @default 5000 */
   maxBatchLines?: number;
@@ -68,7 +72,7 @@ export class InfluxMetricStore implements MetricStore {
   readonly #connection: InfluxConnection;
   readonly #writer: InfluxWriter;
   readonly #reads: InfluxReads;
-  readonly #timer: NodeJS.Timeout | undefined;
+  readonly #timer: BackgroundTimer;
 
   constructor(options: InfluxMetricStoreOptions) {
     this.#options = options;
@@ -86,14 +90,14 @@ export class InfluxMetricStore implements MetricStore {
       maxBatchLines: options.maxBatchLines ?? 5_000,
     });
     this.#reads = new InfluxReads(this.#connection);
-    const retentionInterval =
-      options.retentionInterval ??
-      (options.retention && options.api === 'v1' ? Math.min(3_600_000, options.retention / 10) : 0);
-    this.#timer =
-      retentionInterval > 0
-        ? setInterval(() => this.enforceRetention().catch(onBackgroundError), retentionInterval)
-        : undefined;
-    this.#timer?.unref();
+    this.#timer = backgroundTimer({
+      intervalMs:
+        options.retentionInterval ??
+        (options.retention && options.api === 'v1' ? Math.min(3_600_000, options.retention / 10) : 0),
+      run: () => this.enforceRetention(),
+      onError: onBackgroundError,
+    });
+    this.#timer.start();
   }
 
   write(points: readonly SeriesPoint[]): Promise<void> {
@@ -142,7 +146,7 @@ export class InfluxMetricStore implements MetricStore {
   }
 
   async close(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
+    this.#timer.stop();
     await this.#writer.close();
   }
 }
