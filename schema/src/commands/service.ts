@@ -178,7 +178,8 @@ function checkClientId(ctx: Pick<Context, 'limits'>, clientId: string): void {
   checkString(clientId, 'clientId', ctx.limits.maxStringLength, true);
 }
 
-function describeRange(range: { readonly min: number; readonly max: number }): string {
+/** An interval range in words (`50 ms to 1 h`), for messages and the schema's descriptions. */
+export function describeRange(range: { readonly min: number; readonly max: number }): string {
   const show = (ms: number) =>
     ms >= HOUR ? `${ms / HOUR} h` : ms >= SECOND ? `${ms / SECOND} s` : `${ms} ms`;
   return `${show(range.min)} to ${show(range.max)}`;

@@ -10,7 +10,7 @@ import type {
   SeriesSelector,
 } from '@metrics-collector/schema/metrics/types';
 import { storeUnavailable } from '../../store-errors.js';
-import { InfluxConnection } from './connection.js';
+import { type InfluxAddress, InfluxConnection } from './connection.js';
 import { deleteBeforeStatement, newestStatement } from './influxql.js';
 import { toLines } from './line-protocol.js';
 import { InfluxReads } from './reads.js';
@@ -22,21 +22,7 @@ import { InfluxWriter } from './writer.js';
  * transport that posts the same lines to `/write` (InfluxDB 1.x before 1.8). Reads with InfluxQL on
  * `/query` for every version. Schema and query plan: docs/storage.md.
  */
-export interface InfluxMetricStoreOptions {
-  url: string;
-  api: 'v1' | 'v2';
-  /** v2: API token (`Authorization: Token`). */
-  token?: string;
-  /** v2: organisation (name or id) and bucket written to. */
-  org?: string;
-  bucket?: string;
-  /** Database InfluxQL reads (and, with v1, writes); with v2 the bucket's DBRP mapping, by default its name. */
-  database: string;
-  /** Retention policy to write to and read from; the database's default when omitted. */
-  retentionPolicy?: string;
-  /** v1: basic auth. */
-  username?: string;
-  password?: string;
+export interface InfluxMetricStoreOptions extends InfluxAddress {
   /**
    * v1 only: windows further than this behind the newest stored window are deleted (the embedded store's
    * rule). With v2 retention belongs to the bucket. `null` keeps everything.
@@ -100,16 +86,11 @@ export class InfluxMetricStore implements MetricStore {
     this.#timer.start();
   }
 
-  write(points: readonly SeriesPoint[]): Promise<void> {
-    if (points.length === 0) return Promise.resolve();
-    if (this.#writer.closed) return Promise.reject(storeUnavailable(new Error('store closed'), 'NOT_STORED'));
-    let lines: string[];
-    try {
-      lines = toLines(points);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#writer.write(lines);
+  async write(points: readonly SeriesPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    if (this.#writer.closed) throw storeUnavailable(new Error('store closed'), 'NOT_STORED');
+    // A point `toLines` cannot write rejects the promise; the lines are queued before `write` returns.
+    return this.#writer.write(toLines(points));
   }
 
   history(selector: SeriesSelector, width: number, aggregate: Aggregate): Promise<Bucket[]> {
