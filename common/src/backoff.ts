@@ -1,15 +1,29 @@
+/** How `backoffDelay` grows and draws its wait. */
+export interface BackoffOptions {
+  /** The wait after the first failure (before jitter), ms. */
+  minMs: number;
+  /** The longest wait (before jitter), ms; `Infinity` for none. */
+  maxMs: number;
+  /**
+   * The share of the wait drawn at random: the wait is between `1 − jitter` and all of it. `0` waits
+   * exactly `minMs · 2^(attempt−1)` (capped), for waits a document promises to the second.
+   * @default 0.5
+   */
+  jitter?: number;
+}
+
 /**
  * Exponential backoff with jitter. The wait after the `attempt`-th consecutive failure (from 1) is drawn
- * between half and all of `minMs · 2^(attempt−1)`, capped at `maxMs`: the wait grows with each failure,
- * and many clients that failed together do not come back together.
+ * between half and all of `minMs · 2^(attempt−1)`, capped at `maxMs` (with the default `jitter`): the
+ * wait grows with each failure, and many clients that failed together do not come back together.
  */
 export function backoffDelay(
   attempt: number,
-  { minMs, maxMs }: { minMs: number; maxMs: number },
+  { minMs, maxMs, jitter = 0.5 }: BackoffOptions,
   random: () => number = Math.random,
 ): number {
   const ceiling = Math.min(maxMs, minMs * 2 ** Math.max(0, attempt - 1));
-  return ceiling / 2 + (random() * ceiling) / 2;
+  return ceiling * (1 - jitter) + random() * ceiling * jitter;
 }
 
 /**

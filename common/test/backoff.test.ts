@@ -20,6 +20,13 @@ describe('backoffDelay', () => {
     }
   });
 
+  it('draws a share of the wait given by jitter; none with jitter 0', () => {
+    const exact = { minMs: 1_000, maxMs: Number.POSITIVE_INFINITY, jitter: 0 };
+    expect([1, 2, 3, 4, 5].map((n) => backoffDelay(n, exact))).toEqual([1_000, 2_000, 4_000, 8_000, 16_000]);
+    expect(backoffDelay(2, { ...range, jitter: 0.25 }, () => 0)).toBe(1_500);
+    expect(backoffDelay(2, { ...range, jitter: 0.25 }, () => 1)).toBe(2_000);
+  });
+
   it('takes attempt 0 or less as the first', () => {
     expect(backoffDelay(0, range, () => 1)).toBe(1_000);
     expect(backoffDelay(-3, range, () => 1)).toBe(1_000);

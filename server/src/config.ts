@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { parseDuration } from '@metrics-collector/schema/duration';
 import { z } from 'zod';
 import { type ApiToken, checkTokens, type TokenSource } from './auth.js';
+import type { InfluxAddress } from './metrics/influx/connection.js';
 import type { QueryBudget } from './use-query-limits.js';
 
 /** Thrown by `loadConfig` with every problem found, one per line. */
@@ -107,17 +108,7 @@ const envSchema = z.object({
 export const configVariables = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
 
 /** Where the InfluxDB store writes and reads (`STORE=influxdb`). */
-export interface InfluxConfig {
-  url: string;
-  api: 'v1' | 'v2';
-  token?: string;
-  org?: string;
-  bucket?: string;
-  /** The database InfluxQL reads: v1 writes it too; v2 reads the bucket's DBRP mapping, by default its name. */
-  database: string;
-  retentionPolicy?: string;
-  username?: string;
-  password?: string;
+export interface InfluxConfig extends InfluxAddress {
   /** Gzip write bodies: `INFLUX_GZIP`, where `auto` means on unless InfluxDB is on loopback. */
   gzip: boolean;
 }

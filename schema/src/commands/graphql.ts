@@ -1,8 +1,10 @@
+import { commandIntervalRanges } from '@metrics-collector/common/intervals';
 import { builder } from '../builder.js';
 import {
   acknowledgeAgentCommand,
   defaultListLimit,
   defaultTtlSeconds,
+  describeRange,
   listAgentCommands,
   maxListLimit,
   maxTtlSeconds,
@@ -11,9 +13,12 @@ import {
 } from './service.js';
 import { type AgentCommand, agentCommandOutcomes, agentCommandStatuses, agentCommandTypes } from './types.js';
 
+// The bounds in the description are the ones `sendAgentCommand` checks.
+const samplingRange = describeRange(commandIntervalRanges.SET_SAMPLING_INTERVAL);
+const reportRange = describeRange(commandIntervalRanges.SET_REPORT_INTERVAL);
+
 const AgentCommandTypeEnum = builder.enumType('AgentCommandType', {
-  description:
-    'What a command asks of an agent. SET_SAMPLING_INTERVAL: sample every `intervalMs` (50 ms to 1 h). SET_REPORT_INTERVAL: report a window every `intervalMs` (1 s to 1 h). That sampling must not be slower than reporting is checked by the agent, which answers FAILED.',
+  description: `What a command asks of an agent. SET_SAMPLING_INTERVAL: sample every \`intervalMs\` (${samplingRange}). SET_REPORT_INTERVAL: report a window every \`intervalMs\` (${reportRange}). That sampling must not be slower than reporting is checked by the agent, which answers FAILED.`,
   values: agentCommandTypes,
 });
 

@@ -1,4 +1,5 @@
 import { Repeater } from '@graphql-yoga/subscription';
+import { commandIntervalRanges, inIntervalRange } from '@metrics-collector/common/intervals';
 import { requireClient, requireScope } from '../auth.js';
 import type { Context } from '../context.js';
 import { AppError, badInput } from '../errors.js';
@@ -7,15 +8,6 @@ import type { AgentCommand, AgentCommandOutcome, AgentCommandStatus, AgentComman
 
 const SECOND = 1_000;
 const HOUR = 3_600_000;
-
-/**
- * The interval each command type accepts, ms, inclusive. Whether the sampling interval fits the report
- * interval (sampling ≤ report) is the agent's business: it knows both and answers FAILED if not.
- */
-export const intervalRanges: Record<AgentCommandType, { min: number; max: number }> = {
-  SET_SAMPLING_INTERVAL: { min: 50, max: HOUR },
-  SET_REPORT_INTERVAL: { min: SECOND, max: HOUR },
-};
 
 /** How long a command waits for its acknowledgement unless `ttlSeconds` says otherwise. */
 export const defaultTtlSeconds = 3_600;
@@ -44,12 +36,9 @@ export async function sendAgentCommand(
 ): Promise<AgentCommand> {
   requireScope(ctx, 'admin');
   checkClientId(ctx, clientId);
-  const range = intervalRanges[input.type];
-  if (
-    !Number.isSafeInteger(input.intervalMs) ||
-    input.intervalMs < range.min ||
-    input.intervalMs > range.max
-  ) {
+  // The agent's own bounds; whether sampling fits the report interval is the agent's business.
+  const range = commandIntervalRanges[input.type];
+  if (!inIntervalRange(input.intervalMs, range)) {
     throw badInput(
       `${prefix}intervalMs`,
       `${input.intervalMs} is outside ${range.min}..${range.max} ms (${describeRange(range)}) for ${input.type}`,
@@ -189,7 +178,8 @@ function checkClientId(ctx: Pick<Context, 'limits'>, clientId: string): void {
   checkString(clientId, 'clientId', ctx.limits.maxStringLength, true);
 }
 
-function describeRange(range: { min: number; max: number }): string {
+/** An interval range in words (`50 ms to 1 h`), for messages and the schema's descriptions. */
+export function describeRange(range: { readonly min: number; readonly max: number }): string {
   const show = (ms: number) =>
     ms >= HOUR ? `${ms / HOUR} h` : ms >= SECOND ? `${ms / SECOND} s` : `${ms} ms`;
   return `${show(range.min)} to ${show(range.max)}`;

@@ -1,3 +1,4 @@
+import { type BackgroundTimer, backgroundTimer } from '@metrics-collector/common/timer';
 import type { AlertStore } from '@metrics-collector/schema/alerts/types';
 import type { Clock } from '@metrics-collector/schema/clock';
 import type { ServerLive } from '../live/index.js';
@@ -53,10 +54,10 @@ export class Alerting {
   readonly #evaluator: AlertEvaluator;
   readonly #webhooks: WebhookDeliveries;
   readonly #lease: Lease | null;
-  readonly #checkInterval: number;
   readonly #historyRetention: number;
+  readonly #timer: BackgroundTimer;
+  #started = false;
   #stopped = false;
-  #timer: NodeJS.Timeout | null = null;
   #ticking = false;
   #lastPrune = 0;
   #unlistenReports: (() => void) | null = null;
@@ -64,7 +65,6 @@ export class Alerting {
   constructor(options: AlertingOptions) {
     const { live, clock, logger } = options;
     this.#options = options;
-    this.#checkInterval = options.checkInterval ?? 1_000;
     this.#historyRetention = options.historyRetention ?? 90 * 86_400_000;
     this.#lease = options.lease ?? null;
     this.#table = new AlertTable(options.dataDir);
@@ -88,11 +88,18 @@ export class Alerting {
     live.onReport((window) => {
       if (!this.#stopped) this.#evaluator.evaluate(window);
     });
+    // tick() reports its own failures and never rejects.
+    this.#timer = backgroundTimer({
+      intervalMs: options.checkInterval ?? 1_000,
+      run: () => this.tick(),
+      onError: (error) => logger.error({ err: error }, 'NO_DATA check failed'),
+    });
   }
 
   /** Starts the NO_DATA timer (`app.start()` calls it). Idempotent. */
   start(): void {
-    if (this.#timer || this.#stopped) return;
+    if (this.#started || this.#stopped) return;
+    this.#started = true;
     const { live, clock } = this.#options;
     this.#evaluator.start();
     if (this.#lease) {
@@ -101,16 +108,14 @@ export class Alerting {
         if (!this.#stopped) this.#evaluator.seen(report.clientId, clock.now());
       });
     }
-    this.#timer = setInterval(() => void this.tick(), this.#checkInterval);
-    this.#timer.unref();
+    this.#timer.start();
   }
 
   /** Stops the timer, gives up waiting webhook deliveries, releases the lease, closes `alerts.db`. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
+    this.#timer.stop();
     const delivered = this.#webhooks.stop();
     this.#unlistenReports?.();
     await delivered;

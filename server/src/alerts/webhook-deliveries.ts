@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay, sleep } from '@metrics-collector/common/backoff';
 import type { AlertEvent } from '@metrics-collector/schema/alerts/types';
 import type { Logger } from '../logger.js';
 import { PrivateAddressError, sendWebhook } from './webhook.js';
@@ -93,11 +93,11 @@ export class WebhookDeliveries {
         return;
       }
       logger.warn(log, 'webhook failed: retrying');
-      try {
-        await sleep(retryDelay * 2 ** (attempt - 1), undefined, { signal: this.#stopping.signal });
-      } catch {
-        break;
-      }
+      // Exactly 1 s, 2 s, 4 s… by default, as docs/alerts.md says; `stop` ends the wait (and the loop).
+      await sleep(
+        backoffDelay(attempt, { minMs: retryDelay, maxMs: Number.POSITIVE_INFINITY, jitter: 0 }),
+        this.#stopping.signal,
+      );
     }
     logger.warn({ url, ruleId: event.ruleId, eventId: event.id }, 'webhook not delivered: server stopping');
   }

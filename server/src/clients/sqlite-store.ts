@@ -1,3 +1,4 @@
+import { type BackgroundTimer, backgroundTimer } from '@metrics-collector/common/timer';
 import type {
   ClientPage,
   ClientRecord,
@@ -56,7 +57,7 @@ export class SqliteStateStore implements StateStore {
   #ordered: string[] | null = null;
   readonly #dirty = new Set<string>();
   readonly #submit: (record: ClientRecord) => Promise<void>;
-  readonly #timer: NodeJS.Timeout;
+  readonly #timer: BackgroundTimer;
   /** Sightings of one client apply in order, so two first reports racing cannot both insert. */
   readonly #inflight = new Map<string, Promise<void>>();
 
@@ -77,15 +78,13 @@ export class SqliteStateStore implements StateStore {
         .map((row) => [row.id, toRecord(row)]),
     );
     this.#submit = createGroupCommit<ClientRecord>(db, (record) => upsert.run(record));
-    // A failed background write keeps its ids dirty for the next turn; it must never take the process down.
-    this.#timer = setInterval(() => {
-      try {
-        this.#flushLastSeen();
-      } catch (error) {
-        options.onBackgroundError?.(error);
-      }
-    }, options.lastSeenFlushInterval ?? 10_000);
-    this.#timer.unref();
+    // A failed background write keeps its ids dirty for the next turn.
+    this.#timer = backgroundTimer({
+      intervalMs: options.lastSeenFlushInterval ?? 10_000,
+      run: () => this.#flushLastSeen(),
+      onError: (error) => options.onBackgroundError?.(error),
+    });
+    this.#timer.start();
   }
 
   recordSighting(sighting: ClientSighting): Promise<void> {
@@ -125,7 +124,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#timer);
+    this.#timer.stop();
     this.#flushLastSeen();
     this.#db.close();
   }

@@ -1,3 +1,5 @@
+import { promised } from '@metrics-collector/common/promise';
+import { type BackgroundTimer, backgroundTimer } from '@metrics-collector/common/timer';
 import type { Clock } from '@metrics-collector/schema/clock';
 import type { CommandStore } from '@metrics-collector/schema/commands/types';
 import type { Logger } from '../logger.js';
@@ -24,32 +26,26 @@ export class Commands {
   readonly store: CommandStore;
   readonly #options: CommandsOptions;
   readonly #table: CommandTable;
-  #timer: NodeJS.Timeout | null = null;
-  #stopped = false;
+  readonly #timer: BackgroundTimer;
 
   constructor(options: CommandsOptions) {
     this.#options = options;
     this.#table = new CommandTable(options.dataDir);
     this.store = commandStore(this.#table);
+    this.#timer = backgroundTimer({
+      intervalMs: options.checkInterval ?? 60_000,
+      run: () => this.check(),
+      onError: (error) => options.logger.error({ err: error }, 'agent command expiry failed'),
+    });
   }
 
   /** Starts the expiry timer (`app.start()` calls it). Idempotent. */
   start(): void {
-    if (this.#timer || this.#stopped) return;
-    this.#timer = setInterval(() => {
-      try {
-        this.check();
-      } catch (error) {
-        this.#options.logger.error({ err: error }, 'agent command expiry failed');
-      }
-    }, this.#options.checkInterval ?? 60_000);
-    this.#timer.unref();
+    this.#timer.start();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
+    this.#timer.stop();
     this.#table.close();
   }
 
@@ -82,12 +78,4 @@ function commandStore(table: CommandTable): CommandStore {
     deliver: (id, now) => promised(() => table.deliver(id, now)),
     acknowledge: (id, outcome, message, now) => promised(() => table.acknowledge(id, outcome, message, now)),
   };
-}
-
-function promised<T>(work: () => T): Promise<T> {
-  try {
-    return Promise.resolve(work());
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }

@@ -1,3 +1,4 @@
+import { type BackgroundTimer, backgroundTimer } from '@metrics-collector/common/timer';
 import type { Clock } from '@metrics-collector/schema/clock';
 import type { ClientStatus, ClientStatusEvent, ReportedWindow } from '@metrics-collector/schema/live/types';
 import type { Logger } from '../logger.js';
@@ -45,7 +46,6 @@ export class StatusTracker {
   readonly #live: ServerLive;
   readonly #clock: Clock;
   readonly #logger: Logger;
-  readonly #checkInterval: number;
   readonly #staleAfter: number;
   readonly #offlineAfter: number;
   readonly #minInterval: number;
@@ -53,7 +53,7 @@ export class StatusTracker {
   readonly #known = new Map<string, { status: ClientStatus; at: number }>();
   readonly #tracked = new Map<string, Tracked>();
   readonly #followed: (() => void)[] = [];
-  #timer: NodeJS.Timeout | null = null;
+  readonly #timer: BackgroundTimer;
   #state: 'new' | 'started' | 'stopped' = 'new';
 
   constructor(options: StatusTrackerOptions) {
@@ -61,7 +61,11 @@ export class StatusTracker {
     this.#live = live;
     this.#clock = options.clock;
     this.#logger = options.logger;
-    this.#checkInterval = options.checkInterval ?? 1_000;
+    this.#timer = backgroundTimer({
+      intervalMs: options.checkInterval ?? 1_000,
+      run: () => this.check(),
+      onError: (error) => this.#logger.error({ err: error }, 'client status check failed'),
+    });
     this.#staleAfter = options.staleAfter ?? 3;
     this.#offlineAfter = options.offlineAfter ?? 10;
     this.#minInterval = options.minInterval ?? 1_000;
@@ -86,22 +90,12 @@ export class StatusTracker {
   start(): void {
     if (this.#state !== 'new') return;
     this.#state = 'started';
-    if (this.#checkInterval > 0) {
-      this.#timer = setInterval(() => {
-        try {
-          this.check();
-        } catch (error) {
-          this.#logger.error({ err: error }, 'client status check failed');
-        }
-      }, this.#checkInterval);
-      this.#timer.unref();
-    }
+    this.#timer.start();
   }
 
   async stop(): Promise<void> {
     this.#state = 'stopped';
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
+    this.#timer.stop();
     for (const unlisten of this.#followed) unlisten();
     this.#followed.length = 0;
   }

@@ -4,17 +4,26 @@ import { storeUnavailable } from '../../store-errors.js';
 import { influxMessage } from './failures.js';
 import { createDatabaseStatement } from './influxql.js';
 
-/** Where and how to reach InfluxDB (the store's options, less what the store itself does). */
-export interface InfluxConnectionOptions {
+/** Which InfluxDB, with which API, database and credentials: the store's and the configuration's. */
+export interface InfluxAddress {
   url: string;
   api: 'v1' | 'v2';
+  /** v2: API token (`Authorization: Token`). */
   token?: string;
+  /** v2: organisation (name or id) and bucket written to. */
   org?: string;
   bucket?: string;
+  /** Database InfluxQL reads (and, with v1, writes); with v2 the bucket's DBRP mapping, by default its name. */
   database: string;
+  /** Retention policy to write to and read from; the database's default when omitted. */
   retentionPolicy?: string;
+  /** v1: basic auth. */
   username?: string;
   password?: string;
+}
+
+/** Where and how to reach InfluxDB (the store's options, less what the store itself does). */
+export interface InfluxConnectionOptions extends InfluxAddress {
   /** Socket timeout for each request, ms. */
   timeout: number;
   /** Gzip write bodies over 1,000 bytes. */

@@ -1,4 +1,5 @@
 import { setLogger } from '@influxdata/influxdb-client';
+import { type BackgroundTimer, backgroundTimer } from '@metrics-collector/common/timer';
 import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
 import type {
   Aggregate,
@@ -9,7 +10,7 @@ import type {
   SeriesSelector,
 } from '@metrics-collector/schema/metrics/types';
 import { storeUnavailable } from '../../store-errors.js';
-import { InfluxConnection } from './connection.js';
+import { type InfluxAddress, InfluxConnection } from './connection.js';
 import { deleteBeforeStatement, newestStatement } from './influxql.js';
 import { toLines } from './line-protocol.js';
 import { InfluxReads } from './reads.js';
@@ -21,21 +22,7 @@ import { InfluxWriter } from './writer.js';
  * transport that posts the same lines to `/write` (InfluxDB 1.x before 1.8). Reads with InfluxQL on
  * `/query` for every version. Schema and query plan: docs/storage.md.
  */
-export interface InfluxMetricStoreOptions {
-  url: string;
-  api: 'v1' | 'v2';
-  /** v2: API token (`Authorization: Token`). */
-  token?: string;
-  /** v2: organisation (name or id) and bucket written to. */
-  org?: string;
-  bucket?: string;
-  /** Database InfluxQL reads (and, with v1, writes); with v2 the bucket's DBRP mapping, by default its name. */
-  database: string;
-  /** Retention policy to write to and read from; the database's default when omitted. */
-  retentionPolicy?: string;
-  /** v1: basic auth. */
-  username?: string;
-  password?: string;
+export interface InfluxMetricStoreOptions extends InfluxAddress {
   /**
    * v1 only: windows further than this behind the newest stored window are deleted (the embedded store's
    * rule). With v2 retention belongs to the bucket. `null` keeps everything.
@@ -49,7 +36,10 @@ export interface InfluxMetricStoreOptions {
   timeout?: number;
   /** Foreground retries of a write that failed for a retryable reason, before the report fails. @default 2 */
   writeRetries?: number;
-  /** First retry delay, ms; doubled on each retry, with up to 50 % jitter. @default 50 */
+  /**
+   * The first retry's delay, ms, doubled for each further one; each wait is drawn between half and all of
+   * it (`backoffDelay`). @default 50
+   */
   retryDelay?: number;
   /** Most lines sent in one write request; later reports wait for the next one. @default 5000 */
   maxBatchLines?: number;
@@ -68,7 +58,7 @@ export class InfluxMetricStore implements MetricStore {
   readonly #connection: InfluxConnection;
   readonly #writer: InfluxWriter;
   readonly #reads: InfluxReads;
-  readonly #timer: NodeJS.Timeout | undefined;
+  readonly #timer: BackgroundTimer;
 
   constructor(options: InfluxMetricStoreOptions) {
     this.#options = options;
@@ -86,26 +76,21 @@ export class InfluxMetricStore implements MetricStore {
       maxBatchLines: options.maxBatchLines ?? 5_000,
     });
     this.#reads = new InfluxReads(this.#connection);
-    const retentionInterval =
-      options.retentionInterval ??
-      (options.retention && options.api === 'v1' ? Math.min(3_600_000, options.retention / 10) : 0);
-    this.#timer =
-      retentionInterval > 0
-        ? setInterval(() => this.enforceRetention().catch(onBackgroundError), retentionInterval)
-        : undefined;
-    this.#timer?.unref();
+    this.#timer = backgroundTimer({
+      intervalMs:
+        options.retentionInterval ??
+        (options.retention && options.api === 'v1' ? Math.min(3_600_000, options.retention / 10) : 0),
+      run: () => this.enforceRetention(),
+      onError: onBackgroundError,
+    });
+    this.#timer.start();
   }
 
-  write(points: readonly SeriesPoint[]): Promise<void> {
-    if (points.length === 0) return Promise.resolve();
-    if (this.#writer.closed) return Promise.reject(storeUnavailable(new Error('store closed'), 'NOT_STORED'));
-    let lines: string[];
-    try {
-      lines = toLines(points);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#writer.write(lines);
+  async write(points: readonly SeriesPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    if (this.#writer.closed) throw storeUnavailable(new Error('store closed'), 'NOT_STORED');
+    // A point `toLines` cannot write rejects the promise; the lines are queued before `write` returns.
+    return this.#writer.write(toLines(points));
   }
 
   history(selector: SeriesSelector, width: number, aggregate: Aggregate): Promise<Bucket[]> {
@@ -142,7 +127,7 @@ export class InfluxMetricStore implements MetricStore {
   }
 
   async close(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
+    this.#timer.stop();
     await this.#writer.close();
   }
 }

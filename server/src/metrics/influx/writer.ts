@@ -1,4 +1,5 @@
 import { HttpError, RequestTimedOutError } from '@influxdata/influxdb-client';
+import { backoffDelay, sleep } from '@metrics-collector/common/backoff';
 import { AppError } from '@metrics-collector/schema/errors';
 import { type StoreOutcome, storeUnavailable } from '../../store-errors.js';
 import type { InfluxConnection } from './connection.js';
@@ -7,7 +8,7 @@ import { influxMessage, isMissingDatabase, isRejection, writeOutcome } from './f
 export interface InfluxWriterOptions {
   /** Foreground retries of a write that failed for a retryable reason, before the report fails. */
   writeRetries: number;
-  /** First retry delay, ms; doubled on each retry, with up to 50 % jitter. */
+  /** The first retry's delay, ms, doubled for each further one; each wait is between half and all of it. */
   retryDelay: number;
   /** Most lines sent in one write request; later reports wait for the next one. */
   maxBatchLines: number;
@@ -142,7 +143,9 @@ export class InfluxWriter {
         ) {
           throw error;
         }
-        await sleep(this.#options.retryDelay * 2 ** attempt * (1 + Math.random() / 2));
+        await sleep(
+          backoffDelay(attempt + 1, { minMs: this.#options.retryDelay, maxMs: Number.POSITIVE_INFINITY }),
+        );
       }
     }
   }
@@ -165,5 +168,3 @@ export class InfluxWriter {
 function isRefusal(error: unknown): error is HttpError {
   return error instanceof HttpError && [401, 403, 404].includes(error.statusCode);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type BackgroundTimer, backgroundTimer } from '@metrics-collector/common/timer';
 import type {
   Aggregate,
   Bucket,
@@ -61,7 +62,7 @@ export class SqliteMetricStore implements MetricStore {
   readonly #retention: Retention;
   readonly #thread: ReadThread | null;
   readonly #reads: MetricReads | ThreadReads;
-  readonly #timer: NodeJS.Timeout | undefined;
+  readonly #timer: BackgroundTimer;
 
   constructor(options: SqliteMetricStoreOptions) {
     this.#options = options;
@@ -89,19 +90,13 @@ export class SqliteMetricStore implements MetricStore {
     this.#thread = options.reads === 'inline' ? null : startReadThread(join(options.dataDir, 'metrics.db'));
     this.#reads = this.#thread ?? createMetricReads(db);
 
-    const retentionInterval =
-      options.retentionInterval ?? (options.retention ? Math.min(3_600_000, options.retention / 10) : 0);
-    this.#timer =
-      retentionInterval > 0
-        ? setInterval(() => {
-            try {
-              this.enforceRetention();
-            } catch (error) {
-              options.onBackgroundError?.(error);
-            }
-          }, retentionInterval)
-        : undefined;
-    this.#timer?.unref();
+    this.#timer = backgroundTimer({
+      intervalMs:
+        options.retentionInterval ?? (options.retention ? Math.min(3_600_000, options.retention / 10) : 0),
+      run: () => this.enforceRetention(),
+      onError: (error) => options.onBackgroundError?.(error),
+    });
+    this.#timer.start();
   }
 
   write(points: readonly SeriesPoint[]): Promise<void> {
@@ -127,7 +122,7 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   async close(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
+    this.#timer.stop();
     if (this.#thread) await this.#thread.close();
     this.#db.close();
   }
