@@ -1,5 +1,6 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { listen } from './listen.js';
 import { stopOnSignals } from './signals.js';
 
 let config: ReturnType<typeof loadConfig>;
@@ -12,6 +13,6 @@ try {
 }
 
 const app = buildApp(config);
-await app.start();
+const listening = await listen(app, config);
 
-stopOnSignals(app.logger, () => app.stop());
+stopOnSignals(app.logger, () => listening.close());

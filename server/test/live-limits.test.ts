@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { ReportedWindow, SeriesPoint } from '@metrics-collector/schema/context';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { SLOW_CONSUMER_CLOSE_CODE, TOO_MANY_SUBSCRIPTIONS } from '../src/ws.js';
+import { SLOW_CONSUMER_CLOSE_CODE, TOO_MANY_SUBSCRIPTIONS } from '../src/http/error-boundary.js';
 import {
   graphql,
   REPORT_MUTATION,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricStore } from '@metrics-collector/schema/context';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listRows } from '../../src/query-cost.js';
+import { listRows } from '../../src/graphql/query-cost.js';
 import { createSqliteMetricStore } from '../../src/stores/sqlite-metric-store.js';
 import { graphql, REPORT_MUTATION, reportInput, startTestServer, type TestServer } from '../helpers.js';
 import { collect, wsClient } from '../ws-helpers.js';

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { type Listening, listen } from '../../src/listen.js';
 import { createLogger } from '../../src/logger.js';
 import {
   graphql,
@@ -174,7 +175,7 @@ describe('introspection', () => {
 
 describe('a wrong token over graphql-ws', () => {
   const logs: Record<string, unknown>[] = [];
-  let app: ReturnType<typeof buildApp>;
+  let server: Listening;
   let url: string;
   let dataDir: string;
   beforeAll(async () => {
@@ -185,16 +186,16 @@ describe('a wrong token over graphql-ws', () => {
       },
     });
     dataDir = mkdtempSync(join(tmpdir(), 'mc-ws-token-'));
-    app = buildApp(
-      loadConfig({ PORT: '0', DATA_DIR: dataDir, API_TOKENS: 'agent:ingest:agent-secret-0123456789' }),
-      {
-        logger: createLogger('debug', sink),
-      },
-    );
-    url = (await app.start()).url;
+    const config = loadConfig({
+      PORT: '0',
+      DATA_DIR: dataDir,
+      API_TOKENS: 'agent:ingest:agent-secret-0123456789',
+    });
+    server = await listen(buildApp(config, { logger: createLogger('debug', sink) }), config);
+    url = server.url;
   });
   afterAll(async () => {
-    await app.stop();
+    await server.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -7,7 +7,8 @@ import { AppError, badInput } from '@metrics-collector/schema/errors';
 import { parseDateTime } from '@metrics-collector/schema/scalars';
 import { metricHistory } from '@metrics-collector/schema/service/history';
 import { type ReportInput, reportMetrics } from '@metrics-collector/schema/service/ingest';
-import { MethodNotAllowed, parseJson, readBody } from './http.js';
+import { parseJson, readBody } from './body.js';
+import { MethodNotAllowed } from './error-boundary.js';
 
 /**
  * The original 2018 service's REST API, answering as it did (without its bugs). Routed in the
