@@ -6,13 +6,14 @@ import {
   REPORT_MUTATION,
   rawRequest,
   reportInput,
-  startTestServer,
-  type TestServer,
+  startTestApp,
+  type TestApp,
 } from './helpers.js';
 
-const servers: TestServer[] = [];
-async function server(options?: Parameters<typeof startTestServer>[0]) {
-  const started = await startTestServer(options);
+// The REST shims and GraphQL, in-process: no test here depends on the socket.
+const servers: TestApp[] = [];
+async function server(options?: Parameters<typeof startTestApp>[0]) {
+  const started = await startTestApp(options);
   servers.push(started);
   return started;
 }
@@ -384,7 +385,7 @@ describe('GraphQL', () => {
   });
 
   it('keeps data across a server restart', async () => {
-    const first = await startTestServer();
+    const first = await startTestApp();
     await postOriginal(first.url);
     await graphql(first.url, REPORT_MUTATION, { input: reportInput() });
     await first.stop({ keepData: true });

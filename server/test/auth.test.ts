@@ -12,7 +12,9 @@ import {
   REPORT_MUTATION,
   rawRequest,
   reportInput,
+  startTestApp,
   startTestServer,
+  type TestApp,
   type TestServer,
 } from './helpers.js';
 
@@ -167,15 +169,16 @@ const table = Object.entries(callers).flatMap(([caller, headers]) =>
   })),
 );
 
+// In-process: every caller against every operation, where only the Authorization header matters.
 describe('auth on: API_TOKENS with scopes', () => {
-  let srv: TestServer;
+  let srv: TestApp;
   const root = { authorization: `Bearer ${SECRETS.root}` };
   /** The client as root reads it, or null. */
   const clientSeen = async (id: string) =>
     (await graphql(srv.url, 'query ($id: ID!) { client(id: $id) { id } }', { id }, root)).body.data?.client;
 
   beforeAll(async () => {
-    srv = await startTestServer({ env: { API_TOKENS } });
+    srv = await startTestApp({ env: { API_TOKENS } });
     await seed(srv.url, root);
   });
   afterAll(() => srv?.stop());

@@ -92,6 +92,8 @@ export function inject(
   req.rawHeaders = Object.entries(headers).flat();
   if (options.body !== undefined && options.body.length > 0) req.push(Buffer.from(options.body));
   req.push(null);
+  // As the parser marks a request read to its end (else consuming it would abort it and cut the socket).
+  req.complete = true;
 
   const res = new ServerResponse(req);
   // With a header set once, `writeHead(status, headers)` merges its headers where `getHeaders()` reads them.

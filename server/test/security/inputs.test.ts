@@ -14,7 +14,9 @@ import {
   REPORT_MUTATION,
   rawRequest,
   reportInput,
+  startTestApp,
   startTestServer,
+  type TestApp,
   type TestServer,
 } from '../helpers.js';
 import { collect, waitFor, wsClient } from '../ws-helpers.js';
@@ -24,9 +26,9 @@ const LONE = '\ud800';
 const SPEC = { accept: 'application/graphql-response+json' };
 
 describe('GET /graphql parameters', () => {
-  let srv: TestServer;
+  let srv: TestApp;
   beforeAll(async () => {
-    srv = await startTestServer();
+    srv = await startTestApp();
   });
   afterAll(async () => {
     await srv.stop();
@@ -138,15 +140,15 @@ describe('strings that are not well-formed UTF-16', () => {
 });
 
 describe('introspection', () => {
-  let authed: TestServer;
-  let opened: TestServer;
+  let authed: TestApp;
+  let opened: TestApp;
   const reader = 'reader-secret-0123456789';
   const agent = 'agent-secret-01234567890';
   const INTROSPECT = '{ __schema { queryType { name } } }';
   beforeAll(async () => {
     const API_TOKENS = `reader:read:${reader},agent:ingest:${agent}`;
-    authed = await startTestServer({ env: { API_TOKENS } });
-    opened = await startTestServer({ env: { API_TOKENS, INTROSPECTION: 'on' } });
+    authed = await startTestApp({ env: { API_TOKENS } });
+    opened = await startTestApp({ env: { API_TOKENS, INTROSPECTION: 'on' } });
   });
   afterAll(async () => {
     await authed.stop();
