@@ -9,11 +9,13 @@ RUN apt-get update \
 WORKDIR /app
 # The manifests first, so that the dependency layer is rebuilt only when they change.
 COPY package.json package-lock.json ./
+COPY common/package.json common/
 COPY schema/package.json schema/
 COPY server/package.json server/
 # Dev dependencies stay: tsx, which `npm start` runs, is one.
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
+COPY common/ common/
 COPY schema/ schema/
 COPY server/ server/
 

@@ -17,6 +17,7 @@ export default defineConfig({
   },
   test: {
     projects: [
+      { extends: true, test: { name: 'common', root: './common', include: ['test/**/*.test.ts'] } },
       { extends: true, test: { name: 'schema', root: './schema', include: ['test/**/*.test.ts'] } },
       {
         extends: true,

@@ -1,6 +1,7 @@
-// `npm run build -w @metrics-collector/agent`: bundles the agent (and the SDK's sources it imports) into
-// dist/metrics-agent.js for plain `node`, which saves tsx's loader (about 20 MB of memory) on every host.
-// npm packages stay imports of node_modules.
+// `npm run build -w @metrics-collector/agent`: bundles the agent (and the sources of the SDK and of
+// @metrics-collector/common it imports) into dist/metrics-agent.js for plain `node`, which saves tsx's
+// loader (about 20 MB of memory) on every host. npm packages stay imports of node_modules; the
+// workspaces' packages (@metrics-collector/*) are bundled in.
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 

@@ -18,6 +18,7 @@ import { request } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { sleep } from '@metrics-collector/common/backoff';
 import { type Binary, freePort, hasBinary } from '../server/test/real-servers.js';
 import type { FanoutHost } from './fanout.js';
 import { cpuTimes, procMemory } from './proc.js';
@@ -97,8 +98,6 @@ const PROMETHEUS_HEADERS = {
   'user-agent': 'Prometheus/2.45.0',
   'x-prometheus-scrape-timeout-seconds': '10',
 };
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Measures one process from now on: `end()` gives its CPU and RSS over the time in between. */
 function watch(pid: number): { sample(): void; end(seconds: number): ProcessCost } {

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { sleep } from '@metrics-collector/common/backoff';
 import WebSocket from 'ws';
 import { originalReport } from '../server/test/helpers.js';
 import { cpuSeconds, procMemory } from './proc.js';
@@ -79,7 +80,6 @@ const STALL_MS = 15_000;
 
 const quantile = (sorted: Float64Array | number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A growable array of doubles: a 5,000-subscriber phase records about a million delays. */
 class Samples {

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { sleep } from '@metrics-collector/common/backoff';
 import type { FanoutHost } from './fanout.js';
 import { procMemory } from './proc.js';
 import { graphqlReportInput, HISTORY_CLIENT, REPORT_MUTATION } from './workload.js';
@@ -134,7 +135,7 @@ export async function securityBench(host: FanoutHost): Promise<SecurityFigures> 
   const worstBlock = async (): Promise<number> => {
     rmSync(loopFile, { force: true });
     process.kill(proc.pid as number, 'SIGUSR2');
-    for (let i = 0; i < 1_000 && !existsSync(loopFile); i += 1) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 1_000 && !existsSync(loopFile); i += 1) await sleep(5);
     return (JSON.parse(readFileSync(loopFile, 'utf8')) as { maxMs: number }).maxMs;
   };
   try {

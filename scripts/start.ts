@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { AgentConfigError, agentConfig } from '@metrics-collector/agent/config';
 import { type RunningAgent, runAgent } from '@metrics-collector/agent/run';
 import { SpoolLockedError } from '@metrics-collector/agent/spool';
+import { stopOnSignals } from '@metrics-collector/common/signals';
 import { buildApp } from '@metrics-collector/server/app';
 import { ConfigError, loadConfig } from '@metrics-collector/server/config';
 import { listen } from '@metrics-collector/server/listen';
-import { stopOnSignals } from '@metrics-collector/server/signals';
 
 let config: ReturnType<typeof loadConfig>;
 let localAgent: ReturnType<typeof agentConfig> | null = null;

@@ -1,20 +1,15 @@
+import { sleep } from '@metrics-collector/common/backoff';
 import { WindowAggregator } from './aggregator.js';
-import { type Collector, sample } from './collectors/index.js';
+import { CollectorHealth } from './collector-health.js';
+import type { Collector } from './collectors/collector.js';
+import { sample } from './collectors/index.js';
 import { CommandFollower } from './commands.js';
 import type { Connection } from './connection.js';
+import { intervalProblem } from './intervals.js';
 import type { Logger } from './log.js';
 import { type Identity, type ReportWindow, toReport } from './report.js';
 import { Sender } from './sender.js';
 import type { Spool } from './spool.js';
-
-/**
- * Bounds of the two intervals: the same as the server's commands allow (schema/src/service/commands.ts,
- * stated in the API's `AgentCommandInput.intervalMs`; the agent reaches the server only through the SDK,
- * so it states them again), and a sampling of at most the report interval.
- */
-export const SAMPLING_MIN_MS = 50;
-export const REPORT_MIN_MS = 1_000;
-export const INTERVAL_MAX_MS = 3_600_000;
 
 export interface AgentOptions {
   identity: Identity;
@@ -54,17 +49,6 @@ export interface AgentStats {
   commands: number;
 }
 
-/** Checks an interval pair; returns why it is not acceptable, or `null`. */
-export function intervalProblem(samplingMs: number, reportMs: number): string | null {
-  if (!Number.isSafeInteger(samplingMs) || samplingMs < SAMPLING_MIN_MS || samplingMs > INTERVAL_MAX_MS)
-    return `sampling interval ${samplingMs} ms is outside ${SAMPLING_MIN_MS}..${INTERVAL_MAX_MS} ms`;
-  if (!Number.isSafeInteger(reportMs) || reportMs < REPORT_MIN_MS || reportMs > INTERVAL_MAX_MS)
-    return `report interval ${reportMs} ms is outside ${REPORT_MIN_MS}..${INTERVAL_MAX_MS} ms`;
-  if (samplingMs > reportMs)
-    return `sampling interval ${samplingMs} ms is longer than the report interval ${reportMs} ms`;
-  return null;
-}
-
 /**
  * The agent: samples at each multiple of `samplingIntervalMs` into a window, closes the window at each
  * multiple of `reportIntervalMs` (epoch-aligned, so every host's windows line up), appends it to the spool (fsync),
@@ -94,6 +78,7 @@ export class Agent {
   private wakeLoop: (() => void) | null = null;
   private sampling: Promise<void> | null = null;
   private readonly commands: CommandFollower;
+  private readonly health: CollectorHealth;
   private spoolDropped: number;
 
   constructor(private readonly options: AgentOptions) {
@@ -102,6 +87,7 @@ export class Agent {
     const problem = intervalProblem(this.samplingMs, this.reportMs);
     if (problem) throw new RangeError(problem);
     this.now = options.now ?? Date.now;
+    this.health = new CollectorHealth(options.logger, this.now);
     this.spoolDropped = options.spool.dropped;
     this.commands = new CommandFollower({
       connection: options.connection,
@@ -243,9 +229,9 @@ export class Agent {
         const failed = new Set<string>();
         await sample(collectors, this.aggregator, (collector, error) => {
           failed.add(collector);
-          this.collectorFailed(collector, error);
+          this.health.failed(collector, error);
         });
-        for (const c of collectors) if (!failed.has(c.name)) this.collectorWorked(c.name);
+        for (const c of collectors) if (!failed.has(c.name)) this.health.worked(c.name);
         this.stats.samples += 1;
         this.nextSample += this.samplingMs;
         const after = this.now();
@@ -258,50 +244,12 @@ export class Agent {
         continue;
       }
       const due = Math.min(this.nextSample, this.windowEnd);
-      await new Promise<void>((resolve) => {
-        // At most a sampling interval: a clock that jumps is noticed at the next sample at the latest.
-        const timer = setTimeout(done, Math.min(due - now, this.samplingMs));
-        this.wakeLoop = done;
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
+      const wake = new AbortController();
+      this.wakeLoop = () => wake.abort();
+      // At most a sampling interval: a clock that jumps is noticed at the next sample at the latest.
+      await sleep(Math.min(due - now, this.samplingMs), wake.signal);
       this.wakeLoop = null;
     }
-  }
-
-  /** Failures in a row per collector, and when the last warning about them was written. */
-  private readonly failing = new Map<string, { count: number; warnedAt: number }>();
-
-  /**
-   * A collector that fails is skipped for the sample. The first failure of a streak is a warning, and so
-   * is one every 10 minutes while it lasts, with the count: a collector that cannot work on this host
-   * (no `/proc/diskstats` in a container, say) would otherwise write a line every second for months.
-   */
-  private collectorFailed(collector: string, error: unknown): void {
-    const now = this.now();
-    const streak = this.failing.get(collector);
-    if (!streak) {
-      this.failing.set(collector, { count: 1, warnedAt: now });
-      this.options.logger.warn({ collector, err: error }, 'a collector failed; skipped for this sample');
-      return;
-    }
-    streak.count += 1;
-    if (now - streak.warnedAt >= 600_000) {
-      streak.warnedAt = now;
-      this.options.logger.warn(
-        { collector, err: error, failuresInARow: streak.count },
-        'a collector keeps failing; skipped for each sample',
-      );
-    }
-  }
-
-  private collectorWorked(collector: string): void {
-    const streak = this.failing.get(collector);
-    if (!streak) return;
-    this.failing.delete(collector);
-    this.options.logger.info({ collector, failuresInARow: streak.count }, 'a collector works again');
   }
 
   /** Ends the current window at `end`, spools its report and starts the next window. */

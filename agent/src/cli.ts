@@ -3,6 +3,7 @@
  * `metrics-agent` (also `npm run agent -- --server URL`): runs the agent until SIGINT or SIGTERM, then
  * closes the current window, spools it and sends what it can within the shutdown timeout.
  */
+import { stopOnSignals } from '@metrics-collector/common/signals';
 import { AgentConfigError, parseAgentArgs } from './config.js';
 import { createLogger } from './log.js';
 import { runAgent } from './run.js';
@@ -27,18 +28,4 @@ try {
   console.error(error.message);
   process.exit(1);
 }
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    running.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+stopOnSignals(logger, () => running.stop());

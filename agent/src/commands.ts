@@ -1,7 +1,10 @@
-import { SdkError } from '@metrics-collector/sdk';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, sleep } from '@metrics-collector/common/backoff';
+import { type ErrorCode, SdkError } from '@metrics-collector/sdk';
 import type { AgentCommand, Connection } from './connection.js';
 import { errorSummary, type Logger } from './log.js';
+
+/** The server's answer to an acknowledgement it took already (an answer lost on the way). */
+const ALREADY_ACKNOWLEDGED: ErrorCode = 'COMMAND_ALREADY_ACKNOWLEDGED';
 
 export interface CommandFollowerOptions {
   connection: Connection;
@@ -91,7 +94,7 @@ export class CommandFollower {
       await connection.acknowledge(command.id, outcome, message);
     } catch (error) {
       // An answer lost on the way after the server took the acknowledgement: it is taken.
-      if (error instanceof SdkError && error.code === 'COMMAND_ALREADY_ACKNOWLEDGED') {
+      if (error instanceof SdkError && error.code === ALREADY_ACKNOWLEDGED) {
         logger.debug({ command: command.id }, 'the command was acknowledged already');
       } else {
         // Unacknowledged, it stays DELIVERED and comes again with the next subscription; applying it twice does no harm.

@@ -1,8 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { parseDurationMs } from '@metrics-collector/common/duration';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { intervalProblem } from './agent.js';
 import { type CollectorName, collectorNames } from './collectors/index.js';
+import { intervalProblem } from './intervals.js';
 import { type LogLevel, logLevels } from './log.js';
 
 /** Everything the agent is configured with; `parseAgentArgs` builds it from flags and `AGENT_*` variables. */
@@ -34,13 +35,15 @@ export class AgentConfigError extends Error {
   }
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `500ms`, `1s`, `15m`, `1h`, `7d` → milliseconds. */
-export function parseDurationMs(text: string): number {
-  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!match) throw new InvalidArgumentError(`"${text}" is not a duration such as 500ms, 10s, 15m, 1h or 7d`);
-  return Number(match[1]) * (UNITS[match[2] as string] as number);
+/**
+ * `500ms`, `1s`, `15m`, `1h`, `7d`, `2w`, `1h30m` → milliseconds: the server's duration grammar
+ * (`@metrics-collector/common/duration`), around which spaces are ignored. Each setting bounds it itself.
+ */
+export function parseDuration(text: string): number {
+  const ms = parseDurationMs(text.trim());
+  if (ms === undefined)
+    throw new InvalidArgumentError(`"${text}" is not a duration such as 500ms, 10s, 15m, 1h or 7d`);
+  return ms;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
@@ -135,7 +138,7 @@ export const agentSettings = [
     flag: '--sampling-interval <duration>',
     env: 'AGENT_SAMPLING_INTERVAL',
     description: 'time between samples, at least 50ms',
-    parse: parseDurationMs,
+    parse: parseDuration,
     default: () => 1_000,
     shown: '1s',
   }),
@@ -144,7 +147,7 @@ export const agentSettings = [
     flag: '--report-interval <duration>',
     env: 'AGENT_REPORT_INTERVAL',
     description: 'window length: one report per window, at least 1s',
-    parse: parseDurationMs,
+    parse: parseDuration,
     default: () => 10_000,
     shown: '10s',
   }),
@@ -180,7 +183,7 @@ export const agentSettings = [
     flag: '--spool-max-age <duration>',
     env: 'AGENT_SPOOL_MAX_AGE',
     description: 'windows older than this are dropped from the spool',
-    parse: parseDurationMs,
+    parse: parseDuration,
     default: () => 7 * 86_400_000,
     shown: '7d',
   }),
@@ -189,7 +192,7 @@ export const agentSettings = [
     flag: '--shutdown-timeout <duration>',
     env: 'AGENT_SHUTDOWN_TIMEOUT',
     description: 'on SIGINT/SIGTERM, how long to try sending what is spooled before exiting',
-    parse: parseDurationMs,
+    parse: parseDuration,
     default: () => 5_000,
     shown: '5s',
   }),
@@ -198,7 +201,7 @@ export const agentSettings = [
     flag: '--retry-max <duration>',
     env: 'AGENT_RETRY_MAX',
     description: 'longest wait between attempts to send after failures (doubling from 1s, with jitter)',
-    parse: parseDurationMs,
+    parse: parseDuration,
     default: () => 30_000,
     shown: '30s',
   }),

@@ -1,4 +1,5 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { backoffDelay, sleep } from '@metrics-collector/common/backoff';
 import {
   type AgentCommandStatus,
   type Client,
@@ -6,7 +7,6 @@ import {
   type ReportMetricsInput,
 } from '@metrics-collector/sdk/node';
 import { parse } from 'graphql';
-import { backoffDelay, sleep } from './backoff.js';
 import type { ReportWindow } from './report.js';
 
 /** A command as the agent receives it on `agentCommands`. */

@@ -1,8 +1,9 @@
-import { Agent, intervalProblem } from './agent.js';
+import { Agent } from './agent.js';
 import { systemCollectors } from './collectors/index.js';
 import type { AgentConfig } from './config.js';
 import { type Connection, sdkConnection } from './connection.js';
 import { hostIdentity } from './identity.js';
+import { intervalProblem } from './intervals.js';
 import type { Logger } from './log.js';
 import type { ReportWindow } from './report.js';
 import { readIntervals, writeIntervals } from './settings.js';

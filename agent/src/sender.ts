@@ -1,11 +1,14 @@
-import { SdkError } from '@metrics-collector/sdk';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, sleep } from '@metrics-collector/common/backoff';
+import { type ErrorCode, SdkError } from '@metrics-collector/sdk';
 import { errorSummary, type Logger } from './log.js';
 import type { ReportWindow } from './report.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
-/** Codes with which the server refuses the report itself: sending it again can never succeed. */
-const REFUSED_CODES: ReadonlySet<string> = new Set([
+/**
+ * Codes (of the SDK's `errorCodes`, the server's registry) with which the server refuses the report
+ * itself: sending it again can never succeed.
+ */
+const REFUSED_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'BAD_USER_INPUT',
   'INVALID_TIME_RANGE',
   'STORE_REJECTED',

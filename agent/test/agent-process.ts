@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { MetricStore } from '@metrics-collector/schema/context';
-import { createSqliteMetricStore } from '../../server/src/stores/sqlite-metric-store.js';
+import { createSqliteMetricStore } from '../../server/src/metrics/sqlite/store.js';
 import { type LogProcess, startLogProcess } from '../../server/test/log-process.js';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));

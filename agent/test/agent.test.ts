@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, type AgentOptions } from '../src/agent.js';
-import type { Collector } from '../src/collectors/index.js';
+import type { Collector } from '../src/collectors/collector.js';
 import { silentLogger } from '../src/log.js';
 import type { ReportWindow } from '../src/report.js';
 import { Spool } from '../src/spool.js';

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SdkError } from '@metrics-collector/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backoffDelay } from '../src/backoff.js';
 import { errorSummary, silentLogger } from '../src/log.js';
 import type { ReportWindow } from '../src/report.js';
 import { Sender } from '../src/sender.js';
@@ -128,14 +127,6 @@ describe('the sender', () => {
       new Sender({ spool: broken, logger: silentLogger, send: async () => {}, onFatal: resolve }).start();
     });
     expect(await fatal).toMatchObject({ message: 'EIO: i/o error, read' });
-  });
-
-  it('backs off exponentially with jitter between half and all of the ceiling', () => {
-    const range = { minMs: 1_000, maxMs: 30_000 };
-    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, range, () => 1))).toEqual([
-      1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
-    ]);
-    expect(backoffDelay(3, range, () => 0)).toBe(2_000);
   });
 });
 

@@ -381,11 +381,6 @@ export interface CommandStore {
     message: string | null,
     now: number,
   ): Promise<AcknowledgeResult>;
-  /**
-   * Registers an open `agentCommands` subscription of the client on this server; call the returned
-   * function when it ends. (When the client's last one ends, the server tells its status tracker.)
-   */
-  openStream(clientId: string): () => void;
 }
 
 /**
@@ -407,6 +402,11 @@ export interface Live {
    * report, whatever the number of replicas): publishes it and feeds client status and alert rules.
    */
   reported(window: ReportedWindow): void;
+  /**
+   * Registers an open `agentCommands` subscription of the client on this server; call the returned
+   * function when it ends. (When the client's last one ends, the server tells its status tracker.)
+   */
+  openCommandStream(clientId: string): () => void;
 }
 
 /** Everything a resolver or REST shim needs, built by the server per request. */

@@ -1,6 +1,7 @@
+import { formatDuration } from '@metrics-collector/common/duration';
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { builder } from './builder.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { parseDuration } from './duration.js';
 import { AppError } from './errors.js';
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;

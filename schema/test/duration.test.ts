@@ -1,5 +1,6 @@
+import { formatDuration } from '@metrics-collector/common/duration';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../src/duration.js';
+import { parseDuration } from '../src/duration.js';
 import { AppError } from '../src/errors.js';
 
 describe('durations', () => {

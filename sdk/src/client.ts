@@ -1,11 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { type DocumentNode, type GraphQLFormattedError, getOperationAST, print } from 'graphql';
-import { ClientError, GraphQLClient } from 'graphql-request';
-import {
-  createClient as createWsClient,
-  type ClientOptions as GraphQLWsOptions,
-  type Client as WsClient,
-} from 'graphql-ws/client';
+import { type DocumentNode, getOperationAST, type OperationDefinitionNode, print } from 'graphql';
+import { GraphQLClient } from 'graphql-request';
+import type { Client as WsClient } from 'graphql-ws/client';
 import { SdkError, type SdkErrorRequest } from './errors.js';
 import {
   AcknowledgeAgentCommandDocument,
@@ -63,13 +59,17 @@ import {
   UpdateAlertRuleDocument,
   type UpdateAlertRuleMutation,
 } from './generated/graphql.js';
-import { backoffDelay, type RetryOptions, resolveRetry, withRetry } from './retry.js';
+import { requestOverHttp } from './http.js';
+import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
+import {
+  fieldOf,
+  openWebSocket,
+  requestOverWebSocket,
+  subscription,
+  type WebSocketOptions,
+} from './websocket.js';
 
-/** Reconnection and connection options of the WebSocket (graphql-ws), for subscriptions and `transport: 'ws'`. */
-export type WebSocketOptions = Pick<
-  GraphQLWsOptions,
-  'retryAttempts' | 'shouldRetry' | 'retryWait' | 'lazy' | 'lazyCloseTimeout' | 'keepAlive' | 'on'
->;
+export type { WebSocketOptions } from './websocket.js';
 
 export interface ClientOptions {
   /** The GraphQL endpoint, such as `http://127.0.0.1:8888/graphql`. */
@@ -203,206 +203,13 @@ export interface Client {
 
 /** Creates a client. Nothing connects until the first request or subscription. */
 export function createClient(options: ClientOptions): Client {
-  const retry = resolveRetry(options.retry);
-  const closing = new AbortController();
-  const authorization: Record<string, string> = options.token
-    ? { authorization: `Bearer ${options.token}` }
-    : {};
-  const http = new GraphQLClient(options.url, {
-    fetch: options.fetch,
-    headers: { ...options.headers, ...authorization },
-  });
-  let ws: WsClient | undefined;
-  let operationId = 0;
-
-  const closed = (request: SdkErrorRequest) =>
-    new SdkError({ kind: 'network', message: 'The client is closed.', request });
-
-  const webSocket = (): WsClient => {
-    ws ??= createWsClient({
-      url: options.wsUrl ?? options.url.replace(/^http/, 'ws'),
-      webSocketImpl: options.webSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket,
-      connectionParams: options.token ? authorization : undefined,
-      lazy: true,
-      // Short ids instead of graphql-ws's UUIDs: every message carries one (three per request), and a
-      // UUID's 36 random characters are most of what is left of a small message after compression.
-      generateID: () => {
-        operationId += 1;
-        return String(operationId);
-      },
-      retryAttempts: 10,
-      retryWait: (retries) => new Promise((r) => setTimeout(r, backoffDelay(retries + 1, 1_000, 30_000))),
-      // graphql-ws retries close events only; a refused connection (a server restarting, a replica gone)
-      // is an error event, and would end every subscription at once. The codes graphql-ws holds fatal
-      // are thrown before it asks; 4403 (the token is not valid) will not change on retry either.
-      shouldRetry: (problem) => (problem as { code?: unknown } | null)?.code !== 4403,
-      ...options.ws,
-    });
-    return ws;
-  };
-
-  async function request<TResult, TVariables extends Record<string, unknown>>(
-    document: TypedDocumentNode<TResult, TVariables>,
-    variables?: TVariables,
-    requestOptions: RequestOptions = {},
-  ): Promise<TResult> {
-    const operation = getOperationAST(document);
-    if (operation?.operation === 'subscription') {
-      throw new TypeError('request() runs queries and mutations; use subscribe() for a subscription.');
-    }
-    const sent: SdkErrorRequest = {
-      query: printed(document),
-      variables,
-      operationName: operation?.name?.value,
-    };
-    if (closing.signal.aborted) throw closed(sent);
-    const signal = requestOptions.signal
-      ? AbortSignal.any([closing.signal, requestOptions.signal])
-      : closing.signal;
-    const idempotent = operation?.operation === 'query' || requestOptions.idempotent === true;
-    const attempt =
-      options.transport === 'ws'
-        ? () => viaWebSocket<TResult>(sent, signal)
-        : () => viaHttp<TResult>(sent, signal);
-    return withRetry(retry, idempotent, signal, attempt);
-  }
-
-  async function viaHttp<TResult>(sent: SdkErrorRequest, signal: AbortSignal): Promise<TResult> {
-    try {
-      const { data } = await http.rawRequest<TResult>({
-        query: sent.query,
-        variables: sent.variables,
-        signal,
-      });
-      return data;
-    } catch (error) {
-      throw httpError(error, sent);
-    }
-  }
-
-  /**
-   * One query or mutation over the shared WebSocket. It fails (a retryable `network` error) when the socket
-   * closes or cannot connect while it is pending, and is not sent again by graphql-ws when the socket comes
-   * back: whether to send a mutation again is the caller's (`retry`, `idempotent`), as over HTTP.
-   */
-  function viaWebSocket<TResult>(sent: SdkErrorRequest, signal: AbortSignal): Promise<TResult> {
-    return new Promise((resolve, reject) => {
-      let result: { data?: unknown; errors?: readonly GraphQLFormattedError[] } | undefined;
-      const client = webSocket();
-      const settle = () => {
-        signal.removeEventListener('abort', onAbort);
-        stopWatching();
-      };
-      const onAbort = () => {
-        settle();
-        dispose();
-        reject(new SdkError({ kind: 'network', message: 'The request was aborted.', request: sent }));
-      };
-      const onLost = (problem: unknown) => {
-        settle();
-        dispose();
-        reject(webSocketError(problem, sent));
-      };
-      const watching = [
-        // 1000 is graphql-ws closing an idle socket (lazy): no operation was on it, and one sent meanwhile
-        // goes out on the next socket.
-        client.on('closed', (event) => {
-          if ((event as { code?: unknown } | null)?.code !== 1000) onLost(event);
-        }),
-        client.on('error', onLost),
-      ];
-      const stopWatching = () => {
-        for (const unwatch of watching) unwatch();
-      };
-      const dispose = client.subscribe<TResult>(
-        { query: sent.query, variables: sent.variables, operationName: sent.operationName },
-        {
-          next: (value) => {
-            result = value;
-          },
-          error: (error) => {
-            settle();
-            reject(webSocketError(error, sent));
-          },
-          complete: () => {
-            settle();
-            if (result?.errors?.length) reject(graphqlError(result.errors, sent, { data: result.data }));
-            else if (result?.data != null) resolve(result.data as TResult);
-            else
-              reject(new SdkError({ kind: 'network', message: 'The server sent no result.', request: sent }));
-          },
-        },
-      );
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  function subscribe<TResult, TVariables extends Record<string, unknown>>(
-    document: TypedDocumentNode<TResult, TVariables>,
-    variables?: TVariables,
-  ): AsyncIterableIterator<TResult> {
-    const operation = getOperationAST(document);
-    const sent: SdkErrorRequest = {
-      query: printed(document),
-      variables,
-      operationName: operation?.name?.value,
-    };
-    if (closing.signal.aborted) throw closed(sent);
-    const inner = webSocket().iterate<TResult>({
-      query: sent.query,
-      variables: sent.variables,
-      operationName: sent.operationName,
-    });
-    const iterator: AsyncIterableIterator<TResult> = {
-      async next() {
-        let step: IteratorResult<{ data?: TResult | null; errors?: readonly GraphQLFormattedError[] }>;
-        try {
-          step = await inner.next();
-        } catch (error) {
-          throw webSocketError(error, sent);
-        }
-        if (step.done) return { done: true, value: undefined };
-        if (step.value.errors?.length || step.value.data == null) {
-          await inner.return?.();
-          throw graphqlError(step.value.errors ?? [], sent, { data: step.value.data });
-        }
-        return { done: false, value: step.value.data };
-      },
-      async return() {
-        await inner.return?.();
-        return { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
-  }
-
-  /** A typed subscription yielding its field's value. */
-  function live<TResult, TVariables extends Record<string, unknown>, K extends keyof TResult>(
+  const transport = new Transport(options);
+  const request = transport.request.bind(transport);
+  const live = <TResult, TVariables extends Record<string, unknown>, K extends keyof TResult>(
     document: TypedDocumentNode<TResult, TVariables>,
     field: K,
     variables?: TVariables,
-  ): AsyncIterableIterator<TResult[K]> {
-    const events = subscribe(document, variables);
-    const iterator: AsyncIterableIterator<TResult[K]> = {
-      async next() {
-        const step = await events.next();
-        return step.done ? step : { done: false, value: step.value[field] };
-      },
-      async return() {
-        await events.return?.();
-        return { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
-  }
-
+  ) => fieldOf(transport.subscribe(document, variables), field);
   const reportOptions = { idempotent: true };
   return {
     reportMetrics: async (input) =>
@@ -434,12 +241,91 @@ export function createClient(options: ClientOptions): Client {
       agentCommands: (variables) => live(OnAgentCommandsDocument, 'agentCommands', variables),
     },
     request: (document, ...[variables, requestOptions]) => request(document, variables, requestOptions),
-    subscribe: (document, ...[variables]) => subscribe(document, variables),
-    close: async () => {
-      closing.abort();
-      await ws?.dispose();
-    },
+    subscribe: (document, ...[variables]) => transport.subscribe(document, variables),
+    close: () => transport.close(),
   };
+}
+
+/**
+ * What every operation of a client goes through: HTTP (graphql-request) or the WebSocket (graphql-ws,
+ * opened on first use), the token, the retry policy, and `close()`, which aborts what is in flight.
+ */
+class Transport {
+  private readonly retry: ReturnType<typeof resolveRetry>;
+  private readonly closing = new AbortController();
+  private readonly authorization: Record<string, string>;
+  private readonly http: GraphQLClient;
+  private ws: WsClient | undefined;
+
+  constructor(private readonly options: ClientOptions) {
+    this.retry = resolveRetry(options.retry);
+    this.authorization = options.token ? { authorization: `Bearer ${options.token}` } : {};
+    this.http = new GraphQLClient(options.url, {
+      fetch: options.fetch,
+      headers: { ...options.headers, ...this.authorization },
+    });
+  }
+
+  /** A query or mutation, with the client's transport and retries. */
+  async request<TResult, TVariables extends Record<string, unknown>>(
+    document: TypedDocumentNode<TResult, TVariables>,
+    variables?: TVariables,
+    requestOptions: RequestOptions = {},
+  ): Promise<TResult> {
+    const { operation, sent } = operationOf(document, variables);
+    if (operation?.operation === 'subscription') {
+      throw new TypeError('request() runs queries and mutations; use subscribe() for a subscription.');
+    }
+    if (this.closing.signal.aborted) throw closed(sent);
+    const signal = requestOptions.signal
+      ? AbortSignal.any([this.closing.signal, requestOptions.signal])
+      : this.closing.signal;
+    const idempotent = operation?.operation === 'query' || requestOptions.idempotent === true;
+    const attempt =
+      this.options.transport === 'ws'
+        ? () => requestOverWebSocket<TResult>(this.webSocket(), sent, signal)
+        : () => requestOverHttp<TResult>(this.http, sent, signal);
+    return withRetry(this.retry, idempotent, signal, attempt);
+  }
+
+  /** A subscription over the WebSocket, yielding each result's `data`. */
+  subscribe<TResult, TVariables extends Record<string, unknown>>(
+    document: TypedDocumentNode<TResult, TVariables>,
+    variables?: TVariables,
+  ): AsyncIterableIterator<TResult> {
+    const { sent } = operationOf(document, variables);
+    if (this.closing.signal.aborted) throw closed(sent);
+    return subscription<TResult>(this.webSocket(), sent);
+  }
+
+  /** Ends every subscription, closes the WebSocket and aborts requests in flight and retry waits. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    await this.ws?.dispose();
+  }
+
+  private webSocket(): WsClient {
+    this.ws ??= openWebSocket({
+      url: this.options.wsUrl ?? this.options.url.replace(/^http/, 'ws'),
+      webSocketImpl: this.options.webSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket,
+      connectionParams: this.options.token ? this.authorization : undefined,
+      ws: this.options.ws,
+    });
+    return this.ws;
+  }
+}
+
+function closed(request: SdkErrorRequest): SdkError {
+  return new SdkError({ kind: 'network', message: 'The client is closed.', request });
+}
+
+/** The document's operation, and the request as it is sent (and shown in an `SdkError`). */
+function operationOf(
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+): { operation: OperationDefinitionNode | null | undefined; sent: SdkErrorRequest } {
+  const operation = getOperationAST(document);
+  return { operation, sent: { query: printed(document), variables, operationName: operation?.name?.value } };
 }
 
 const printedDocuments = new WeakMap<DocumentNode, string>();
@@ -452,56 +338,4 @@ function printed(document: DocumentNode): string {
     printedDocuments.set(document, text);
   }
   return text;
-}
-
-function graphqlError(
-  errors: readonly GraphQLFormattedError[],
-  request: SdkErrorRequest,
-  response: { status?: number; headers?: Headers; body?: string; data?: unknown },
-): SdkError {
-  const message = errors.map((e) => e.message).join('; ') || 'The server answered without data.';
-  return new SdkError({ kind: 'graphql', message, request, errors, response: { ...response, errors } });
-}
-
-function httpError(error: unknown, request: SdkErrorRequest): SdkError {
-  if (error instanceof ClientError) {
-    const { status, headers, body, errors, data } = error.response as typeof error.response & {
-      body?: string;
-    };
-    if (errors?.length) return graphqlError(errors, request, { status, headers, body, data });
-    const excerpt = typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : '';
-    return new SdkError({
-      kind: 'http',
-      message: `HTTP ${status}${excerpt}`,
-      request,
-      response: { status, headers, body },
-      cause: error,
-    });
-  }
-  // A 2xx answer whose body is not GraphQL JSON.
-  if (error instanceof SyntaxError) {
-    return new SdkError({
-      kind: 'http',
-      message: `Not a GraphQL answer: ${error.message}`,
-      request,
-      cause: error,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new SdkError({ kind: 'network', message: `No answer: ${message}`, request, cause: error });
-}
-
-/** graphql-ws reports GraphQL errors as an array, a closed socket as its close event, anything else as an error. */
-function webSocketError(error: unknown, request: SdkErrorRequest): SdkError {
-  if (error instanceof SdkError) return error;
-  if (Array.isArray(error)) return graphqlError(error as GraphQLFormattedError[], request, {});
-  if (error && typeof error === 'object' && 'code' in error && 'reason' in error) {
-    const { code, reason } = error as { code: unknown; reason: unknown };
-    const message = `The WebSocket closed (${String(code)}${reason ? `: ${String(reason)}` : ''}).`;
-    return new SdkError({ kind: 'network', message, request, cause: error });
-  }
-  // ws reports connection failures as an ErrorEvent, which is not an Error but has a message.
-  const described = (error as { message?: unknown } | null)?.message;
-  const message = typeof described === 'string' ? described : String(error);
-  return new SdkError({ kind: 'network', message: `WebSocket: ${message}`, request, cause: error });
 }

@@ -26,17 +26,54 @@ export interface SdkErrorResponse {
 }
 
 /**
- * Codes that say the server did nothing and a retry may succeed (`docs/errors.md`); the server also marks
- * them with `extensions.retryable: true`.
+ * Every `extensions.code` the server answers with (its error registry, listed in `docs/errors.md`; a test
+ * holds this table to the server's), and whether sending the same request again may succeed. A server
+ * newer than the SDK may answer a code that is not here.
  */
-const RETRYABLE_CODES: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE']);
+export const errorCodes = {
+  INVALID_JSON: { retryable: false },
+  BAD_USER_INPUT: { retryable: false },
+  GRAPHQL_PARSE_FAILED: { retryable: false },
+  GRAPHQL_VALIDATION_FAILED: { retryable: false },
+  OPERATION_RESOLUTION_FAILURE: { retryable: false },
+  QUERY_TOO_DEEP: { retryable: false },
+  QUERY_TOO_COMPLEX: { retryable: false },
+  RESPONSE_TOO_LARGE: { retryable: false },
+  INVALID_DURATION: { retryable: false },
+  INVALID_TIME_RANGE: { retryable: false },
+  TOO_MANY_BUCKETS: { retryable: false },
+  UNKNOWN_METRIC: { retryable: false },
+  NOT_FOUND: { retryable: false },
+  COMMAND_ALREADY_ACKNOWLEDGED: { retryable: false },
+  COMMAND_EXPIRED: { retryable: false },
+  METHOD_NOT_ALLOWED: { retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { retryable: false },
+  HOST_NOT_ALLOWED: { retryable: false },
+  ORIGIN_NOT_ALLOWED: { retryable: false },
+  PAYLOAD_TOO_LARGE: { retryable: false },
+  TOO_MANY_SUBSCRIPTIONS: { retryable: false },
+  UNAUTHENTICATED: { retryable: false },
+  FORBIDDEN: { retryable: false },
+  STORE_UNAVAILABLE: { retryable: true },
+  STORE_REJECTED: { retryable: false },
+  INTERNAL_SERVER_ERROR: { retryable: true },
+} as const satisfies Record<string, { readonly retryable: boolean }>;
+
+/** A code of `errorCodes`: `BAD_USER_INPUT`, `STORE_UNAVAILABLE`, ... */
+export type ErrorCode = keyof typeof errorCodes;
+
+/** Whether `code` is one of `errorCodes` after which a retry may succeed. */
+function retryableCode(code: string): boolean {
+  return Object.hasOwn(errorCodes, code) && errorCodes[code as ErrorCode].retryable;
+}
+
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
 /** Every failure of the SDK: one class, told apart by `kind` and `code`. */
 export class SdkError extends Error {
   override readonly name = 'SdkError';
   readonly kind: SdkErrorKind;
-  /** `extensions.code` of the first GraphQL error (`BAD_USER_INPUT`, `STORE_UNAVAILABLE`, ...). */
+  /** `extensions.code` of the first GraphQL error (`BAD_USER_INPUT`, `STORE_UNAVAILABLE`, ...: `errorCodes`). */
   readonly code: string | undefined;
   /** `extensions.field` of the first GraphQL error: the argument path at fault (`input.windowEnd`). */
   readonly field: string | undefined;
@@ -73,17 +110,18 @@ export class SdkError extends Error {
       init.kind === 'network' ||
       (init.kind === 'http' && this.status !== undefined && RETRYABLE_STATUSES.has(this.status)) ||
       (init.kind === 'graphql' &&
-        (extensions?.retryable === true || (this.code !== undefined && RETRYABLE_CODES.has(this.code))));
+        (extensions?.retryable === true || (this.code !== undefined && retryableCode(this.code))));
   }
 
   /**
    * Whether the server certainly did nothing, so that even an operation that is not idempotent (creating
    * a rule, sending a command) can be sent again: it answered a retryable code or status, or the
-   * connection was refused before the request left.
+   * connection was refused before the request left. Not after `INTERNAL_SERVER_ERROR`: an unexpected
+   * error may strike after the operation took effect.
    */
   get notProcessed(): boolean {
     if (this.kind === 'network') return connectionRefused(this.cause);
-    return this.retryable;
+    return this.retryable && this.code !== ('INTERNAL_SERVER_ERROR' satisfies ErrorCode);
   }
 }
 

@@ -13,6 +13,13 @@ export {
   type VariablesArgs,
   type WebSocketOptions,
 } from './client.js';
-export { SdkError, type SdkErrorKind, type SdkErrorRequest, type SdkErrorResponse } from './errors.js';
+export {
+  type ErrorCode,
+  errorCodes,
+  SdkError,
+  type SdkErrorKind,
+  type SdkErrorRequest,
+  type SdkErrorResponse,
+} from './errors.js';
 export type * from './generated/graphql.js';
 export type { RetryOptions } from './retry.js';

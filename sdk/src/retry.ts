@@ -1,3 +1,4 @@
+import { backoffDelay, sleep } from '@metrics-collector/common/backoff';
 import { SdkError } from './errors.js';
 
 /** How queries and mutations are retried after a retryable failure. */
@@ -22,19 +23,12 @@ export function resolveRetry(options: RetryOptions | false | undefined): Resolve
 }
 
 /**
- * The wait before retry `retry` (1 for the first): exponential from `minDelayMs`, with jitter between
- * half and all of it so that many clients do not come back at once, capped at `maxDelayMs`.
- */
-export function backoffDelay(retry: number, minDelayMs: number, maxDelayMs: number): number {
-  const exponential = Math.min(maxDelayMs, minDelayMs * 2 ** Math.max(0, retry - 1));
-  return exponential / 2 + Math.random() * (exponential / 2);
-}
-
-/**
  * Runs `attempt` until it succeeds, fails for a reason no retry can help, or the tries run out.
  * `idempotent` operations (queries, reports: the same window sent twice is stored once) are retried on
  * every retryable failure; others only when the server certainly did nothing (`SdkError.notProcessed`).
- * A server's `Retry-After` replaces the backoff, within `maxDelayMs`.
+ * The wait before retry n is exponential from `minDelayMs`, with jitter between half and all of it so that
+ * many clients do not come back at once, capped at `maxDelayMs`; a server's `Retry-After` replaces it,
+ * within `maxDelayMs`.
  */
 export async function withRetry<T>(
   policy: ResolvedRetry | false,
@@ -50,22 +44,10 @@ export async function withRetry<T>(
       if (!(idempotent ? error.retryable : error.notProcessed)) throw error;
       const delay =
         error.retryAfterMs === undefined
-          ? backoffDelay(tries, policy.minDelayMs, policy.maxDelayMs)
+          ? backoffDelay(tries, { minMs: policy.minDelayMs, maxMs: policy.maxDelayMs })
           : Math.min(error.retryAfterMs, policy.maxDelayMs);
       await sleep(delay, signal);
       if (signal.aborted) throw error;
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

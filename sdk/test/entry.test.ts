@@ -29,6 +29,8 @@ it('the main entry imports nothing Node-only, so it runs in browsers', () => {
   expect(files).toContain('client.ts');
   expect([...packages].sort()).toEqual([
     '@graphql-typed-document-node/core',
+    // Bundled into dist/common by the build (vendor-common.mjs); common/test/leaf.test.ts keeps it browser-safe.
+    '@metrics-collector/common/backoff',
     'graphql',
     'graphql-request',
     'graphql-ws/client',

@@ -91,6 +91,7 @@ it('packs the built entries, declarations, maps with their sources and the READM
     'dist/client.js',
     'dist/generated/graphql.js',
     'dist/generated/graphql.d.ts',
+    'dist/common/backoff.js',
     'src/index.ts',
     'src/client.ts',
   ]) {
@@ -98,6 +99,15 @@ it('packs the built entries, declarations, maps with their sources and the READM
   }
   expect(packedFiles.filter((f) => !/^(dist|src)\/|^(README\.md|package\.json)$/.test(f))).toEqual([]);
   expect(packedFiles.filter((f) => f.startsWith('test/') || f.includes('tsconfig'))).toEqual([]);
+});
+
+it('carries its own copy of the private @metrics-collector/common: nothing in dist imports the package', () => {
+  const built = packedFiles.filter((f) => /^dist\/.*\.(js|d\.ts)$/.test(f));
+  expect(built.length).toBeGreaterThan(10);
+  for (const file of built) {
+    const text = readFileSync(join(sdkDir, file), 'utf8');
+    expect({ file, imports: text.includes('@metrics-collector/common') }).toEqual({ file, imports: false });
+  }
 });
 
 it('passes publint and @arethetypeswrong/cli (ESM-only)', async () => {

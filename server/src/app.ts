@@ -9,7 +9,9 @@ import {
   type StateStore,
 } from '@metrics-collector/schema/context';
 import { type Alerting, createAlerting } from './alerts/index.js';
+import { RedisLease } from './alerts/lease.js';
 import { createAuthenticator } from './auth.js';
+import { createSqliteStateStore } from './clients/sqlite-store.js';
 import { createCommands } from './commands/index.js';
 import type { Config } from './config.js';
 import { createGraphQL, type Yoga } from './graphql/yoga.js';
@@ -19,9 +21,8 @@ import { createGraphQLWebSocket } from './http/ws.js';
 import { createLive, type ServerLive } from './live/index.js';
 import { createStatusTracker } from './live/status.js';
 import { createLogger, type Logger } from './logger.js';
-import { createInfluxMetricStore } from './stores/influx-metric-store.js';
-import { createSqliteMetricStore } from './stores/sqlite-metric-store.js';
-import { createSqliteStateStore } from './stores/sqlite-state-store.js';
+import { createInfluxMetricStore } from './metrics/influx/store.js';
+import { createSqliteMetricStore } from './metrics/sqlite/store.js';
 
 /** What `buildApp` can be handed instead of building it from the configuration (tests, benchmarks). */
 export interface AppDeps {
@@ -85,9 +86,10 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     live,
     clock,
     logger,
+    lease: live.redis ? new RedisLease(live.redis) : null,
     allowPrivate: config.webhookAllowPrivate,
   });
-  const commands = createCommands({ dataDir: config.dataDir, live, clock, logger });
+  const commands = createCommands({ dataDir: config.dataDir, clock, logger });
   const authenticate = createAuthenticator(config.tokens, config.authEnabled);
   const limits = { ...defaultLimits, allowPrivateWebhooks: config.webhookAllowPrivate };
   const contextFor = (principal: Principal): Context => ({

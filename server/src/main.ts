@@ -1,7 +1,7 @@
+import { stopOnSignals } from '@metrics-collector/common/signals';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { listen } from './listen.js';
-import { stopOnSignals } from './signals.js';
 
 let config: ReturnType<typeof loadConfig>;
 try {

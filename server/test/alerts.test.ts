@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlerting } from '../src/alerts/index.js';
+import { RedisLease } from '../src/alerts/lease.js';
 import { createLive } from '../src/live/index.js';
 import { createLogger } from '../src/logger.js';
 import { graphql, REPORT_MUTATION, reportInput, startTestServer, type TestServer } from './helpers.js';
@@ -471,10 +472,11 @@ describe.skipIf(!hasBinary(redisBinary))('the NO_DATA lease with REDIS_URL', () 
     const replicas = [0, 1].map(() => {
       const live = createLive({ redisUrl: redis.url, logger });
       const dataDir = mkdtempSync(join(tmpdir(), 'mc-alerts-'));
+      const lease = live.redis && new RedisLease(live.redis, 'test-lease');
       return {
         live,
         dataDir,
-        alerting: createAlerting({ dataDir, live, clock, logger, leaseKey: 'test-lease' }),
+        alerting: createAlerting({ dataDir, live, clock, logger, lease }),
       };
     });
     const [first, second] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];

@@ -396,7 +396,7 @@ describe('commands module', () => {
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'mc-commands-'));
     live = createLive({ logger: createLogger('silent') });
-    commands = createCommands({ dataDir, live, clock: { now: () => now }, logger: createLogger('silent') });
+    commands = createCommands({ dataDir, clock: { now: () => now }, logger: createLogger('silent') });
   });
   afterAll(async () => {
     await commands.stop();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { catalogue, type Metric, metricNames } from '@metrics-collector/schema/catalogue';
 import type { SeriesPoint } from '@metrics-collector/schema/context';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInfluxMetricStore } from '../src/stores/influx-metric-store.js';
+import { createInfluxMetricStore } from '../src/metrics/influx/store.js';
 import { hasBinary, influxdBinary, influxQuery, type RealServer, startInfluxd } from './real-servers.js';
 
 /**

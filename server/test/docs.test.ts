@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
 import { errorRegistry } from '@metrics-collector/schema/errors';
 import { describe, expect, it } from 'vitest';
 import { configVariables, loadConfig } from '../src/config.js';
@@ -85,20 +86,93 @@ describe('configuration docs', () => {
     expect(loadConfig(values)).toEqual(loadConfig({}));
   });
 
-  it("the README's configuration table lists exactly the variables of the config schema", () => {
-    const rows = tableRows(section(read('README.md'), 'Configuration'));
+  it("docs/configuration.md's table lists exactly the variables of the config schema", () => {
+    const rows = tableRows(section(read('docs/configuration.md'), 'Server variables'));
     const names = rows.map((row) => unquote(row[0] as string));
     expect(new Set(names).size).toBe(names.length);
     expect([...names].sort()).toEqual([...configVariables].sort());
   });
 
-  it("the README's defaults agree with .env.example", () => {
-    const rows = tableRows(section(read('README.md'), 'Configuration'));
+  it("docs/configuration.md's defaults agree with .env.example", () => {
+    const rows = tableRows(section(read('docs/configuration.md'), 'Server variables'));
     const example = new Map(envExample().map((e) => [e.name, e]));
     for (const [name, defaultCell] of rows) {
       const entry = example.get(unquote(name as string));
       const documented = entry?.commented ? 'unset' : `\`${entry?.value}\``;
       expect({ name, default: defaultCell }).toEqual({ name, default: documented });
     }
+  });
+});
+
+/** Every markdown file the docs are made of: the README and docs/*.md. */
+const markdownFiles = [
+  'README.md',
+  ...readdirSync(new URL('../../docs/', import.meta.url))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`),
+];
+
+/** The markdown without its fenced code blocks (whose `#` lines are not headings, `[x](y)` not links). */
+const prose = (markdown: string) => markdown.replace(/^```[^\n]*\n[\s\S]*?^```$/gm, '');
+
+/** The anchors GitHub gives a file's headings: lower case, punctuation dropped, spaces as `-`, repeats numbered. */
+function anchors(markdown: string): Set<string> {
+  const seen = new Map<string, number>();
+  const result = new Set<string>();
+  for (const [, title] of prose(markdown).matchAll(/^#{1,6} +(.+?) *#*$/gm)) {
+    const text = (title as string).replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
+    const slug = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    const count = seen.get(slug) ?? 0;
+    seen.set(slug, count + 1);
+    result.add(count === 0 ? slug : `${slug}-${count}`);
+  }
+  return result;
+}
+
+/** Relative links of a file: `[text](target#anchor)`, outside code blocks and code spans. */
+function links(markdown: string): { target: string; anchor: string | null }[] {
+  const text = prose(markdown).replace(/`[^`\n]*`/g, '');
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((m) => m[1] as string)
+    .filter((href) => !/^[a-z]+:/.test(href))
+    .map((href) => {
+      const [target, anchor] = href.split('#', 2) as [string, string | undefined];
+      return { target, anchor: anchor ?? null };
+    });
+}
+
+describe('links between the docs', () => {
+  it.each(markdownFiles)('%s links only to files and headings that exist', (file) => {
+    const broken: string[] = [];
+    for (const { target, anchor } of links(read(file))) {
+      const path = target === '' ? file : normalize(join(dirname(file), target));
+      if (!existsSync(new URL(`../../${path}`, import.meta.url))) {
+        broken.push(`${target}: no such file`);
+        continue;
+      }
+      if (anchor !== null && path.endsWith('.md') && !anchors(read(path)).has(anchor)) {
+        broken.push(`${target}#${anchor}: no such heading in ${path}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('the README links every document in docs/', () => {
+    const readme = read('README.md');
+    const unlinked = markdownFiles.filter((file) => file !== 'README.md' && !readme.includes(`](${file})`));
+    expect(unlinked).toEqual([]);
+  });
+
+  it('the README stays short: at most 250 lines', () => {
+    expect(read('README.md').trimEnd().split('\n').length).toBeLessThanOrEqual(250);
+  });
+
+  it('no document cites a design outside the repository', () => {
+    const cited = markdownFiles.filter((file) => /DESIGN(\.md)?\b|\.\.\/shared\b/.test(read(file)));
+    expect(cited).toEqual([]);
   });
 });

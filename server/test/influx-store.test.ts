@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { aggregates, fills } from '@metrics-collector/schema/context';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { createInfluxMetricStore, type InfluxMetricStore } from '../src/stores/influx-metric-store.js';
+import { createInfluxMetricStore, type InfluxMetricStore } from '../src/metrics/influx/store.js';
 import {
   graphql,
   originalReport,

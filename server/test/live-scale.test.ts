@@ -100,7 +100,7 @@ describe.skipIf(!hasBinary(redisBinary))('two replicas sharing redis-server', ()
       });
       // A marker published after the reports: once it arrives, any duplicate ONLINE would have too.
       await new Promise((r) => setTimeout(r, 200));
-      two.app.live.commandStreamClosed('scale-s');
+      two.app.live.openCommandStream('scale-s')();
       await Promise.all(subs.map((s) => s.until(2)));
       await new Promise((r) => setTimeout(r, 100));
       for (const s of subs) {

@@ -112,7 +112,7 @@ describe('client status tracker (fake clock, check() by hand)', () => {
     const { events } = setup();
     live.reported(window('a', T0));
     now = T0 + SECOND;
-    live.commandStreamClosed('a');
+    live.openCommandStream('a')();
     tracker.commandStreamClosed('a');
     tracker.check();
     await settle();
@@ -129,7 +129,7 @@ describe('client status tracker (fake clock, check() by hand)', () => {
     const { events } = setup();
     await tracker.stop();
     live.reported(window('a', T0));
-    live.commandStreamClosed('a');
+    live.openCommandStream('a')();
     await settle();
     expect(events).toEqual([]);
   });
@@ -163,7 +163,7 @@ describe('clientStatusChanged over graphql-ws', () => {
       previous: 'ONLINE',
       at: '2026-01-01T00:00:40.000Z',
     });
-    srv.app.live.commandStreamClosed('st-a');
+    srv.app.live.openCommandStream('st-a')();
     await mine.until(3);
     expect(mine.events[2].clientStatusChanged).toMatchObject({ status: 'OFFLINE', previous: 'STALE' });
     await all.until(5);

@@ -56,7 +56,8 @@ export function startLogProcess(script: string, args: string[], env: Record<stri
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': after 'exit' the last lines of stdout may still be unread.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     child,
     lines,

@@ -4,8 +4,8 @@ import { basename, join } from 'node:path';
 import type { Metric } from '@metrics-collector/schema/catalogue';
 import type { Aggregate, MetricStore, SeriesPoint, SeriesSelector } from '@metrics-collector/schema/context';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createInfluxMetricStore } from '../src/stores/influx-metric-store.js';
-import { createSqliteMetricStore } from '../src/stores/sqlite-metric-store.js';
+import { createInfluxMetricStore } from '../src/metrics/influx/store.js';
+import { createSqliteMetricStore } from '../src/metrics/sqlite/store.js';
 import { random } from './helpers.js';
 import { hasBinary, influxdBinary, type RealServer, startInfluxd } from './real-servers.js';
 

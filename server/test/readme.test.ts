@@ -8,18 +8,29 @@ import { hasBinary, influxdBinary, type RealServer, startInfluxd } from './real-
 import { collect, wsClient } from './ws-helpers.js';
 
 const run = promisify(execFile);
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
-/** The README's fenced code blocks, in order. */
-const blocks = [...readme.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({
-  lang: m[1] as string,
-  code: m[2] as string,
-}));
+/** A markdown file's fenced code blocks, in order. */
+function codeBlocks(markdown: string): { lang: string; code: string }[] {
+  return [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({
+    lang: m[1] as string,
+    code: m[2] as string,
+  }));
+}
 
-function shBlock(test: (code: string) => boolean, what: string): string {
-  const found = blocks.filter((b) => b.lang === 'sh' && test(b.code));
+/** The README's blocks; the GraphQL examples go on in docs/graphql.md, the token example is in docs/security.md. */
+const blocks = codeBlocks(read('README.md'));
+const graphqlDocBlocks = codeBlocks(read('docs/graphql.md'));
+const securityBlocks = codeBlocks(read('docs/security.md'));
+
+function shBlock(
+  test: (code: string) => boolean,
+  what: string,
+  from: { name: string; blocks: { lang: string; code: string }[] } = { name: 'README.md', blocks },
+): string {
+  const found = from.blocks.filter((b) => b.lang === 'sh' && test(b.code));
   if (found.length !== 1)
-    throw new Error(`expected one sh block in README.md with ${what}, found ${found.length}`);
+    throw new Error(`expected one sh block in ${from.name} with ${what}, found ${found.length}`);
   return (found[0] as { code: string }).code;
 }
 
@@ -27,10 +38,30 @@ const originalPost = shBlock((c) => c.includes('--request POST'), 'the original 
 const originalGet = shBlock((c) => c.includes('--request GET'), 'the original GET');
 const queryStringGet = shBlock((c) => c.includes('/byUser/') && c.includes('?start='), 'query parameters');
 const graphqlCurl = shBlock((c) => c.includes('/graphql') && !c.includes('Authorization'), 'a GraphQL curl');
-const tokenStart = shBlock((c) => c.includes('API_TOKENS='), 'API_TOKENS');
-const tokenCurl = shBlock((c) => c.includes('Authorization: Bearer'), 'a bearer token');
+const security = { name: 'docs/security.md', blocks: securityBlocks };
+const tokenStart = shBlock((c) => c.includes('API_TOKENS='), 'API_TOKENS', security);
+const tokenCurl = shBlock((c) => c.includes('Authorization: Bearer'), 'a bearer token', security);
 
 const ORIGINAL_ANSWER = '{"entries":[{"date":"2018-07-12T13:30:00.000Z","value":0.2148631642976225}]}';
+
+describe('the commands the docs run', () => {
+  it("runs every sh block of README.md (but the quick start's npm install and npm start)", () => {
+    const ran = [originalPost, originalGet, queryStringGet, graphqlCurl];
+    const others = blocks.filter((b) => b.lang === 'sh' && !ran.includes(b.code)).map((b) => b.code);
+    expect(others).toEqual(['npm install\nnpm start\n']);
+  });
+
+  it('runs every sh block of docs/security.md', () => {
+    const others = securityBlocks.filter((b) => b.lang === 'sh' && ![tokenStart, tokenCurl].includes(b.code));
+    expect(others).toEqual([]);
+  });
+
+  it('runs every GraphQL example of docs/graphql.md (no other kind of command there)', () => {
+    expect(
+      graphqlDocBlocks.map((b) => b.lang).filter((lang) => !['graphql', 'json', 'ts'].includes(lang)),
+    ).toEqual([]);
+  });
+});
 
 /** Runs a README command with bash and the real curl, pointed at `url` instead of port 8888. */
 async function sh(command: string, url: string, extra = ''): Promise<string> {
@@ -118,12 +149,12 @@ describe.each(stores)(
  * A ```graphql block is followed by ```json blocks: its variables first when the operation declares any,
  * then the expected answer, when shown.
  */
-function graphqlExamples() {
+function graphqlExamples(from: { lang: string; code: string }[]) {
   const examples: { query: string; variables?: Record<string, unknown>; answer?: unknown }[] = [];
-  blocks.forEach((block, index) => {
+  from.forEach((block, index) => {
     if (block.lang !== 'graphql') return;
     const json: unknown[] = [];
-    for (let next = blocks[index + 1]; next?.lang === 'json'; next = blocks[index + 1 + json.length]) {
+    for (let next = from[index + 1]; next?.lang === 'json'; next = from[index + 1 + json.length]) {
       json.push(JSON.parse(next.code));
     }
     const variables = /^\s*(query|mutation)\s+\w*\s*\(\s*\$/.test(block.code)
@@ -145,7 +176,7 @@ function rounded(value: unknown): unknown {
 }
 
 describe.each(stores)(
-  'README: the GraphQL examples, in order, after the original POST, on $store',
+  'README and docs/graphql.md: the GraphQL examples, in order, after the original POST, on $store',
   ({ available, env }) => {
     let srv: TestServer;
     beforeAll(async () => {
@@ -158,19 +189,23 @@ describe.each(stores)(
     });
     afterAll(() => srv?.stop());
 
-    const all = graphqlExamples();
+    const inReadme = graphqlExamples(blocks);
+    const all = [...inReadme, ...graphqlExamples(graphqlDocBlocks)];
     const subscriptions = all.filter((e) => /^\s*subscription\b/.test(e.query));
     const examples = all.filter((e) => !subscriptions.includes(e));
 
-    it('has the examples the README promises', () => {
+    it('has the examples the README and docs/graphql.md promise', () => {
+      const readmeText = inReadme.map((e) => e.query).join('\n');
+      expect(readmeText).toContain('reportMetrics');
+      expect(readmeText).toContain('metricHistory');
+      expect(inReadme[0]?.variables).toBeDefined();
       const text = examples.map((e) => e.query).join('\n');
-      for (const field of ['reportMetrics', 'metricHistory', 'resample', 'aggregate', 'fill', 'clients']) {
+      for (const field of ['resample', 'aggregate', 'fill', 'core', 'clients', 'fleetSummary']) {
         expect(text).toContain(field);
       }
-      expect(text).toContain('fleetSummary');
       expect(text).toMatch(/\{\s*metrics\s*\{/);
-      expect(examples[0]?.variables).toBeDefined();
       expect(text).toContain('setSamplingInterval');
+      expect(text).toContain('createAlertRule');
       expect(subscriptions.map((e) => e.query).join('\n')).toContain('metricReported');
     });
 
@@ -210,7 +245,7 @@ describe.each(stores)(
   },
 );
 
-describe('README: the token example', () => {
+describe('docs/security.md: the token example', () => {
   const tokens = /API_TOKENS='([^']+)'/.exec(tokenStart)?.[1];
   let srv: TestServer;
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClientSighting } from '@metrics-collector/schema/context';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSqliteStateStore } from '../src/stores/sqlite-state-store.js';
+import { createSqliteStateStore } from '../src/clients/sqlite-store.js';
 
 const sighting = (overrides: Partial<ClientSighting> = {}): ClientSighting => ({
   id: 'a',

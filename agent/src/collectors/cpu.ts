@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import type { Collector } from './index.js';
+import type { Collector } from './collector.js';
 
 /** Time a CPU spent busy and idle since boot, in any unit (ticks, ms). */
 export interface CpuTimes {

@@ -1,6 +1,6 @@
 import { readdir, readFile, statfs } from 'node:fs/promises';
 import si from 'systeminformation';
-import type { Collector } from './index.js';
+import type { Collector } from './collector.js';
 
 /** Bytes read from and written to the host's disks since boot. */
 export interface DiskCounters {

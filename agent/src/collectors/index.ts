@@ -1,27 +1,19 @@
 import { loadavg } from 'node:os';
 import si from 'systeminformation';
 import type { WindowAggregator } from '../aggregator.js';
+import type { Collector } from './collector.js';
 import { cpuCollector, osCpus, procStat } from './cpu.js';
 import { diskCollector, procDisk, siDisk } from './disk.js';
 import { loadCollector } from './load.js';
 import { memoryCollector } from './memory.js';
 import { networkCollector, procNetDev, siNetwork } from './network.js';
 
+export type { Collector } from './collector.js';
 export { type CpuSource, cpuCollector } from './cpu.js';
 export { type DiskSource, diskCollector } from './disk.js';
 export { type LoadSource, loadCollector } from './load.js';
 export { type MemorySource, memoryCollector } from './memory.js';
 export { type NetworkSource, networkCollector } from './network.js';
-
-/**
- * A collector reads one part of the host once per sample and names its values by series: `cpu`,
- * `cpu.core.<n>`, `memory.usedBytes`, `load.load1`, `network.rx`, `disk.fsUsedRatio`, ... Each reads an
- * injected source, so that tests can give it fixed numbers; `systemCollectors()` reads the real host.
- */
-export interface Collector {
-  name: string;
-  collect(): Promise<Record<string, number>>;
-}
 
 export const collectorNames = ['cpu', 'memory', 'load', 'network', 'disk'] as const;
 export type CollectorName = (typeof collectorNames)[number];

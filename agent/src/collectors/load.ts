@@ -1,4 +1,4 @@
-import type { Collector } from './index.js';
+import type { Collector } from './collector.js';
 
 export interface LoadSource {
   loadavg(): number[];

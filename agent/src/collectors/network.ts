@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import si from 'systeminformation';
-import type { Collector } from './index.js';
+import type { Collector } from './collector.js';
 
 /** Byte counters of one interface since boot. */
 export interface InterfaceCounters {

@@ -155,7 +155,7 @@ export function streamAgentCommands(ctx: Context, clientId: string): AsyncIterab
     const source = ctx.live.pubsub.subscribe('agentCommands', clientId)[Symbol.asyncIterator]();
     // The first `next()` registers the listener (the pubsub's iterator starts lazily).
     let next = source.next();
-    const closeStream = ctx.commands.openStream(clientId);
+    const closeStream = ctx.live.openCommandStream(clientId);
     let stopped = false;
     void stop.then(() => {
       stopped = true;

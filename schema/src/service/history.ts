@@ -1,7 +1,7 @@
+import { formatDuration } from '@metrics-collector/common/duration';
 import { requireScope } from '../auth.js';
 import { catalogue, type Metric } from '../catalogue.js';
 import type { Aggregate, Bucket, ClientRecord, Context, Fill, SeriesSelector } from '../context.js';
-import { formatDuration } from '../duration.js';
 import { AppError, badInput } from '../errors.js';
 
 export interface HistoryArgs {

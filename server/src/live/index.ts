@@ -3,6 +3,7 @@ import type { Live, LiveTopics, ReportedWindow } from '@metrics-collector/schema
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { type BoundedPubSub, createBoundedPubSub } from './bounded-pubsub.js';
+import { CommandStreams } from './command-streams.js';
 
 export interface LiveOptions {
   /** With a Redis URL, events go through Redis, so that every replica's subscribers see every event. */
@@ -12,80 +13,84 @@ export interface LiveOptions {
   logger: Logger;
 }
 
-export interface ServerLive extends Live {
-  /** The pubsub, with `listen` for the server's own followers (no queue, never ended as slow). */
-  pubsub: BoundedPubSub<LiveTopics>;
-  /** Adds what runs for every report this server stored (client status, alert rules), in order. */
-  onReport(listener: (window: ReportedWindow) => void): void;
-  /**
-   * Called by the commands module when a client's `agentCommands` subscription on this server closes: the
-   * client status tracker marks it OFFLINE (see docs/live.md).
-   */
-  commandStreamClosed(clientId: string): void;
-  /** Adds what runs when a client's command stream on this server closes. */
-  onCommandStreamClosed(listener: (clientId: string) => void): void;
-  /** The Redis connections, when there are any (the alert lease uses the publishing one). */
-  redis: Redis | null;
-  close(): Promise<void>;
-}
-
 /**
- * The pubsub that subscriptions read, in memory or through Redis (`REDIS_URL`), and the fan-out of a
- * stored report: published for subscribers everywhere, handed to this server's listeners only.
+ * The pubsub that subscriptions read, in memory or through Redis (`REDIS_URL`), the fan-out of a stored
+ * report (published for subscribers everywhere, handed to this server's listeners only), and the
+ * `agentCommands` streams open on this server.
  */
-export function createLive(options: LiveOptions): ServerLive {
-  let publishClient: Redis | null = null;
-  let subscribeClient: Redis | null = null;
-  if (options.redisUrl) {
-    const redisOptions = { lazyConnect: false, maxRetriesPerRequest: 1 };
-    publishClient = new Redis(options.redisUrl, redisOptions);
-    subscribeClient = new Redis(options.redisUrl, redisOptions);
-    for (const client of [publishClient, subscribeClient]) {
-      client.on('error', (error: unknown) => options.logger.warn({ err: error }, 'redis'));
+export class ServerLive implements Live {
+  /** The pubsub, with `listen` for the server's own followers (no queue, never ended as slow). */
+  readonly pubsub: BoundedPubSub<LiveTopics>;
+  /** The Redis connection that publishes, when there is one (the alert lease uses it too). */
+  readonly redis: Redis | null;
+  readonly #subscribeClient: Redis | null;
+  readonly #logger: Logger;
+  readonly #listeners: ((window: ReportedWindow) => void)[] = [];
+  readonly #commandStreams: CommandStreams;
+
+  constructor(options: LiveOptions) {
+    this.#logger = options.logger;
+    let publishClient: Redis | null = null;
+    let subscribeClient: Redis | null = null;
+    if (options.redisUrl) {
+      const redisOptions = { lazyConnect: false, maxRetriesPerRequest: 1 };
+      publishClient = new Redis(options.redisUrl, redisOptions);
+      subscribeClient = new Redis(options.redisUrl, redisOptions);
+      for (const client of [publishClient, subscribeClient]) {
+        client.on('error', (error: unknown) => options.logger.warn({ err: error }, 'redis'));
+      }
+    }
+    this.redis = publishClient;
+    this.#subscribeClient = subscribeClient;
+    this.pubsub = createBoundedPubSub<LiveTopics>({
+      eventTarget:
+        publishClient && subscribeClient
+          ? (createRedisEventTarget({ publishClient, subscribeClient }) as unknown as EventTarget)
+          : undefined,
+      maxPending: options.maxPendingEvents ?? 256,
+      onSlowConsumer: (topic, pending) =>
+        options.logger.warn({ topic, pending }, 'subscriber too slow: ending its subscription'),
+    });
+    this.#commandStreams = new CommandStreams(options.logger);
+  }
+
+  reported(window: ReportedWindow): void {
+    this.pubsub.publish('metricReported', window);
+    for (const listener of this.#listeners) {
+      try {
+        listener(window);
+      } catch (error) {
+        // The report is stored and acknowledged; a listener's failure must not change that.
+        this.#logger.error({ err: error, clientId: window.clientId }, 'report listener failed');
+      }
     }
   }
-  const pubsub = createBoundedPubSub<LiveTopics>({
-    eventTarget:
-      publishClient && subscribeClient
-        ? (createRedisEventTarget({ publishClient, subscribeClient }) as unknown as EventTarget)
-        : undefined,
-    maxPending: options.maxPendingEvents ?? 256,
-    onSlowConsumer: (topic, pending) =>
-      options.logger.warn({ topic, pending }, 'subscriber too slow: ending its subscription'),
-  });
-  const listeners: ((window: ReportedWindow) => void)[] = [];
-  const streamClosedListeners: ((clientId: string) => void)[] = [];
-  return {
-    pubsub,
-    redis: publishClient,
-    reported: (window) => {
-      pubsub.publish('metricReported', window);
-      for (const listener of listeners) {
-        try {
-          listener(window);
-        } catch (error) {
-          // The report is stored and acknowledged; a listener's failure must not change that.
-          options.logger.error({ err: error, clientId: window.clientId }, 'report listener failed');
-        }
-      }
-    },
-    onReport: (listener) => {
-      listeners.push(listener);
-    },
-    commandStreamClosed: (clientId) => {
-      for (const listener of streamClosedListeners) {
-        try {
-          listener(clientId);
-        } catch (error) {
-          options.logger.error({ err: error, clientId }, 'command stream listener failed');
-        }
-      }
-    },
-    onCommandStreamClosed: (listener) => {
-      streamClosedListeners.push(listener);
-    },
-    close: async () => {
-      await Promise.all([publishClient?.quit(), subscribeClient?.quit()].map((p) => p?.catch(() => {})));
-    },
-  };
+
+  /** Adds what runs for every report this server stored (client status, alert rules), in order. */
+  onReport(listener: (window: ReportedWindow) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /**
+   * Registers an open `agentCommands` subscription of the client on this server; call the returned
+   * function when it ends. When the client's last one ends, `onCommandStreamClosed` listeners are told.
+   */
+  openCommandStream(clientId: string): () => void {
+    return this.#commandStreams.open(clientId);
+  }
+
+  /** Adds what runs when a client's last command stream on this server closes. */
+  onCommandStreamClosed(listener: (clientId: string) => void): void {
+    this.#commandStreams.onLastClosed(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#commandStreams.close();
+    await Promise.all([this.redis?.quit(), this.#subscribeClient?.quit()].map((p) => p?.catch(() => {})));
+  }
+}
+
+/** The live layer: in memory, or through Redis with `redisUrl`. */
+export function createLive(options: LiveOptions): ServerLive {
+  return new ServerLive(options);
 }

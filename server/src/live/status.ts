@@ -21,23 +21,6 @@ export interface StatusTrackerOptions {
   minInterval?: number;
 }
 
-export interface StatusTracker {
-  /** Starts the timer. Idempotent; the first report starts it too. Events are followed from creation. */
-  start(): void;
-  stop(): Promise<void>;
-  /** Moves the clients this replica tracks to STALE or OFFLINE as `clock.now()` says; the timer calls it. */
-  check(): void;
-  /**
-   * The client's command stream (`agentCommands`) closed: it is OFFLINE now, until its next report.
-   * Also reachable as `live.commandStreamClosed(clientId)`, which the commands module calls.
-   */
-  commandStreamClosed(clientId: string): void;
-  /** The client's last status this replica knows of (its own events and other replicas'), `null` if none. */
-  statusOf(clientId: string): ClientStatus | null;
-  /** The clients whose STALE/OFFLINE timers run on this replica: those whose newest report it stored. */
-  tracked(): string[];
-}
-
 /** Severity order: the timer only ever moves a client down this list; a report moves it back to ONLINE. */
 const rank: Record<ClientStatus, number> = { ONLINE: 0, STALE: 1, OFFLINE: 2 };
 
@@ -62,114 +45,155 @@ interface Tracked {
  * `clientStatusChanged` to know each client's current status, so that a client moving between replicas is
  * not announced ONLINE twice. See docs/live.md.
  */
-export function createStatusTracker(options: StatusTrackerOptions): StatusTracker {
-  const { live, clock, logger } = options;
-  const checkInterval = options.checkInterval ?? 1_000;
-  const staleAfter = options.staleAfter ?? 3;
-  const offlineAfter = options.offlineAfter ?? 10;
-  const minInterval = options.minInterval ?? 1_000;
+export class StatusTracker {
+  readonly #live: ServerLive;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #checkInterval: number;
+  readonly #staleAfter: number;
+  readonly #offlineAfter: number;
+  readonly #minInterval: number;
   /** Each client's last status and when it changed, from this replica's events and others'. */
-  const known = new Map<string, { status: ClientStatus; at: number }>();
-  const tracked = new Map<string, Tracked>();
-  const followed: (() => void)[] = [];
-  let timer: NodeJS.Timeout | null = null;
-  let state: 'new' | 'started' | 'stopped' = 'new';
+  readonly #known = new Map<string, { status: ClientStatus; at: number }>();
+  readonly #tracked = new Map<string, Tracked>();
+  readonly #followed: (() => void)[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #state: 'new' | 'started' | 'stopped' = 'new';
 
-  const publish = (clientId: string, status: ClientStatus, at: number) => {
-    const event: ClientStatusEvent = { clientId, status, previous: known.get(clientId)?.status ?? null, at };
-    known.set(clientId, { status, at });
-    logger.debug(event, 'client status changed');
-    live.pubsub.publish('clientStatusChanged', event);
-  };
-
-  const reported = (window: ReportedWindow) => {
-    if (state === 'new') start();
-    const previous = tracked.get(window.clientId);
-    tracked.set(window.clientId, {
-      lastSeen: clock.now(),
-      interval: Math.max(minInterval, window.windowEnd - window.windowStart),
-      windowEnd: Math.max(window.windowEnd, previous?.windowEnd ?? Number.NEGATIVE_INFINITY),
+  constructor(options: StatusTrackerOptions) {
+    const { live } = options;
+    this.#live = live;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#checkInterval = options.checkInterval ?? 1_000;
+    this.#staleAfter = options.staleAfter ?? 3;
+    this.#offlineAfter = options.offlineAfter ?? 10;
+    this.#minInterval = options.minInterval ?? 1_000;
+    // Other replicas' reports and events are followed from the start, whether or not this replica stores
+    // any report, so that it knows every client's status when one moves here.
+    this.#followed.push(live.pubsub.listen('metricReported', (window) => this.#reportedAnywhere(window)));
+    this.#followed.push(
+      live.pubsub.listen('clientStatusChanged', (event) => this.#statusChangedAnywhere(event)),
+    );
+    live.onReport((window) => {
+      if (this.#state !== 'stopped') this.#reported(window);
     });
-    if (known.get(window.clientId)?.status !== 'ONLINE') publish(window.clientId, 'ONLINE', clock.now());
-  };
+    live.onCommandStreamClosed((clientId) => {
+      if (this.#state !== 'stopped') this.commandStreamClosed(clientId);
+    });
+  }
 
-  /** A report stored anywhere (this replica's own come back too): a newer one elsewhere takes the client over. */
-  const reportedAnywhere = (window: ReportedWindow) => {
-    const mine = tracked.get(window.clientId);
-    if (mine && window.windowEnd > mine.windowEnd) tracked.delete(window.clientId);
-  };
-
-  /** Another replica's event (or this one's, coming back): the newer by `at` wins. */
-  const statusChangedAnywhere = (event: ClientStatusEvent) => {
-    const current = known.get(event.clientId);
-    if (!current || event.at > current.at) known.set(event.clientId, { status: event.status, at: event.at });
-  };
-
-  const check = () => {
-    const now = clock.now();
-    for (const [clientId, client] of tracked) {
-      const silent = now - client.lastSeen;
-      const target: ClientStatus =
-        silent >= offlineAfter * client.interval
-          ? 'OFFLINE'
-          : silent >= staleAfter * client.interval
-            ? 'STALE'
-            : 'ONLINE';
-      const current = known.get(clientId)?.status ?? 'ONLINE';
-      if (rank[target] > rank[current]) {
-        // The moment the threshold passed, even when the timer runs late.
-        const missed = target === 'OFFLINE' ? offlineAfter : staleAfter;
-        publish(clientId, target, client.lastSeen + missed * client.interval);
-      }
-      // An OFFLINE client has nothing left to time until its next report.
-      if (target === 'OFFLINE' || current === 'OFFLINE') tracked.delete(clientId);
-    }
-  };
-
-  const commandStreamClosed = (clientId: string) => {
-    tracked.delete(clientId);
-    if (known.get(clientId)?.status !== 'OFFLINE') publish(clientId, 'OFFLINE', clock.now());
-  };
-
-  /** Arms the timer; a report arms it too, so a tracker that nobody started still times its clients. */
-  function start() {
-    if (state !== 'new') return;
-    state = 'started';
-    if (checkInterval > 0) {
-      timer = setInterval(() => {
+  /**
+   * Starts the timer. Idempotent; the first report starts it too (so a tracker that nobody started still
+   * times its clients). Events are followed from creation.
+   */
+  start(): void {
+    if (this.#state !== 'new') return;
+    this.#state = 'started';
+    if (this.#checkInterval > 0) {
+      this.#timer = setInterval(() => {
         try {
-          check();
+          this.check();
         } catch (error) {
-          logger.error({ err: error }, 'client status check failed');
+          this.#logger.error({ err: error }, 'client status check failed');
         }
-      }, checkInterval);
-      timer.unref();
+      }, this.#checkInterval);
+      this.#timer.unref();
     }
   }
 
-  // Other replicas' reports and events are followed from the start, whether or not this replica stores
-  // any report, so that it knows every client's status when one moves here.
-  followed.push(live.pubsub.listen('metricReported', reportedAnywhere));
-  followed.push(live.pubsub.listen('clientStatusChanged', statusChangedAnywhere));
-  live.onReport((window) => {
-    if (state !== 'stopped') reported(window);
-  });
-  live.onCommandStreamClosed((clientId) => {
-    if (state !== 'stopped') commandStreamClosed(clientId);
-  });
+  async stop(): Promise<void> {
+    this.#state = 'stopped';
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    for (const unlisten of this.#followed) unlisten();
+    this.#followed.length = 0;
+  }
 
-  return {
-    start,
-    stop: async () => {
-      state = 'stopped';
-      if (timer) clearInterval(timer);
-      timer = null;
-      for (const unlisten of followed) unlisten();
-      followed.length = 0;
-    },
-    check,
-    commandStreamClosed,
-    statusOf: (clientId) => known.get(clientId)?.status ?? null,
-    tracked: () => [...tracked.keys()],
-  };
+  /** Moves the clients this replica tracks to STALE or OFFLINE as `clock.now()` says; the timer calls it. */
+  check(): void {
+    const now = this.#clock.now();
+    for (const [clientId, client] of this.#tracked) {
+      const silent = now - client.lastSeen;
+      const target: ClientStatus =
+        silent >= this.#offlineAfter * client.interval
+          ? 'OFFLINE'
+          : silent >= this.#staleAfter * client.interval
+            ? 'STALE'
+            : 'ONLINE';
+      const current = this.#known.get(clientId)?.status ?? 'ONLINE';
+      if (rank[target] > rank[current]) {
+        // The moment the threshold passed, even when the timer runs late.
+        const missed = target === 'OFFLINE' ? this.#offlineAfter : this.#staleAfter;
+        this.#publish(clientId, target, client.lastSeen + missed * client.interval);
+      }
+      // An OFFLINE client has nothing left to time until its next report.
+      if (target === 'OFFLINE' || current === 'OFFLINE') this.#tracked.delete(clientId);
+    }
+  }
+
+  /**
+   * The client's command stream (`agentCommands`) closed: it is OFFLINE now, until its next report.
+   * The tracker calls it itself when the client's last stream on this server ends
+   * (`live.onCommandStreamClosed`).
+   */
+  commandStreamClosed(clientId: string): void {
+    this.#tracked.delete(clientId);
+    if (this.#known.get(clientId)?.status !== 'OFFLINE')
+      this.#publish(clientId, 'OFFLINE', this.#clock.now());
+  }
+
+  /** The client's last status this replica knows of (its own events and other replicas'), `null` if none. */
+  statusOf(clientId: string): ClientStatus | null {
+    return this.#known.get(clientId)?.status ?? null;
+  }
+
+  /** The clients whose STALE/OFFLINE timers run on this replica: those whose newest report it stored. */
+  tracked(): string[] {
+    return [...this.#tracked.keys()];
+  }
+
+  #publish(clientId: string, status: ClientStatus, at: number): void {
+    const event: ClientStatusEvent = {
+      clientId,
+      status,
+      previous: this.#known.get(clientId)?.status ?? null,
+      at,
+    };
+    this.#known.set(clientId, { status, at });
+    this.#logger.debug(event, 'client status changed');
+    this.#live.pubsub.publish('clientStatusChanged', event);
+  }
+
+  #reported(window: ReportedWindow): void {
+    if (this.#state === 'new') this.start();
+    const previous = this.#tracked.get(window.clientId);
+    this.#tracked.set(window.clientId, {
+      lastSeen: this.#clock.now(),
+      interval: Math.max(this.#minInterval, window.windowEnd - window.windowStart),
+      windowEnd: Math.max(window.windowEnd, previous?.windowEnd ?? Number.NEGATIVE_INFINITY),
+    });
+    if (this.#known.get(window.clientId)?.status !== 'ONLINE') {
+      this.#publish(window.clientId, 'ONLINE', this.#clock.now());
+    }
+  }
+
+  /** A report stored anywhere (this replica's own come back too): a newer one elsewhere takes the client over. */
+  #reportedAnywhere(window: ReportedWindow): void {
+    const mine = this.#tracked.get(window.clientId);
+    if (mine && window.windowEnd > mine.windowEnd) this.#tracked.delete(window.clientId);
+  }
+
+  /** Another replica's event (or this one's, coming back): the newer by `at` wins. */
+  #statusChangedAnywhere(event: ClientStatusEvent): void {
+    const current = this.#known.get(event.clientId);
+    if (!current || event.at > current.at) {
+      this.#known.set(event.clientId, { status: event.status, at: event.at });
+    }
+  }
+}
+
+/** Follows reports and status events from now; `start()` starts the timer. */
+export function createStatusTracker(options: StatusTrackerOptions): StatusTracker {
+  return new StatusTracker(options);
 }

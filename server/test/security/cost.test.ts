@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { MetricStore } from '@metrics-collector/schema/context';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRows } from '../../src/graphql/query-cost.js';
-import { createSqliteMetricStore } from '../../src/stores/sqlite-metric-store.js';
+import { createSqliteMetricStore } from '../../src/metrics/sqlite/store.js';
 import { graphql, REPORT_MUTATION, reportInput, startTestServer, type TestServer } from '../helpers.js';
 import { collect, wsClient } from '../ws-helpers.js';
 import { probeHealth } from './harness.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorRegistry } from '@metrics-collector/schema/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteMetricStore } from '../../src/stores/sqlite-metric-store.js';
+import { createSqliteMetricStore } from '../../src/metrics/sqlite/store.js';
 import {
   graphql,
   originalReport,

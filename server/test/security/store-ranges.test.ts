@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInfluxMetricStore } from '../../src/stores/influx-metric-store.js';
+import { createInfluxMetricStore } from '../../src/metrics/influx/store.js';
 import { graphql, rawRequest, startTestServer, type TestServer } from '../helpers.js';
 import { hasBinary, influxdBinary, type RealServer, startInfluxd } from '../real-servers.js';
 

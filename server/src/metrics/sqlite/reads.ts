@@ -8,7 +8,7 @@ import type {
   SeriesSelector,
 } from '@metrics-collector/schema/context';
 import { aggregateValue } from '@metrics-collector/schema/context';
-import type { Db } from './sqlite.js';
+import type { Db } from '../../sqlite/database.js';
 
 type Grouping = 'bucket' | 'client';
 interface GroupRow {
@@ -27,18 +27,38 @@ export interface MetricReads {
 }
 
 /** The reads of `metrics.db` on a connection of its own (`db`). */
-export function createMetricReads(db: Db): MetricReads {
-  const statements = new Map<string, ReturnType<Db['prepare']>>();
-  const prepared = (sql: string) => {
-    let statement = statements.get(sql);
+export class SqliteMetricReads implements MetricReads {
+  readonly #db: Db;
+  readonly #statements = new Map<string, ReturnType<Db['prepare']>>();
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  history(selector: SeriesSelector, width: number, aggregate: Aggregate): Bucket[] {
+    return this.#query(selector, 'bucket', width, aggregate).map(({ grp, ...stats }) => ({
+      start: grp as number,
+      ...stats,
+    }));
+  }
+
+  summarize(selector: SeriesSelector, aggregate: Aggregate): ClientSummary[] {
+    return this.#query(selector, 'client', 1, aggregate).map(({ grp, ...stats }) => ({
+      clientId: grp as string,
+      ...stats,
+    }));
+  }
+
+  #prepared(sql: string) {
+    let statement = this.#statements.get(sql);
     if (!statement) {
-      statement = db.prepare(sql);
-      statements.set(sql, statement);
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
     }
     return statement;
-  };
+  }
 
-  const query = (selector: SeriesSelector, grouping: Grouping, width: number, aggregate: Aggregate) => {
+  #query(selector: SeriesSelector, grouping: Grouping, width: number, aggregate: Aggregate) {
     const { where, params } = selectorSql(selector);
     const grp = grouping === 'bucket' ? 'p.window_start - p.window_start % @width' : 's.client_id';
     const windows = `SELECT ${grp} AS grp, p.window_start AS ws, p.count AS n, p.mean AS m, p.variance AS v,
@@ -47,7 +67,7 @@ export function createMetricReads(db: Db): MetricReads {
     const allParams = { ...params, width };
     // Pooled mean and variance in two passes (law of total variance), stable for large values. A group
     // of one window returns that window's own numbers, untouched by rounding.
-    const stats = prepared(`
+    const stats = this.#prepared(`
       WITH w AS (${windows}),
            g AS (SELECT grp, sum(n) AS n, sum(n * m) / sum(n) AS m, count(*) AS k FROM w GROUP BY grp)
       SELECT g.grp AS grp, g.n AS count,
@@ -55,15 +75,15 @@ export function createMetricReads(db: Db): MetricReads {
              CASE WHEN g.k = 1 THEN max(w.v) ELSE sum(w.n * (w.v + (w.m - g.m) * (w.m - g.m))) / g.n END AS variance,
              min(w.lo) AS min, max(w.hi) AS max
       FROM w JOIN g ON g.grp = w.grp GROUP BY g.grp ORDER BY g.grp`).all(allParams) as GroupRow[];
-    const values = valuesFor(aggregate, windows, allParams);
+    const values = this.#valuesFor(aggregate, windows, allParams);
     return stats.map((row) => ({ grp: row.grp, ...pooled(row, aggregate, values?.get(row.grp)) }));
-  };
+  }
 
-  const valuesFor = (aggregate: Aggregate, windows: string, params: object) => {
+  #valuesFor(aggregate: Aggregate, windows: string, params: object) {
     if (aggregate === 'LAST') {
       // The mean of the window that starts last; among windows starting together (clients or cores
       // pooled), the largest, as InfluxQL's last() breaks ties.
-      const rows = prepared(
+      const rows = this.#prepared(
         `WITH w AS (${windows})
          SELECT w.grp AS grp, max(w.m) AS m FROM w
          JOIN (SELECT grp, max(ws) AS ws FROM w GROUP BY grp) l ON l.grp = w.grp AND l.ws = w.ws
@@ -73,7 +93,7 @@ export function createMetricReads(db: Db): MetricReads {
     }
     const rank = RANKED[aggregate];
     if (!rank) return undefined;
-    const rows = prepared(`SELECT grp, m FROM (${windows}) ORDER BY grp, m`).raw().all(params) as [
+    const rows = this.#prepared(`SELECT grp, m FROM (${windows}) ORDER BY grp, m`).raw().all(params) as [
       number | string,
       number,
     ][];
@@ -87,20 +107,12 @@ export function createMetricReads(db: Db): MetricReads {
       }
     }
     return result;
-  };
+  }
+}
 
-  return {
-    history: (selector, width, aggregate) =>
-      query(selector, 'bucket', width, aggregate).map(({ grp, ...stats }) => ({
-        start: grp as number,
-        ...stats,
-      })),
-    summarize: (selector, aggregate) =>
-      query(selector, 'client', 1, aggregate).map(({ grp, ...stats }) => ({
-        clientId: grp as string,
-        ...stats,
-      })),
-  };
+/** The reads of `metrics.db` on `db`. */
+export function createMetricReads(db: Db): MetricReads {
+  return new SqliteMetricReads(db);
 }
 
 /** The name a metric's series are stored under: `kind.field`, shared by overall and per-core CPU. */

@@ -2,12 +2,12 @@
  * The embedded store's read thread (a `worker_threads` worker): it runs history and summary queries on a
  * connection of its own to `metrics.db`, so that a read scanning days of windows never blocks the server's
  * event loop. WAL mode lets it read while the main thread writes; it sees every committed write.
- * Started by `startReadThread` (sqlite-read-pool.ts).
+ * Started by `startReadThread` (read-pool.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { createMetricReads, type MetricReads } from './sqlite-metric-reads.js';
-import { packRows, type ReadAnswer, type ReadRequest } from './sqlite-read-pool.js';
+import { packRows, type ReadAnswer, type ReadRequest } from './read-protocol.js';
+import { createMetricReads, type MetricReads } from './reads.js';
 
 const db = new Database((workerData as { file: string }).file, { fileMustExist: true });
 // A writer holding the lock delays a read here, not the event loop; waiting is cheap in this thread.

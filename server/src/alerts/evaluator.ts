@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  AlertEvent,
+  AlertRule,
+  AlertState,
+  AlertStatus,
+  Clock,
+  ReportedWindow,
+} from '@metrics-collector/schema/context';
+import { reportValue, stepNoData, stepThreshold } from '@metrics-collector/schema/service/alerts';
+import type { Logger } from '../logger.js';
+import { type AlertCache, pairKey } from './cache.js';
+import type { AlertChange } from './table.js';
+
+export interface AlertEvaluatorOptions {
+  cache: AlertCache;
+  clock: Clock;
+  logger: Logger;
+  /** Publishes a committed transition (on `alertEvents`). */
+  publish: (event: AlertEvent) => void;
+  /** Sends a committed transition to its rule's webhook, in the background. */
+  notify: (url: string, event: AlertEvent) => void;
+}
+
+/**
+ * Evaluates rules per (rule, client): THRESHOLD rules on every report (`evaluate`), NO_DATA rules on
+ * `checkNoData`. Every transition is committed, then published and sent to the rule's webhook. Keeps,
+ * per client, when this server last heard of a report, for NO_DATA.
+ */
+export class AlertEvaluator {
+  readonly #options: AlertEvaluatorOptions;
+  /** Per client, when this server last heard of a report (its clock); saved to `alerts.db` by `saveSeen`. */
+  readonly #lastSeen = new Map<string, number>();
+  readonly #unsaved = new Set<string>();
+  #startedAt: number;
+
+  constructor(options: AlertEvaluatorOptions) {
+    this.#options = options;
+    this.#startedAt = options.clock.now();
+  }
+
+  /**
+   * The server starts checking NO_DATA: clients seen before a restart are known again, and their silence
+   * counts from now.
+   */
+  start(): void {
+    const startedAt = this.#options.clock.now();
+    this.#startedAt = startedAt;
+    for (const clientId of this.#options.cache.table.seen().keys()) {
+      if (!this.#lastSeen.has(clientId)) this.#lastSeen.set(clientId, startedAt);
+    }
+  }
+
+  /** The client reported at `at` (this server's clock), here or on another replica. */
+  seen(clientId: string, at: number): void {
+    if ((this.#lastSeen.get(clientId) ?? Number.NEGATIVE_INFINITY) >= at) return;
+    this.#lastSeen.set(clientId, at);
+    this.#unsaved.add(clientId);
+  }
+
+  /** A report this server stored: THRESHOLD rules step on its value, NO_DATA rules see the client again. */
+  evaluate(window: ReportedWindow): void {
+    const { cache, clock } = this.#options;
+    // Another process sharing alerts.db may have changed rules or states: one prepared PRAGMA tells.
+    cache.refresh();
+    const { clientId } = window;
+    const now = clock.now();
+    this.seen(clientId, now);
+    const changes: AlertChange[] = [];
+    for (const rule of cache.rules.values()) {
+      if (rule.clientId !== null && rule.clientId !== clientId) continue;
+      const key = pairKey(rule.id, clientId);
+      const current = cache.statuses.get(key) ?? null;
+      if (rule.kind === 'NO_DATA') {
+        const states = stepNoData(current, false);
+        if (states.length > 0) changes.push(change(rule, clientId, current, states, null, now));
+        continue;
+      }
+      if (rule.metric === null || rule.comparator === null || rule.threshold === null) continue;
+      if (window.windowEnd <= (cache.evaluatedUpTo.get(key) ?? Number.NEGATIVE_INFINITY)) continue;
+      const value = reportValue(window.points, rule.metric);
+      if (value === null) continue;
+      cache.evaluatedUpTo.set(key, window.windowEnd);
+      const states = stepThreshold(
+        { ...rule, comparator: rule.comparator, threshold: rule.threshold },
+        current,
+        value,
+        window.windowEnd,
+      );
+      if (states.length > 0) changes.push(change(rule, clientId, current, states, value, window.windowEnd));
+    }
+    this.#apply(changes);
+  }
+
+  /** Checks NO_DATA rules as `clock.now()` says; returns that time. */
+  checkNoData(): number {
+    const { cache, clock } = this.#options;
+    cache.refresh();
+    const now = clock.now();
+    const changes: AlertChange[] = [];
+    for (const rule of cache.rules.values()) {
+      if (rule.kind !== 'NO_DATA') continue;
+      const clients = rule.clientId === null ? [...this.#lastSeen.keys()] : [rule.clientId];
+      for (const clientId of clients) {
+        // Silence counts from the last report, the server's start or the rule's last change, the latest.
+        const since = Math.max(
+          this.#lastSeen.get(clientId) ?? this.#startedAt,
+          this.#startedAt,
+          rule.updatedAt,
+        );
+        const silent = now - since >= rule.forSeconds * 1_000;
+        const current = cache.statuses.get(pairKey(rule.id, clientId)) ?? null;
+        const states = stepNoData(current, silent);
+        if (states.length > 0) changes.push(change(rule, clientId, current, states, null, now));
+      }
+    }
+    this.#apply(changes);
+    return now;
+  }
+
+  /** Saves the last-seen times that changed since the last save. */
+  saveSeen(): void {
+    if (this.#unsaved.size === 0) return;
+    this.#options.cache.table.saveSeen(
+      [...this.#unsaved].map((id) => [id, this.#lastSeen.get(id) as number]),
+    );
+    this.#unsaved.clear();
+  }
+
+  /** Commits the changes, then publishes and notifies. A failed commit changes nothing. */
+  #apply(changes: AlertChange[]): void {
+    if (changes.length === 0) return;
+    const { cache, logger, publish, notify } = this.#options;
+    cache.record(changes);
+    for (const { events } of changes) {
+      for (const event of events) {
+        publish(event);
+        const url = cache.rules.get(event.ruleId)?.webhookUrl;
+        if (url) notify(url, event);
+        logger.info(
+          { ruleId: event.ruleId, clientId: event.clientId, state: event.state, value: event.value },
+          'alert transition',
+        );
+      }
+    }
+  }
+}
+
+/** One (rule, client)'s new status and the events of the transitions `states` that lead there. */
+function change(
+  rule: AlertRule,
+  clientId: string,
+  current: AlertStatus | null,
+  states: readonly AlertState[],
+  value: number | null,
+  at: number,
+): AlertChange {
+  let previous: AlertState = current?.state ?? 'OK';
+  const events = states.map((state): AlertEvent => {
+    const event: AlertEvent = {
+      id: randomUUID(),
+      ruleId: rule.id,
+      ruleName: rule.name,
+      kind: rule.kind,
+      severity: rule.severity,
+      metric: rule.metric,
+      threshold: rule.threshold,
+      clientId,
+      state,
+      previous,
+      value,
+      at,
+      message: describe(rule, clientId, state, value),
+    };
+    previous = state;
+    return event;
+  });
+  return { status: { ruleId: rule.id, clientId, state: previous, since: at, value }, events };
+}
+
+/** The event's `message`. */
+function describe(rule: AlertRule, clientId: string, state: AlertState, value: number | null): string {
+  if (rule.kind === 'NO_DATA') {
+    return state === 'FIRING'
+      ? `${clientId}: no report for ${rule.forSeconds} s`
+      : `${clientId}: reporting again`;
+  }
+  const shown = value === null ? 'no value' : String(Math.round(value * 1e6) / 1e6);
+  const side = rule.comparator === 'ABOVE' ? 'above' : 'below';
+  switch (state) {
+    case 'PENDING':
+      return `${clientId}: ${rule.metric} ${shown} is ${side} ${rule.threshold}; firing after ${rule.forSeconds} s`;
+    case 'FIRING':
+      return `${clientId}: ${rule.metric} ${shown} ${side} ${rule.threshold} for ${rule.forSeconds} s`;
+    case 'RESOLVED':
+      return `${clientId}: ${rule.metric} ${shown} is back (recovery at ${rule.recoveryThreshold ?? rule.threshold})`;
+    case 'OK':
+      return `${clientId}: ${rule.metric} ${shown} is no longer ${side} ${rule.threshold}; it did not last ${rule.forSeconds} s`;
+  }
+}

@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { storeUnavailable } from '../store-errors.js';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) `<dataDir>/<name>.db` in WAL mode with full fsync on commit, and brings it
+ * to the newest schema version: `migrations[i]` takes the file from `user_version` i to i + 1.
+ */
+export function openDatabase(dataDir: string, name: string, migrations: readonly string[]): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, `${name}.db`));
+  db.pragma('journal_mode = WAL');
+  // Ack means stored: a committed group survives power loss, not only a crash of this process.
+  db.pragma('synchronous = FULL');
+  // The server is the only writer; a lock held by another process (a backup, the sqlite3 shell) must not
+  // stall the event loop for long, since better-sqlite3 waits synchronously.
+  db.pragma('busy_timeout = 200');
+  db.pragma('foreign_keys = ON');
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    db.close();
+    throw new Error(
+      `${name}.db has schema version ${current}, newer than this server knows (${migrations.length})`,
+    );
+  }
+  for (let version = current; version < migrations.length; version += 1) {
+    db.transaction(() => {
+      db.exec(migrations[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return db;
+}
+
+/**
+ * Runs `work` in SQLite; a failure (a locked or broken file) becomes STORE_UNAVAILABLE, shown unmasked.
+ * Whatever `work` wrote is rolled back with its transaction: nothing was stored.
+ */
+export function attempt<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw storeUnavailable(error, 'NOT_STORED');
+  }
+}
