@@ -75,7 +75,7 @@ export function errorHeaders(error: AppError): Record<string, string> {
 export function sendError(res: ServerResponse, error: unknown, path: string, logger: Logger): void {
   const known = error instanceof AppError ? error : undefined;
   if (!known) logger.error({ err: error, path }, 'unexpected error');
-  const code = known?.code ?? 'INTERNAL_SERVER_ERROR';
+  const code: ErrorCode = known?.code ?? 'INTERNAL_SERVER_ERROR';
   const message = known?.message ?? 'Unexpected error.';
   const status = known?.status ?? 500;
   if (res.headersSent) {
@@ -105,7 +105,7 @@ export function maskError(error: unknown, message: string, logger: Logger): Erro
   if (!(error instanceof GraphQLError) || !(cause instanceof GraphQLError)) {
     logger.error({ err: cause }, 'unexpected error');
     return createGraphQLError(message, {
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      extensions: { code: 'INTERNAL_SERVER_ERROR' satisfies ErrorCode },
       ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
     });
   }
@@ -114,7 +114,8 @@ export function maskError(error: unknown, message: string, logger: Logger): Erro
   const foreign = typeof extensions.code === 'string' && !Object.hasOwn(errorRegistry, extensions.code);
   if (foreign) extensions.code = registryCodeOf(extensions.http as { status?: number } | undefined);
   // yoga's: the document has no operation of that name, or several and no name.
-  if (extensions.code === 'OPERATION_RESOLUTION_FAILURE') extensions.field ??= 'operationName';
+  if (extensions.code === ('OPERATION_RESOLUTION_FAILURE' satisfies ErrorCode))
+    extensions.field ??= 'operationName';
   if (error === cause && extensions.code && !foreign && extensions.field === cause.extensions.field) {
     return error;
   }
@@ -130,7 +131,7 @@ export function maskError(error: unknown, message: string, logger: Logger): Erro
     path: error.path,
     extensions: {
       ...extensions,
-      code: extensions.code ?? 'BAD_USER_INPUT',
+      code: extensions.code ?? ('BAD_USER_INPUT' satisfies ErrorCode),
       ...(field ? { field } : {}),
       http: { status: 400, ...(extensions.http as object | undefined) },
     },
@@ -163,7 +164,7 @@ export function graphQLStatus(result: ExecutionResult, mediaType: string): numbe
     if (http) {
       if (mediaType === JSON_TYPE && http.spec) continue;
       if (http.status && http.status > status) status = http.status;
-    } else if (error.extensions?.code === 'INTERNAL_SERVER_ERROR') unexpected = true;
+    } else if (error.extensions?.code === ('INTERNAL_SERVER_ERROR' satisfies ErrorCode)) unexpected = true;
   }
   if (status) return status;
   return unexpected && result.data == null ? 500 : 200;
