@@ -47,3 +47,44 @@ export function procMemory(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): n
     return Number.NaN;
   }
 }
+
+/** CPU and memory of one process over the measured seconds. */
+export interface ProcessCost {
+  pid: number;
+  /** % of one core: the process itself, the children it waited for (spawned commands), and both. */
+  cpu: { own: number; children: number; total: number };
+  /** VmRSS sampled every second, MB. */
+  rss: { mean: number; peak: number; min: number; first: number; last: number; samples: number };
+  /** VmHWM at the end of the period (the peak since the process started, start-up included), MB. */
+  hwm: number;
+}
+
+/** Measures one process from now on: `end()` gives its CPU and RSS over the time in between. */
+export function watch(pid: number): { sample(): void; end(seconds: number): ProcessCost } {
+  const start = cpuTimes(pid);
+  const rss: number[] = [];
+  return {
+    sample: () => {
+      const value = procMemory(pid, 'VmRSS');
+      if (Number.isFinite(value)) rss.push(value);
+    },
+    end: (seconds) => {
+      const end = cpuTimes(pid);
+      const own = ((end.own - start.own) / seconds) * 100;
+      const children = ((end.children - start.children) / seconds) * 100;
+      return {
+        pid,
+        cpu: { own, children, total: own + children },
+        rss: {
+          mean: rss.reduce((a, b) => a + b, 0) / rss.length,
+          peak: Math.max(...rss),
+          min: Math.min(...rss),
+          first: rss[0] ?? Number.NaN,
+          last: rss.at(-1) ?? Number.NaN,
+          samples: rss.length,
+        },
+        hwm: procMemory(pid, 'VmHWM'),
+      };
+    },
+  };
+}

@@ -4,18 +4,12 @@
  * server runs in its own process; the senders run here, `concurrency` calls in flight, rounds alternating
  * between the three ways so that noise hits all alike. Called by `run.ts`.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { createClient } from '@metrics-collector/sdk/node';
+import { httpRequest } from './http.js';
+import type { BenchHost } from './servers.js';
+import { fixed, table, thousands } from './table.js';
 import { bodyFactory, graphqlReportInput, ingestBase, WINDOW_MS } from './workload.js';
-
-export interface SdkHost {
-  startServer(
-    label: string,
-    args: string[],
-  ): Promise<{ port: number; errors: string[]; stop(): Promise<void> }>;
-  tempDir(prefix: string): string;
-  problems: string[];
-}
 
 export interface SdkRow {
   label: string;
@@ -30,8 +24,9 @@ const LABELS = [
   "SDK reportMetrics, transport: 'ws'",
 ];
 
+/** Runs the part: a warm-up of each way, then `rounds` rounds alternating between them. */
 export async function sdkBench(
-  host: SdkHost,
+  host: BenchHost,
   settings: { seconds: number; rounds: number; warmup: number; concurrency: number },
 ): Promise<SdkRow[]> {
   const proc = await host.startServer('sdk server', ['app', host.tempDir('mc-bench-sdk-')]);
@@ -42,30 +37,20 @@ export async function sdkBench(
   const base = ingestBase(Date.now());
   let next = 0;
   const rawBody = bodyFactory('graphql', base);
-  const raw = (i: number) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port: proc.port,
-          method: 'POST',
-          path: '/graphql',
-          agent,
-          headers: { 'content-type': 'application/json' },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            if (res.statusCode === 200 && text.startsWith('{"data":{"reportMetrics"')) resolve();
-            else reject(new Error(`${res.statusCode} ${text.slice(0, 200)}`));
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(rawBody(i));
+  const headers = { 'content-type': 'application/json' };
+  const raw = async (i: number) => {
+    const { status, text } = await httpRequest({
+      port: proc.port,
+      method: 'POST',
+      path: '/graphql',
+      body: rawBody(i),
+      headers,
+      agent,
     });
+    if (status !== 200 || !text.startsWith('{"data":{"reportMetrics"')) {
+      throw new Error(`${status} ${text.slice(0, 200)}`);
+    }
+  };
   const viaSdk = (client: typeof http) => async (i: number) => {
     const start = base + i * WINDOW_MS;
     const input = graphqlReportInput(start);
@@ -112,4 +97,25 @@ export async function sdkBench(
   }
   for (const row of rows) row.reportsPerSec = row.rounds.reduce((s, r) => s + r, 0) / row.rounds.length;
   return rows;
+}
+
+/** Prints the part's table: each sender's reports/s beside bare node:http's. */
+export function printSdk(rows: SdkRow[], concurrency: number): void {
+  const base = rows[0] as SdkRow;
+  console.log(
+    `\nsdk: reportMetrics with ${concurrency} calls in flight from this process to one server process; vs the same requests with node:http\n`,
+  );
+  console.log(
+    table(
+      ['sender', 'reports/s', 'vs node:http', 'per round', 'failed'],
+      rows.map((row) => [
+        row.label,
+        thousands(row.reportsPerSec),
+        fixed(row.reportsPerSec / base.reportsPerSec, 2),
+        row.rounds.map((r) => thousands(r)).join(' '),
+        String(row.failed),
+      ]),
+      [false, true, true, false, true],
+    ),
+  );
 }

@@ -6,12 +6,14 @@
  * `run.ts`.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
-import { sleep } from '@metrics-collector/common/backoff';
-import type { FanoutHost } from './fanout.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { REPORT_MUTATION } from '../testing/fixtures.js';
+import { httpRequest } from './http.js';
 import { procMemory } from './proc.js';
-import { graphqlReportInput, HISTORY_CLIENT, REPORT_MUTATION } from './workload.js';
+import type { BenchHost } from './servers.js';
+import { fixed, table } from './table.js';
+import { graphqlReportInput, HISTORY_CLIENT } from './workload.js';
 
 export interface SecurityRow {
   label: string;
@@ -114,7 +116,8 @@ function attacks(seededTo: number): Attack[] {
   ];
 }
 
-export async function securityBench(host: FanoutHost): Promise<SecurityFigures> {
+/** Runs the part: the seeded server, each attack's worst block, then the memory through 1 MiB documents. */
+export async function securityBench(host: BenchHost): Promise<SecurityFigures> {
   const dir = host.tempDir('mc-bench-security-');
   const loopFile = join(dir, 'loop.json');
   const day = 86_400_000;
@@ -174,38 +177,44 @@ export async function securityBench(host: FanoutHost): Promise<SecurityFigures> 
 }
 
 /** POSTs one body on a connection of its own; resolves with `status code` of the answer. */
-function post(port: number, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/graphql',
-        agent: false,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let code = 'data';
-          try {
-            const json = JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] };
-            if (json.errors?.length) code = json.errors[0]?.extensions?.code ?? '?';
-          } catch {
-            code = 'not JSON';
-          }
-          resolve(`${res.statusCode} ${code}`);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+async function post(port: number, body: string): Promise<string> {
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/graphql-response+json',
+    'content-length': Buffer.byteLength(body),
+  };
+  const answer = await httpRequest({ port, method: 'POST', path: '/graphql', body, headers, agent: false });
+  let code = 'data';
+  try {
+    const json = JSON.parse(answer.text) as { errors?: { extensions?: { code?: string } }[] };
+    if (json.errors?.length) code = json.errors[0]?.extensions?.code ?? '?';
+  } catch {
+    code = 'not JSON';
+  }
+  return `${answer.status} ${code}`;
+}
+
+/** Prints the part's table (each row beside the baseline row) and the memory line. */
+export function printSecurity({ rows, rss }: SecurityFigures) {
+  const base = rows[0] as SecurityRow;
+  console.log(
+    "\nsecurity: the longest event-loop block (monitorEventLoopDelay in the server) while each row's requests ran one at a time; vs the baseline row of the same run\n",
+  );
+  console.log(
+    table(
+      ['request', 'sent', 'answer', 'worst block ms', 'vs baseline', `target < ${MAX_BLOCK_MS} ms`],
+      rows.map((row) => [
+        row.label,
+        String(row.requests),
+        row.answer,
+        fixed(row.worstBlockMs, 1),
+        row === base ? '(baseline)' : fixed(row.worstBlockMs / base.worstBlockMs, 1),
+        row.worstBlockMs < MAX_BLOCK_MS ? 'met' : 'MISSED',
+      ]),
+      [false, true, false, true, true, false],
+    ),
+  );
+  console.log(
+    `50 distinct 1 MiB documents, one at a time: RSS ${fixed(rss.idle, 0)} MB before, peak ${fixed(rss.peak, 0)} MB, ${fixed(rss.after, 0)} MB after (target: under idle + 200 MB ${rss.peak - rss.idle < 200 ? 'met' : 'MISSED'})`,
+  );
 }

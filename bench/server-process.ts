@@ -18,8 +18,8 @@
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { defaultLimits } from '@metrics-collector/schema/context';
-import { toPoints } from '@metrics-collector/schema/service/ingest';
+import { defaultLimits } from '@metrics-collector/schema/limits';
+import { toPoints } from '@metrics-collector/schema/metrics/service';
 import { buildApp } from '@metrics-collector/server/app';
 import { loadConfig } from '@metrics-collector/server/config';
 import { listen } from '@metrics-collector/server/listen';
@@ -54,7 +54,7 @@ if (mode === 'raw') {
     for (let first = 0; first < HISTORY_WINDOWS; first += perChunk) {
       const writes: Promise<void>[] = [];
       for (let i = first; i < Math.min(first + perChunk, HISTORY_WINDOWS); i += 1) {
-        writes.push(app.metrics.write(toPoints(ctx, historyReport(from, i), 'input')));
+        writes.push(app.metrics.write(toPoints(ctx, historyReport(from, i))));
       }
       await Promise.all(writes);
     }

@@ -1,10 +1,10 @@
 /**
- * What the benchmark sends and stores, shared by the load generator (`run.ts`) and the server process
- * (`server-process.ts`).
+ * What the benchmark sends and stores, shared by the parts that send load (`ingest.ts`, `history.ts`,
+ * `influx.ts`, `fanout-phase.ts`, `sdk.ts`, `security.ts`) and the server process (`server-process.ts`).
  */
-import type { ReportInput } from '@metrics-collector/schema/service/ingest';
-// The original README's POST body, verbatim; the tests send the same one.
-import { originalReport } from '../server/test/helpers.js';
+import type { ReportInput } from '@metrics-collector/schema/metrics/types';
+// The original README's POST body, verbatim, and the mutation: the tests send the same.
+import { originalReport, REPORT_MUTATION } from '../testing/fixtures.js';
 
 export const DAY = 86_400_000;
 /** Agents report 10-second windows. */
@@ -35,10 +35,6 @@ export function graphqlReportInput(windowStart: number, clientId = originalRepor
     },
   };
 }
-
-export const REPORT_MUTATION = `mutation Report($input: ReportMetricsInput!) {
-  reportMetrics(input: $input) { clientId windowStart windowEnd points }
-}`;
 
 /**
  * Request bodies for window `i`, built by splicing the times into a serialised template so that building

@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import type { MetricStore } from '@metrics-collector/schema/context';
+import type { MetricStore } from '@metrics-collector/schema/metrics/types';
 import { createSqliteMetricStore } from '../../server/src/metrics/sqlite/store.js';
-import { type LogProcess, startLogProcess } from '../../server/test/log-process.js';
+import { type LogProcess, startLogProcess } from '../../testing/log-process.js';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
-export type { LogLine } from '../../server/test/log-process.js';
+export type { LogLine } from '../../testing/log-process.js';
 export type AgentProcess = LogProcess;
 
 /** Runs `metrics-agent` (src/cli.ts through tsx) with `args`, logging at debug level. */

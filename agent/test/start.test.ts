@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { graphql } from '../../server/test/helpers.js';
-import { type LogLine, type LogProcess, startLogProcess } from '../../server/test/log-process.js';
+import { type LogLine, type LogProcess, startLogProcess } from '../../testing/log-process.js';
 
 const start = fileURLToPath(new URL('../../scripts/start.ts', import.meta.url));
 const runs: LogProcess[] = [];

@@ -2,13 +2,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  graphql,
-  REPORT_MUTATION,
-  reportInput,
-  startTestServer,
-  type TestServer,
-} from '../../server/test/helpers.js';
+import { graphql, startTestServer, type TestServer } from '../../server/test/helpers.js';
+import { REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
 
 const run = promisify(execFile);
 /** The repository's root: examples run from there, as the README says. */

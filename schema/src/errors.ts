@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { type ASTNode, GraphQLError } from 'graphql';
 
 /**
  * The one error registry. Every error a client must act on carries one of these codes: GraphQL in
@@ -142,10 +142,11 @@ export class AppError extends GraphQLError {
   constructor(
     code: ErrorCode,
     message: string,
-    options: { field?: string; cause?: unknown; extensions?: Record<string, unknown> } = {},
+    options: { field?: string; cause?: unknown; extensions?: Record<string, unknown>; nodes?: ASTNode } = {},
   ) {
     const { status, retryable } = errorRegistry[code];
     super(message, {
+      nodes: options.nodes,
       originalError: options.cause instanceof Error ? options.cause : undefined,
       extensions: {
         code,
@@ -168,4 +169,17 @@ export class AppError extends GraphQLError {
 /** Bad input in one field: the message starts with the field's path, as the original service's did. */
 export function badInput(field: string, problem: string): AppError {
   return new AppError('BAD_USER_INPUT', `${field}: ${problem}`, { field });
+}
+
+/**
+ * The same error, located at `node` of the GraphQL document. graphql-js reports an error thrown by a
+ * scalar's `parseLiteral` as it is, without a location, and the scalar cannot know the argument's name:
+ * the location of the literal at least points at the argument at fault.
+ */
+export function atNode(error: AppError, node: ASTNode): AppError {
+  return new AppError(error.code, error.message, {
+    field: error.field,
+    extensions: error.extensions,
+    nodes: node,
+  });
 }

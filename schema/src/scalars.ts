@@ -1,8 +1,8 @@
 import { formatDuration } from '@metrics-collector/common/duration';
-import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { Kind, type ValueNode } from 'graphql';
 import { builder } from './builder.js';
 import { parseDuration } from './duration.js';
-import { AppError } from './errors.js';
+import { AppError, atNode, badInput } from './errors.js';
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 /** The largest time a JavaScript Date holds. */
@@ -15,7 +15,7 @@ const MAX_TIME = 8.64e15;
 export function parseDateTime(value: unknown, field: string): Date {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value) && value >= 0 && value <= MAX_TIME) return new Date(value);
-    throw new AppError('BAD_USER_INPUT', `${field}: ${value} is not a time in epoch milliseconds`, { field });
+    throw badInput(field, `${value} is not a time in epoch milliseconds`);
   }
   if (typeof value === 'string' && value.length <= 40 && ISO_8601.test(value)) {
     const zoned = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(value) || !value.includes(':') ? value : `${value}Z`;
@@ -23,11 +23,7 @@ export function parseDateTime(value: unknown, field: string): Date {
     if (Number.isFinite(time) && time >= 0) return new Date(time);
   }
   const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value;
-  throw new AppError(
-    'BAD_USER_INPUT',
-    `${field}: ${shown} is not a time; send ISO-8601 (2018-07-12T12:15:00Z) or epoch milliseconds`,
-    { field },
-  );
+  throw badInput(field, `${shown} is not a time; send ISO-8601 (2018-07-12T12:15:00Z) or epoch milliseconds`);
 }
 
 builder.scalarType('DateTime', {
@@ -39,9 +35,7 @@ builder.scalarType('DateTime', {
     atLiteral(ast, () => {
       if (ast.kind === Kind.INT) return parseDateTime(Number(ast.value), 'DateTime');
       if (ast.kind === Kind.STRING) return parseDateTime(ast.value, 'DateTime');
-      throw new AppError('BAD_USER_INPUT', 'DateTime: expected an ISO-8601 string or epoch milliseconds', {
-        field: 'DateTime',
-      });
+      throw badInput('DateTime', 'expected an ISO-8601 string or epoch milliseconds');
     }),
 });
 
@@ -53,17 +47,11 @@ builder.scalarType('Duration', {
     atLiteral(ast, () => parseDuration(ast.kind === Kind.STRING ? ast.value : undefined, 'Duration')),
 });
 
-/**
- * graphql-js reports an error thrown by `parseLiteral` as it is, without a location, and the scalar cannot
- * know the argument's name; the location of the literal at least points at the argument at fault.
- */
+/** Parses a literal of the document; an error it throws is located at the literal (`atNode`). */
 function atLiteral<T>(ast: ValueNode, parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    if (error instanceof AppError) {
-      throw new GraphQLError(error.message, { nodes: ast, extensions: error.extensions });
-    }
-    throw error;
+    throw error instanceof AppError ? atNode(error, ast) : error;
   }
 }

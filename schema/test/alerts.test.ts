@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type AlertComparator, type AlertState, defaultLimits, type SeriesPoint } from '../src/context.js';
+import { type AlertRuleInput, validateAlertRule } from '../src/alerts/service.js';
+import { reportValue, stepNoData, stepThreshold } from '../src/alerts/state-machine.js';
+import type { AlertComparator, AlertState } from '../src/alerts/types.js';
 import { AppError } from '../src/errors.js';
-import {
-  type AlertRuleInput,
-  reportValue,
-  stepNoData,
-  stepThreshold,
-  validateAlertRule,
-} from '../src/service/alerts.js';
+import { defaultLimits } from '../src/limits.js';
+import type { SeriesPoint } from '../src/metrics/types.js';
 
 const rule = {
   comparator: 'ABOVE' as AlertComparator,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Bucket } from '../src/context.js';
-import { fillBuckets } from '../src/service/history.js';
+import { fillBuckets } from '../src/history/service.js';
+import type { Bucket } from '../src/metrics/types.js';
 
 const bucket = (start: number, value: number): Bucket => ({
   start,

@@ -1,13 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  type Clock,
-  type Context,
-  defaultLimits,
-  type MetricStore,
-  type Principal,
-  type StateStore,
-} from '@metrics-collector/schema/context';
+import type { Principal } from '@metrics-collector/schema/auth';
+import type { StateStore } from '@metrics-collector/schema/clients/types';
+import type { Clock } from '@metrics-collector/schema/clock';
+import type { Context } from '@metrics-collector/schema/context';
+import { defaultLimits } from '@metrics-collector/schema/limits';
+import type { MetricStore } from '@metrics-collector/schema/metrics/types';
 import { type Alerting, createAlerting } from './alerts/index.js';
 import { RedisLease } from './alerts/lease.js';
 import { createAuthenticator } from './auth.js';

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type Principal, type Scope, scopes } from '@metrics-collector/schema/context';
+import { type Principal, type Scope, scopes } from '@metrics-collector/schema/auth';
 import { AppError } from '@metrics-collector/schema/errors';
 
 /** A configured API token. Only a hash of the secret is kept. */

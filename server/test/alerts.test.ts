@@ -4,12 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
+import { hasBinary, type RealServer, redisBinary, startRedis } from '../../testing/real-servers.js';
 import { createAlerting } from '../src/alerts/index.js';
 import { RedisLease } from '../src/alerts/lease.js';
 import { createLive } from '../src/live/index.js';
 import { createLogger } from '../src/logger.js';
-import { graphql, REPORT_MUTATION, reportInput, startTestServer, type TestServer } from './helpers.js';
-import { hasBinary, type RealServer, redisBinary, startRedis } from './real-servers.js';
+import { graphql, startTestServer, type TestServer } from './helpers.js';
 import { collect, waitFor, wsClient } from './ws-helpers.js';
 
 const RULE_FIELDS =
@@ -27,7 +28,9 @@ const ALERT_EVENTS = `subscription ($clientId: ID) {
   alertEvents(clientId: $clientId) { ruleId ruleName clientId state previous value at }
 }`;
 
-const BASE = Date.parse('2026-01-01T00:00:00.000Z');
+// Yesterday, on the hour: alert history older than its retention (90 days) is pruned by the server's timer,
+// so a fixed date would age out of the test.
+const BASE = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 86_400_000;
 const iso = (seconds: number) => new Date(BASE + seconds * 1_000).toISOString();
 
 /** A report of `clientId` for the 10 s window ending `end` seconds after BASE, CPU utilisation `cpu`. */

@@ -1,14 +1,7 @@
 import { getIntrospectionQuery } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  graphql,
-  originalReport,
-  REPORT_MUTATION,
-  rawRequest,
-  reportInput,
-  startTestApp,
-  type TestApp,
-} from './helpers.js';
+import { originalReport, REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
+import { graphql, rawRequest, startTestApp, type TestApp } from './helpers.js';
 
 // The REST shims and GraphQL, in-process: no test here depends on the socket.
 const servers: TestApp[] = [];

@@ -3,15 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { originalReport, REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
 import { checkTokens, createAuthenticator } from '../src/auth.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import {
   graphql,
-  originalReport,
   type RawResponse,
-  REPORT_MUTATION,
   rawRequest,
-  reportInput,
   startTestApp,
   startTestServer,
   type TestApp,

@@ -1,17 +1,9 @@
 import { request as httpRequest } from 'node:http';
-import { metricNames } from '@metrics-collector/schema/catalogue';
 import { type ErrorCode, errorRegistry } from '@metrics-collector/schema/errors';
+import { metricNames } from '@metrics-collector/schema/metrics/catalogue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  graphql,
-  originalReport,
-  type RawResponse,
-  REPORT_MUTATION,
-  rawRequest,
-  reportInput,
-  startTestServer,
-  type TestServer,
-} from './helpers.js';
+import { originalReport, REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
+import { graphql, type RawResponse, rawRequest, startTestServer, type TestServer } from './helpers.js';
 
 /**
  * Every kind of bad input, on the original REST API and on GraphQL, in one table. Each row names what is

@@ -1,13 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type AgentCommand,
-  type CommandStore,
-  type Context,
-  defaultLimits,
-} from '@metrics-collector/schema/context';
-import { sendAgentCommand, streamAgentCommands } from '@metrics-collector/schema/service/commands';
+import { sendAgentCommand, streamAgentCommands } from '@metrics-collector/schema/commands/service';
+import type { AgentCommand, CommandStore } from '@metrics-collector/schema/commands/types';
+import type { Context } from '@metrics-collector/schema/context';
+import { defaultLimits } from '@metrics-collector/schema/limits';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Commands, createCommands } from '../src/commands/index.js';

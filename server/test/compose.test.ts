@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { hasBinary } from '../../testing/real-servers.js';
 import { loadConfig } from '../src/config.js';
-import { hasBinary } from './real-servers.js';
 
 /**
  * docker-compose.yml, the Dockerfile and the Grafana provisioning, checked without a Docker engine:

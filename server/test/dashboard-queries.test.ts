@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { catalogue, type Metric, metricNames } from '@metrics-collector/schema/catalogue';
-import type { SeriesPoint } from '@metrics-collector/schema/context';
+import { catalogue, type Metric, metricNames } from '@metrics-collector/schema/metrics/catalogue';
+import type { SeriesPoint } from '@metrics-collector/schema/metrics/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  hasBinary,
+  influxdBinary,
+  influxQuery,
+  type RealServer,
+  startInfluxd,
+} from '../../testing/real-servers.js';
 import { createInfluxMetricStore } from '../src/metrics/influx/store.js';
-import { hasBinary, influxdBinary, influxQuery, type RealServer, startInfluxd } from './real-servers.js';
 
 /**
  * Every InfluxQL query of the provisioned Grafana dashboard, run against a real InfluxDB 1.x holding data in

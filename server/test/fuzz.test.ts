@@ -1,18 +1,10 @@
-import { metricNames } from '@metrics-collector/schema/catalogue';
-import { aggregates } from '@metrics-collector/schema/context';
 import { errorRegistry } from '@metrics-collector/schema/errors';
+import { metricNames } from '@metrics-collector/schema/metrics/catalogue';
+import { aggregates } from '@metrics-collector/schema/metrics/types';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  graphql,
-  originalReport,
-  type RawResponse,
-  REPORT_MUTATION,
-  rawRequest,
-  reportInput,
-  startTestServer,
-  type TestServer,
-} from './helpers.js';
+import { originalReport, REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
+import { graphql, type RawResponse, rawRequest, startTestServer, type TestServer } from './helpers.js';
 
 /**
  * Property: no body, however malformed, makes the server answer 5xx or stop answering. Thousands of random

@@ -1,20 +1,19 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aggregates, fills } from '@metrics-collector/schema/context';
+import { fills } from '@metrics-collector/schema/history/types';
+import { aggregates } from '@metrics-collector/schema/metrics/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { originalReport, REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
+import {
+  hasBinary,
+  influxdBinary,
+  influxQuery,
+  type RealServer,
+  startInfluxd,
+} from '../../testing/real-servers.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createInfluxMetricStore, type InfluxMetricStore } from '../src/metrics/influx/store.js';
-import {
-  graphql,
-  originalReport,
-  REPORT_MUTATION,
-  random,
-  rawRequest,
-  reportInput,
-  startTestServer,
-  type TestServer,
-} from './helpers.js';
-import { hasBinary, influxdBinary, influxQuery, type RealServer, startInfluxd } from './real-servers.js';
+import { graphql, random, rawRequest, startTestServer, type TestServer } from './helpers.js';
 
 const available = hasBinary(influxdBinary);
 let influxd: RealServer;

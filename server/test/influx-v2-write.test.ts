@@ -1,16 +1,14 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { originalReport, REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
 import {
-  graphql,
-  originalReport,
-  REPORT_MUTATION,
-  rawRequest,
-  reportInput,
-  startTestServer,
-  type TestServer,
-} from './helpers.js';
-import { hasBinary, type RealServer, startVictoriaMetrics, victoriaMetricsBinary } from './real-servers.js';
+  hasBinary,
+  type RealServer,
+  startVictoriaMetrics,
+  victoriaMetricsBinary,
+} from '../../testing/real-servers.js';
+import { graphql, rawRequest, startTestServer, type TestServer } from './helpers.js';
 
 /**
  * The v2 write path (`INFLUX_API=v2`, `/api/v2/write`, token, org, bucket, gzip) against a real server:

@@ -1,17 +1,12 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
-import type { ReportedWindow, SeriesPoint } from '@metrics-collector/schema/context';
+import type { ReportedWindow } from '@metrics-collector/schema/live/types';
+import type { SeriesPoint } from '@metrics-collector/schema/metrics/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
 import { SLOW_CONSUMER_CLOSE_CODE, TOO_MANY_SUBSCRIPTIONS } from '../src/http/error-boundary.js';
-import {
-  graphql,
-  REPORT_MUTATION,
-  rawRequest,
-  reportInput,
-  startTestServer,
-  type TestServer,
-} from './helpers.js';
+import { graphql, rawRequest, startTestServer, type TestServer } from './helpers.js';
 import { collect, waitFor, wsClient } from './ws-helpers.js';
 
 const METRIC_REPORTED = `subscription ($clientId: ID) {

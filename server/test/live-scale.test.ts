@@ -1,10 +1,11 @@
-import type { ReportedWindow } from '@metrics-collector/schema/context';
+import type { ReportedWindow } from '@metrics-collector/schema/live/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
+import { hasBinary, type RealServer, redisBinary, startRedis } from '../../testing/real-servers.js';
 import { createLive, type ServerLive } from '../src/live/index.js';
 import { createStatusTracker, type StatusTracker } from '../src/live/status.js';
 import { createLogger } from '../src/logger.js';
-import { graphql, REPORT_MUTATION, reportInput, startTestServer, type TestServer } from './helpers.js';
-import { hasBinary, type RealServer, redisBinary, startRedis } from './real-servers.js';
+import { graphql, startTestServer, type TestServer } from './helpers.js';
 import { collect, statusEvents, waitFor, wsClient } from './ws-helpers.js';
 
 const METRIC_REPORTED = `subscription ($clientId: ID) {

@@ -1,9 +1,10 @@
-import type { ReportedWindow } from '@metrics-collector/schema/context';
+import type { ReportedWindow } from '@metrics-collector/schema/live/types';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
 import { createLive, type ServerLive } from '../src/live/index.js';
 import { createStatusTracker, type StatusTracker } from '../src/live/status.js';
 import { createLogger } from '../src/logger.js';
-import { graphql, REPORT_MUTATION, reportInput, startTestServer } from './helpers.js';
+import { graphql, startTestServer } from './helpers.js';
 import { collect, statusEvents, wsClient } from './ws-helpers.js';
 
 const T0 = Date.parse('2026-01-01T00:00:10.000Z');

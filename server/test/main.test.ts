@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type LogProcess, startLogProcess } from '../../testing/log-process.js';
 import { rawRequest } from './helpers.js';
-import { type LogProcess, startLogProcess } from './log-process.js';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const runs: LogProcess[] = [];

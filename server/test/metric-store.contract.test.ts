@@ -1,13 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { Metric } from '@metrics-collector/schema/catalogue';
-import type { Aggregate, MetricStore, SeriesPoint, SeriesSelector } from '@metrics-collector/schema/context';
+import type { Metric } from '@metrics-collector/schema/metrics/catalogue';
+import type {
+  Aggregate,
+  MetricStore,
+  SeriesPoint,
+  SeriesSelector,
+} from '@metrics-collector/schema/metrics/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hasBinary, influxdBinary, type RealServer, startInfluxd } from '../../testing/real-servers.js';
 import { createInfluxMetricStore } from '../src/metrics/influx/store.js';
 import { createSqliteMetricStore } from '../src/metrics/sqlite/store.js';
 import { random } from './helpers.js';
-import { hasBinary, influxdBinary, type RealServer, startInfluxd } from './real-servers.js';
 
 interface TestStore extends MetricStore {
   /** Deletes windows further than `retention` behind the newest one, now. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClientSighting } from '@metrics-collector/schema/context';
+import type { ClientSighting } from '@metrics-collector/schema/clients/types';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStateStore } from '../src/clients/sqlite-store.js';

@@ -2,7 +2,8 @@ import { connect, createServer, type Server } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { reportInput, startTestServer, type TestServer } from './helpers.js';
+import { reportInput } from '../../testing/fixtures.js';
+import { startTestServer, type TestServer } from './helpers.js';
 
 /** One WebSocket frame as the server sent it: whether it was compressed (RSV1) and its opcode. */
 interface Frame {

@@ -1,4 +1,4 @@
-import type { ClientStatusEvent } from '@metrics-collector/schema/context';
+import type { ClientStatusEvent } from '@metrics-collector/schema/live/types';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ServerLive } from '../src/live/index.js';

@@ -1,4 +1,4 @@
-import type { AlertRule, AlertStatus } from '@metrics-collector/schema/context';
+import type { AlertRule, AlertStatus } from '@metrics-collector/schema/alerts/types';
 import type { AlertChange, AlertTable } from './table.js';
 
 /** The key of one (rule, client) pair in the maps below. */

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  AlertEvent,
-  AlertRule,
-  AlertState,
-  AlertStatus,
-  Clock,
-  ReportedWindow,
-} from '@metrics-collector/schema/context';
-import { reportValue, stepNoData, stepThreshold } from '@metrics-collector/schema/service/alerts';
+import { reportValue, stepNoData, stepThreshold } from '@metrics-collector/schema/alerts/state-machine';
+import type { AlertEvent, AlertRule, AlertState, AlertStatus } from '@metrics-collector/schema/alerts/types';
+import type { Clock } from '@metrics-collector/schema/clock';
+import type { ReportedWindow } from '@metrics-collector/schema/live/types';
 import type { Logger } from '../logger.js';
 import { type AlertCache, pairKey } from './cache.js';
 import type { AlertChange } from './table.js';

@@ -1,4 +1,5 @@
-import type { AlertStore, Clock } from '@metrics-collector/schema/context';
+import type { AlertStore } from '@metrics-collector/schema/alerts/types';
+import type { Clock } from '@metrics-collector/schema/clock';
 import type { ServerLive } from '../live/index.js';
 import type { Logger } from '../logger.js';
 import { AlertCache } from './cache.js';

@@ -6,7 +6,7 @@ import type {
   AlertRuleSpec,
   AlertStatus,
   AlertStore,
-} from '@metrics-collector/schema/context';
+} from '@metrics-collector/schema/alerts/types';
 import type { AlertCache } from './cache.js';
 
 /**

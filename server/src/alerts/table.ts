@@ -3,7 +3,7 @@ import type {
   AlertHistoryQuery,
   AlertRule,
   AlertStatus,
-} from '@metrics-collector/schema/context';
+} from '@metrics-collector/schema/alerts/types';
 import { attempt, type Db, openDatabase } from '../sqlite/database.js';
 
 const migrations = [

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AlertEvent } from '@metrics-collector/schema/context';
+import type { AlertEvent } from '@metrics-collector/schema/alerts/types';
 import type { Logger } from '../logger.js';
 import { PrivateAddressError, sendWebhook } from './webhook.js';
 

@@ -1,4 +1,9 @@
-import type { ClientPage, ClientRecord, ClientSighting, StateStore } from '@metrics-collector/schema/context';
+import type {
+  ClientPage,
+  ClientRecord,
+  ClientSighting,
+  StateStore,
+} from '@metrics-collector/schema/clients/types';
 import type Database from 'better-sqlite3';
 import { type Db, openDatabase } from '../sqlite/database.js';
 import { createGroupCommit } from '../sqlite/group-commit.js';

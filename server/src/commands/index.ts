@@ -1,4 +1,5 @@
-import type { Clock, CommandStore } from '@metrics-collector/schema/context';
+import type { Clock } from '@metrics-collector/schema/clock';
+import type { CommandStore } from '@metrics-collector/schema/commands/types';
 import type { Logger } from '../logger.js';
 import { CommandTable } from './table.js';
 

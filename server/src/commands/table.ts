@@ -6,7 +6,7 @@ import type {
   AgentCommandStatus,
   AgentCommandType,
   NewAgentCommand,
-} from '@metrics-collector/schema/context';
+} from '@metrics-collector/schema/commands/types';
 import { attempt, type Db, openDatabase } from '../sqlite/database.js';
 
 const migrations = [

@@ -1,9 +1,9 @@
-import { catalogue } from '@metrics-collector/schema/catalogue';
+import { defaultHistoryLimit, maxHistoryLimit } from '@metrics-collector/schema/alerts/service';
+import { defaultClientPage, maxClientPage } from '@metrics-collector/schema/clients/service';
+import { defaultListLimit, maxListLimit } from '@metrics-collector/schema/commands/service';
 import type { Context } from '@metrics-collector/schema/context';
-import { defaultHistoryLimit, maxHistoryLimit } from '@metrics-collector/schema/service/alerts';
-import { defaultClientPage, maxClientPage } from '@metrics-collector/schema/service/clients';
-import { defaultListLimit, maxListLimit } from '@metrics-collector/schema/service/commands';
-import { historyPlan } from '@metrics-collector/schema/service/history';
+import { historyPlan } from '@metrics-collector/schema/history/service';
+import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
 import {
   type DocumentNode,
   type ExecutionArgs,

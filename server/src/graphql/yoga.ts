@@ -1,5 +1,6 @@
 import { schema } from '@metrics-collector/schema';
-import type { Context, Principal } from '@metrics-collector/schema/context';
+import type { Principal } from '@metrics-collector/schema/auth';
+import type { Context } from '@metrics-collector/schema/context';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { anonymous } from '../auth.js';
 import type { Config } from '../config.js';

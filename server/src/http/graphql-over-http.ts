@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Context, Principal } from '@metrics-collector/schema/context';
+import type { Principal } from '@metrics-collector/schema/auth';
+import type { Context } from '@metrics-collector/schema/context';
 import { badInput } from '@metrics-collector/schema/errors';
 import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';

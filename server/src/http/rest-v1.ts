@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { requireScope } from '@metrics-collector/schema/auth';
-import { type OriginalMetricName, originalMetricNames } from '@metrics-collector/schema/catalogue';
-import type { Context, Stat } from '@metrics-collector/schema/context';
+import type { Context } from '@metrics-collector/schema/context';
 import { parseDuration } from '@metrics-collector/schema/duration';
 import { AppError, badInput } from '@metrics-collector/schema/errors';
+import { metricHistory } from '@metrics-collector/schema/history/service';
+import { type OriginalMetricName, originalMetricNames } from '@metrics-collector/schema/metrics/catalogue';
+import { reportInputNames, reportMetrics } from '@metrics-collector/schema/metrics/service';
+import type { ReportFieldNames, ReportInput, Stat } from '@metrics-collector/schema/metrics/types';
 import { parseDateTime } from '@metrics-collector/schema/scalars';
-import { metricHistory } from '@metrics-collector/schema/service/history';
-import { type ReportInput, reportMetrics } from '@metrics-collector/schema/service/ingest';
 import { parseJson, readBody } from './body.js';
 import { MethodNotAllowed } from './error-boundary.js';
 
@@ -31,11 +32,7 @@ export function createRestV1(options: { bodyLimit: number }) {
       if (req.method !== 'POST') throw new MethodNotAllowed('POST');
       requireScope(ctx, 'ingest');
       const report = toReport(parseJson(await readBody(req, options.bodyLimit)));
-      try {
-        await reportMetrics(ctx, report, 'input');
-      } catch (error) {
-        throw error instanceof AppError && error.field ? renameField(error) : error;
-      }
+      await reportMetrics(ctx, report, originalFieldNames);
       return { status: 200 };
     }
     const match = /^\/api\/v1\/metrics\/([^/]+)\/byUser\/([^/]+)$/.exec(path);
@@ -58,11 +55,8 @@ export function createRestV1(options: { bodyLimit: number }) {
       const history = await metricHistory(
         ctx,
         { metric: original.metric, clientId: userId, ...params, aggregate: 'MEAN', fill: 'NONE' },
-        { from: 'start', to: 'end', resample: 'resample_rate' },
-      ).catch((error: unknown) => {
-        // The service names the client `clientId`; this route calls it `:userId`.
-        throw error instanceof AppError && error.field === 'clientId' ? renamed(error, 'userId') : error;
-      });
+        { from: 'start', to: 'end', resample: 'resample_rate', clientId: 'userId' },
+      );
       return {
         status: 200,
         body: {
@@ -178,34 +172,28 @@ function numbers(entry: Json, key: string, at: string): number[] {
   return list as number[];
 }
 
-/** Where a service function's field path lands in the original snake_case body. */
-const restFieldNames: [RegExp, string][] = [
-  [/^input\.clientId/, 'user_id'],
-  [/^input\.windowStart/, 'start_timestamp'],
-  [/^input\.windowEnd/, 'end_timestamp'],
-  [/^input\.observations/, 'observations_per_metric'],
-  [/^input\.osType/, 'os_type'],
-  [/^input\.osVersion/, 'os_version'],
-  [/^input\.hostname/, 'hostname'],
-  [/^input\.cpu\.cores\[(\d+)\]\.variance/, 'metrics[0].var_utilization_by_core[$1]'],
-  [/^input\.cpu\.cores\[(\d+)\](\.\w+)?/, 'metrics[0].avg_utilization_by_core[$1]'],
-  [/^input\.cpu\.cores/, 'metrics[0].avg_utilization_by_core'],
-  [/^input\.cpu\.utilization\.variance/, 'metrics[0].var_utilization'],
-  [/^input\.cpu\.utilization(\.\w+)?/, 'metrics[0].avg_utilization'],
-];
-
-function renameField(error: AppError): AppError {
-  const from = error.field as string;
-  const rule = restFieldNames.find(([pattern]) => pattern.test(from));
-  if (!rule) return error;
-  return renamed(error, from.replace(rule[0], rule[1]));
-}
-
-/** The same error about the field `to`; the message starts with the field's path. */
-function renamed(error: AppError, to: string): AppError {
-  const from = error.field as string;
-  return new AppError(error.code, `${to}${error.message.slice(from.length)}`, { field: to });
-}
+/**
+ * Where the ingest service's fields are in the original snake_case body. It carries CPU only, as
+ * `metrics[0]` (`toReport` refuses a second CPU entry): a mean (a window's min and max are taken from
+ * it) and a variance, overall and per core.
+ */
+const originalFieldNames: ReportFieldNames = {
+  clientId: 'user_id',
+  windowStart: 'start_timestamp',
+  windowEnd: 'end_timestamp',
+  observations: 'observations_per_metric',
+  hostname: 'hostname',
+  osType: 'os_type',
+  osVersion: 'os_version',
+  series: (field) => {
+    const utilization = field.stat === 'variance' ? 'var_utilization' : 'avg_utilization';
+    if (field.path === 'cpu.utilization') return `metrics[0].${utilization}`;
+    if (field.path !== 'cpu.cores') return reportInputNames.series(field);
+    if (field.core !== undefined) return `metrics[0].${utilization}_by_core[${field.core}]`;
+    // The list as a whole (too many cores, or a series derived from it).
+    return `metrics[0].avg_utilization_by_core${field.stat === undefined ? '' : `.${field.stat}`}`;
+  },
+};
 
 /** `start`, `end` and `resample_rate` from the JSON body, else from the query string. */
 function rangeParams(body: unknown, query: string) {

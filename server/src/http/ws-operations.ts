@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { Context, Principal } from '@metrics-collector/schema/context';
+import type { Principal } from '@metrics-collector/schema/auth';
+import type { Context } from '@metrics-collector/schema/context';
 import { type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
 import {
   type Context as ConnectionContext,

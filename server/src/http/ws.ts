@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Context, Principal } from '@metrics-collector/schema/context';
+import type { Principal } from '@metrics-collector/schema/auth';
+import type { Context } from '@metrics-collector/schema/context';
 import type { AppError } from '@metrics-collector/schema/errors';
 import { handleProtocols } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';

@@ -1,5 +1,5 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import type { Live, LiveTopics, ReportedWindow } from '@metrics-collector/schema/context';
+import type { Live, LiveTopics, ReportedWindow } from '@metrics-collector/schema/live/types';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { type BoundedPubSub, createBoundedPubSub } from './bounded-pubsub.js';

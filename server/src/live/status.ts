@@ -1,9 +1,5 @@
-import type {
-  ClientStatus,
-  ClientStatusEvent,
-  Clock,
-  ReportedWindow,
-} from '@metrics-collector/schema/context';
+import type { Clock } from '@metrics-collector/schema/clock';
+import type { ClientStatus, ClientStatusEvent, ReportedWindow } from '@metrics-collector/schema/live/types';
 import type { Logger } from '../logger.js';
 import type { ServerLive } from './index.js';
 

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MetricStore } from '@metrics-collector/schema/context';
+import type { MetricStore } from '@metrics-collector/schema/metrics/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
 import { listRows } from '../../src/graphql/query-cost.js';
 import { createSqliteMetricStore } from '../../src/metrics/sqlite/store.js';
-import { graphql, REPORT_MUTATION, reportInput, startTestServer, type TestServer } from '../helpers.js';
+import { graphql, startTestServer, type TestServer } from '../helpers.js';
 import { collect, wsClient } from '../ws-helpers.js';
 import { probeHealth } from './harness.js';
 

@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { graphql, originalReport, rawRequest, startTestServer, type TestServer } from '../helpers.js';
+import { originalReport } from '../../../testing/fixtures.js';
+import { graphql, rawRequest, startTestServer, type TestServer } from '../helpers.js';
 import { healthOnNewConnection } from './harness.js';
 
 /**

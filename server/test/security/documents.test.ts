@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphql, REPORT_MUTATION, reportInput, startTestApp, type TestApp } from '../helpers.js';
+import { REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
+import { graphql, startTestApp, type TestApp } from '../helpers.js';
 import { inParallel, postGraphQL, probeHealth, type ServerProcess, startServerProcess } from './harness.js';
 
 /**

@@ -3,18 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorRegistry } from '@metrics-collector/schema/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteMetricStore } from '../../src/metrics/sqlite/store.js';
+import { originalReport, REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
 import {
-  graphql,
-  originalReport,
-  type RawResponse,
-  REPORT_MUTATION,
-  rawRequest,
-  reportInput,
-  startTestServer,
-  type TestServer,
-} from '../helpers.js';
-import { hasBinary, influxdBinary, influxQuery, type RealServer, startInfluxd } from '../real-servers.js';
+  hasBinary,
+  influxdBinary,
+  influxQuery,
+  type RealServer,
+  startInfluxd,
+} from '../../../testing/real-servers.js';
+import { createSqliteMetricStore } from '../../src/metrics/sqlite/store.js';
+import { graphql, type RawResponse, rawRequest, startTestServer, type TestServer } from '../helpers.js';
 import { collect, wsClient } from '../ws-helpers.js';
 
 /**

@@ -3,8 +3,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type LogProcess, startLogProcess } from '../../../testing/log-process.js';
 import { rawRequest } from '../helpers.js';
-import { type LogProcess, startLogProcess } from '../log-process.js';
 
 /** The server as users run it (`main.ts`), in its own process, so that its memory and files can be read. */
 export interface ServerProcess {

@@ -4,16 +4,14 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { originalReport, REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { type Listening, listen } from '../../src/listen.js';
 import { createLogger } from '../../src/logger.js';
 import {
   graphql,
-  originalReport,
-  REPORT_MUTATION,
   rawRequest,
-  reportInput,
   startTestApp,
   startTestServer,
   type TestApp,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphql, REPORT_MUTATION, reportInput, startTestServer, type TestServer } from '../helpers.js';
+import { REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
+import { graphql, startTestServer, type TestServer } from '../helpers.js';
 
 const CLIENT = 'query ($id: ID!) { client(id: $id) { hostname osVersion firstSeen lastSeen } }';
 

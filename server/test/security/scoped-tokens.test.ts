@@ -1,15 +1,7 @@
-import type { ClientStatusEvent } from '@metrics-collector/schema/context';
+import type { ClientStatusEvent } from '@metrics-collector/schema/live/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  fails,
-  ok,
-  originalReport,
-  REPORT_MUTATION,
-  rawRequest,
-  reportInput,
-  startTestServer,
-  type TestServer,
-} from '../helpers.js';
+import { originalReport, REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
+import { fails, ok, rawRequest, startTestServer, type TestServer } from '../helpers.js';
 import { collect, statusEvents, waitFor, wsClient } from '../ws-helpers.js';
 
 const SECRETS = {

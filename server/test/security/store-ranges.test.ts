@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasBinary, influxdBinary, type RealServer, startInfluxd } from '../../../testing/real-servers.js';
 import { createInfluxMetricStore } from '../../src/metrics/influx/store.js';
 import { graphql, rawRequest, startTestServer, type TestServer } from '../helpers.js';
-import { hasBinary, influxdBinary, type RealServer, startInfluxd } from '../real-servers.js';
 
 /**
  * Ranges and resamples past what a store can hold are refused by the service with the same 400 on every

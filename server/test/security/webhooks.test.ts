@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPublicAddress, isPublicHostname } from '@metrics-collector/schema/network';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
 import { PrivateAddressError, type ResolveHost, sendWebhook } from '../../src/alerts/webhook.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { listen } from '../../src/listen.js';
 import { createLogger } from '../../src/logger.js';
-import { graphql, REPORT_MUTATION, reportInput, startTestServer, type TestServer } from '../helpers.js';
+import { graphql, startTestServer, type TestServer } from '../helpers.js';
 import { waitFor } from '../ws-helpers.js';
 
 const CREATE = 'mutation ($input: AlertRuleInput!) { createAlertRule(input: $input) { id webhookUrl } }';

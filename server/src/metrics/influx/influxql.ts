@@ -1,5 +1,5 @@
-import { catalogue, type Metric } from '@metrics-collector/schema/catalogue';
-import type { Aggregate, SeriesSelector } from '@metrics-collector/schema/context';
+import { catalogue, type Metric } from '@metrics-collector/schema/metrics/catalogue';
+import type { Aggregate, SeriesSelector } from '@metrics-collector/schema/metrics/types';
 import { integer } from './line-protocol.js';
 
 /** How a read groups windows: by time bucket (`history`) or by client (`summarize`). */

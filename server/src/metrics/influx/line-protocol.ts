@@ -1,6 +1,6 @@
-import { catalogue } from '@metrics-collector/schema/catalogue';
-import type { SeriesPoint } from '@metrics-collector/schema/context';
 import { AppError } from '@metrics-collector/schema/errors';
+import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
+import type { SeriesPoint } from '@metrics-collector/schema/metrics/types';
 
 const STATS = ['mean', 'variance', 'min', 'max'] as const;
 

@@ -4,8 +4,8 @@ import type {
   ClientSummary,
   PooledStats,
   SeriesSelector,
-} from '@metrics-collector/schema/context';
-import { aggregateValue } from '@metrics-collector/schema/context';
+} from '@metrics-collector/schema/metrics/types';
+import { aggregateValue } from '@metrics-collector/schema/metrics/types';
 import type { InfluxConnection, Row } from './connection.js';
 import { flatStatement, type Grouping, shiftedStatement } from './influxql.js';
 import { storable } from './line-protocol.js';

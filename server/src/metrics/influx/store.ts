@@ -1,5 +1,5 @@
 import { setLogger } from '@influxdata/influxdb-client';
-import { catalogue } from '@metrics-collector/schema/catalogue';
+import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
 import type {
   Aggregate,
   Bucket,
@@ -7,7 +7,7 @@ import type {
   MetricStore,
   SeriesPoint,
   SeriesSelector,
-} from '@metrics-collector/schema/context';
+} from '@metrics-collector/schema/metrics/types';
 import { storeUnavailable } from '../../store-errors.js';
 import { InfluxConnection } from './connection.js';
 import { deleteBeforeStatement, newestStatement } from './influxql.js';

@@ -1,4 +1,4 @@
-import type { Bucket, ClientSummary } from '@metrics-collector/schema/context';
+import type { Bucket, ClientSummary } from '@metrics-collector/schema/metrics/types';
 import type { MetricReads } from './reads.js';
 
 /*

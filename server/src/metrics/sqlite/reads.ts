@@ -1,4 +1,4 @@
-import { catalogue, metricNames } from '@metrics-collector/schema/catalogue';
+import { catalogue, metricNames } from '@metrics-collector/schema/metrics/catalogue';
 import type {
   Aggregate,
   Bucket,
@@ -6,8 +6,8 @@ import type {
   PooledStats,
   SeriesPoint,
   SeriesSelector,
-} from '@metrics-collector/schema/context';
-import { aggregateValue } from '@metrics-collector/schema/context';
+} from '@metrics-collector/schema/metrics/types';
+import { aggregateValue } from '@metrics-collector/schema/metrics/types';
 import type { Db } from '../../sqlite/database.js';
 
 type Grouping = 'bucket' | 'client';

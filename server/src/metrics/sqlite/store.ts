@@ -6,7 +6,7 @@ import type {
   MetricStore,
   SeriesPoint,
   SeriesSelector,
-} from '@metrics-collector/schema/context';
+} from '@metrics-collector/schema/metrics/types';
 import type Database from 'better-sqlite3';
 import { type Db, openDatabase } from '../../sqlite/database.js';
 import { createGroupCommit } from '../../sqlite/group-commit.js';

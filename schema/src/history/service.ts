@@ -1,52 +1,26 @@
 import { formatDuration } from '@metrics-collector/common/duration';
 import { requireScope } from '../auth.js';
-import { catalogue, type Metric } from '../catalogue.js';
-import type { Aggregate, Bucket, ClientRecord, Context, Fill, SeriesSelector } from '../context.js';
+import type { Context } from '../context.js';
 import { AppError, badInput } from '../errors.js';
+import { catalogue } from '../metrics/catalogue.js';
+import type { Bucket, SeriesSelector } from '../metrics/types.js';
+import type {
+  Fill,
+  FleetSummaryArgs,
+  FleetSummaryRow,
+  History,
+  HistoryArgs,
+  HistoryFieldNames,
+  HistoryPoint,
+} from './types.js';
 
-export interface HistoryArgs {
-  metric: Metric;
-  clientId?: string | null;
-  core?: number | null;
-  from?: Date | null;
-  to?: Date | null;
-  /** Bucket width in ms; chosen from the range when omitted. */
-  resample?: number | null;
-  aggregate?: Aggregate | null;
-  fill?: Fill | null;
-}
-
-/** One bucket of a history answer; statistics are `null` (and `count` 0) in a filled empty bucket. */
-export interface HistoryPoint {
-  time: Date;
-  value: number | null;
-  count: number;
-  mean: number | null;
-  variance: number | null;
-  min: number | null;
-  max: number | null;
-}
-
-export interface History {
-  metric: Metric;
-  clientId: string | null;
-  core: number | null;
-  from: Date;
-  to: Date;
-  resample: number;
-  aggregate: Aggregate;
-  fill: Fill;
-  points: HistoryPoint[];
-}
-
-/** The names the caller used for the range arguments, so errors name the caller's own fields. */
-export interface RangeFieldNames {
-  from: string;
-  to: string;
-  resample: string;
-}
-
-const graphqlNames: RangeFieldNames = { from: 'from', to: 'to', resample: 'resample' };
+/** The arguments as `metricHistory` and `fleetSummary` name them. */
+export const historyArgNames: HistoryFieldNames = {
+  from: 'from',
+  to: 'to',
+  resample: 'resample',
+  clientId: 'clientId',
+};
 const HOUR = 3_600_000;
 /** Widths tried, in order, when `resample` is omitted; the first giving at most 1,000 buckets wins. */
 const NICE_WIDTHS = [1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400, 604800].map(
@@ -60,7 +34,7 @@ const NICE_WIDTHS = [1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 10800, 216
 export async function metricHistory(
   ctx: Context,
   args: HistoryArgs,
-  names: RangeFieldNames = graphqlNames,
+  names: HistoryFieldNames = historyArgNames,
 ): Promise<History> {
   requireScope(ctx, 'read');
   const selector = toSelector(ctx, args, names);
@@ -100,29 +74,10 @@ export async function metricHistory(
   };
 }
 
-export interface FleetSummaryArgs {
-  metric: Metric;
-  core?: number | null;
-  from?: Date | null;
-  to?: Date | null;
-  aggregate?: Aggregate | null;
-}
-
-export interface FleetSummaryRow {
-  clientId: string;
-  client: ClientRecord | null;
-  value: number;
-  count: number;
-  mean: number;
-  variance: number;
-  min: number;
-  max: number;
-}
-
 /** One row per client that reported the metric in `[from, to)`: the aggregate over its whole range. */
 export async function fleetSummary(ctx: Context, args: FleetSummaryArgs): Promise<FleetSummaryRow[]> {
   requireScope(ctx, 'read');
-  const selector = toSelector(ctx, { ...args, clientId: null }, graphqlNames);
+  const selector = toSelector(ctx, { ...args, clientId: null }, historyArgNames);
   const rows = await ctx.metrics.summarize(selector, args.aggregate ?? 'P95');
   return Promise.all(rows.map(async (row) => ({ ...row, client: await ctx.state.getClient(row.clientId) })));
 }
@@ -156,7 +111,7 @@ export const MAX_RESAMPLE = 100 * 365 * 86_400_000;
 function toSelector(
   ctx: Context,
   args: Omit<HistoryArgs, 'resample' | 'aggregate' | 'fill'>,
-  names: RangeFieldNames,
+  names: HistoryFieldNames,
 ): SeriesSelector {
   const to = args.to?.getTime() ?? ctx.clock.now();
   const from = args.from?.getTime() ?? to - HOUR;
@@ -181,7 +136,7 @@ function toSelector(
     args.clientId != null &&
     (args.clientId.length === 0 || args.clientId.length > ctx.limits.maxStringLength)
   ) {
-    throw badInput('clientId', `must be 1 to ${ctx.limits.maxStringLength} characters long`);
+    throw badInput(names.clientId, `must be 1 to ${ctx.limits.maxStringLength} characters long`);
   }
   const spec = catalogue[args.metric];
   const core = args.core ?? null;

@@ -1,13 +1,9 @@
 import { Repeater } from '@graphql-yoga/subscription';
 import { requireClient, requireScope } from '../auth.js';
-import type {
-  AgentCommand,
-  AgentCommandOutcome,
-  AgentCommandStatus,
-  AgentCommandType,
-  Context,
-} from '../context.js';
+import type { Context } from '../context.js';
 import { AppError, badInput } from '../errors.js';
+import { checkString } from '../limits.js';
+import type { AgentCommand, AgentCommandOutcome, AgentCommandStatus, AgentCommandType } from './types.js';
 
 const SECOND = 1_000;
 const HOUR = 3_600_000;
@@ -86,7 +82,7 @@ export async function acknowledgeAgentCommand(
   message: string | null | undefined,
 ): Promise<AgentCommand> {
   requireScope(ctx, 'ingest');
-  checkString(id, 'id', ctx.limits.maxStringLength);
+  checkString(id, 'id', ctx.limits.maxStringLength, true);
   if (message != null && message.length > ctx.limits.maxStringLength) {
     throw badInput(
       'message',
@@ -190,13 +186,7 @@ function notFound(id: string): AppError {
 }
 
 function checkClientId(ctx: Pick<Context, 'limits'>, clientId: string): void {
-  checkString(clientId, 'clientId', ctx.limits.maxStringLength);
-}
-
-function checkString(value: string, field: string, max: number): void {
-  if (value.length === 0) throw badInput(field, 'must not be empty');
-  if (value.length > max)
-    throw badInput(field, `is ${value.length} characters long, more than the ${max} allowed`);
+  checkString(clientId, 'clientId', ctx.limits.maxStringLength, true);
 }
 
 function describeRange(range: { min: number; max: number }): string {

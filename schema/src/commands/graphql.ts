@@ -1,10 +1,4 @@
-import { builder } from './builder.js';
-import {
-  type AgentCommand,
-  agentCommandOutcomes,
-  agentCommandStatuses,
-  agentCommandTypes,
-} from './context.js';
+import { builder } from '../builder.js';
 import {
   acknowledgeAgentCommand,
   defaultListLimit,
@@ -14,7 +8,8 @@ import {
   maxTtlSeconds,
   sendAgentCommand,
   streamAgentCommands,
-} from './service/commands.js';
+} from './service.js';
+import { type AgentCommand, agentCommandOutcomes, agentCommandStatuses, agentCommandTypes } from './types.js';
 
 const AgentCommandTypeEnum = builder.enumType('AgentCommandType', {
   description:

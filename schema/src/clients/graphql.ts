@@ -1,6 +1,6 @@
-import { builder } from './builder.js';
-import type { ClientRecord } from './context.js';
-import { defaultClientPage, getClient, listClients, maxClientPage } from './service/clients.js';
+import { builder } from '../builder.js';
+import { defaultClientPage, getClient, listClients, maxClientPage } from './service.js';
+import type { ClientRecord } from './types.js';
 
 export const ClientRef = builder.objectRef<ClientRecord>('Client').implement({
   description: 'A host that has reported; registered by its first report.',

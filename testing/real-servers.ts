@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { terminate } from './processes.js';
 
 /**
  * Real database servers for tests: each starts on a free loopback port with its data in a new temporary
@@ -108,11 +109,7 @@ async function startProcess(options: {
   };
   const kill = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await terminate(child, new Promise<void>((resolve) => child.once('exit', () => resolve())));
   };
   await launch();
   return {

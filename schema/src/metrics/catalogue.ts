@@ -1,7 +1,13 @@
 /**
- * The metric catalogue: every series the API can store and query. The keys are the values of the GraphQL
- * `enum Metric`; `kind` and `field` say where a store keeps the series (one measurement per kind, as
- * DESIGN.md's storage schema has it); `perCore` series carry a `core` number.
+ * The metric catalogue: every series the API can store and query. It is pure data (no imports), so that a
+ * leaf package can carry it to the agent too. Per series (the key is its value of the GraphQL `enum Metric`):
+ *
+ * - storage: `kind` is the measurement (InfluxDB) or series family (SQLite) and `field` the quantity inside
+ *   it, so `MEMORY_USED_BYTES` is stored as `memory` / `used`; `perCore` series carry a `core` number.
+ * - input: where a report (`ReportMetricsInput`) carries it, as `group.field` (`memory.usedBytes`: the field
+ *   `usedBytes` of the optional group `memory`). From this the schema builds the report's input types and
+ *   the ingest service turns a report into points, both in catalogue order.
+ * - derived: a series no report carries, computed from another one of the same report.
  */
 export const catalogue = {
   CPU_UTILIZATION: {
@@ -11,6 +17,7 @@ export const catalogue = {
     perCore: false,
     range: [0, 1],
     description: 'Mean CPU utilisation over all cores, 0..1.',
+    input: { path: 'cpu.utilization', required: true, description: 'Utilisation over all cores, 0..1.' },
   },
   CPU_CORE_UTILIZATION: {
     kind: 'cpu',
@@ -19,6 +26,7 @@ export const catalogue = {
     perCore: true,
     range: [0, 1],
     description: 'CPU utilisation of one core, 0..1 (argument `core`; all cores pooled when it is omitted).',
+    input: { path: 'cpu.cores', description: 'Utilisation per core, 0..1, in core order (at most 1,024).' },
   },
   CPU_CORE_UTILIZATION_MAX: {
     kind: 'cpu',
@@ -27,6 +35,7 @@ export const catalogue = {
     perCore: false,
     range: [0, 1],
     description: "Per window, the busiest core's mean utilisation (the original `cpuCoreLoadAvgMax`).",
+    derived: { from: 'CPU_CORE_UTILIZATION', statistic: 'mean', pick: 'max' },
   },
   CPU_CORE_UTILIZATION_MIN: {
     kind: 'cpu',
@@ -35,6 +44,7 @@ export const catalogue = {
     perCore: false,
     range: [0, 1],
     description: "Per window, the idlest core's mean utilisation (the original `cpuCoreLoadAvgMin`).",
+    derived: { from: 'CPU_CORE_UTILIZATION', statistic: 'mean', pick: 'min' },
   },
   CPU_CORE_VARIANCE_MAX: {
     kind: 'cpu',
@@ -43,6 +53,7 @@ export const catalogue = {
     perCore: false,
     range: [0, 1],
     description: 'Per window, the largest per-core utilisation variance (the original `cpuCoreLoadVarMax`).',
+    derived: { from: 'CPU_CORE_UTILIZATION', statistic: 'variance', pick: 'max' },
   },
   CPU_CORE_VARIANCE_MIN: {
     kind: 'cpu',
@@ -51,6 +62,7 @@ export const catalogue = {
     perCore: false,
     range: [0, 1],
     description: 'Per window, the smallest per-core utilisation variance (the original `cpuCoreLoadMinMin`).',
+    derived: { from: 'CPU_CORE_UTILIZATION', statistic: 'variance', pick: 'min' },
   },
   MEMORY_USED_RATIO: {
     kind: 'memory',
@@ -59,6 +71,7 @@ export const catalogue = {
     perCore: false,
     range: [0, 1],
     description: 'Used memory as a share of total memory, 0..1.',
+    input: { path: 'memory.usedRatio', description: 'Used share of memory, 0..1.' },
   },
   MEMORY_USED_BYTES: {
     kind: 'memory',
@@ -67,6 +80,7 @@ export const catalogue = {
     perCore: false,
     range: [0, Number.MAX_SAFE_INTEGER],
     description: 'Used memory in bytes (excluding buffers and cache).',
+    input: { path: 'memory.usedBytes' },
   },
   MEMORY_TOTAL_BYTES: {
     kind: 'memory',
@@ -75,6 +89,7 @@ export const catalogue = {
     perCore: false,
     range: [0, Number.MAX_SAFE_INTEGER],
     description: 'Total memory in bytes.',
+    input: { path: 'memory.totalBytes', value: true },
   },
   SWAP_USED_RATIO: {
     kind: 'memory',
@@ -83,6 +98,7 @@ export const catalogue = {
     perCore: false,
     range: [0, 1],
     description: 'Used swap as a share of total swap, 0..1.',
+    input: { path: 'memory.swapUsedRatio', description: 'Used share of swap, 0..1.' },
   },
   SWAP_USED_BYTES: {
     kind: 'memory',
@@ -91,6 +107,7 @@ export const catalogue = {
     perCore: false,
     range: [0, Number.MAX_SAFE_INTEGER],
     description: 'Used swap in bytes.',
+    input: { path: 'memory.swapUsedBytes' },
   },
   LOAD_1: {
     kind: 'load',
@@ -99,6 +116,7 @@ export const catalogue = {
     perCore: false,
     range: [0, 1e6],
     description: 'One-minute load average.',
+    input: { path: 'load.load1' },
   },
   LOAD_5: {
     kind: 'load',
@@ -107,6 +125,7 @@ export const catalogue = {
     perCore: false,
     range: [0, 1e6],
     description: 'Five-minute load average.',
+    input: { path: 'load.load5' },
   },
   LOAD_15: {
     kind: 'load',
@@ -115,6 +134,7 @@ export const catalogue = {
     perCore: false,
     range: [0, 1e6],
     description: 'Fifteen-minute load average.',
+    input: { path: 'load.load15' },
   },
   NETWORK_RX_BYTES_PER_SECOND: {
     kind: 'network',
@@ -124,6 +144,7 @@ export const catalogue = {
     range: [0, Number.MAX_SAFE_INTEGER],
     description:
       "Bytes received per second, summed over the host's physical interfaces (virtual ones such as lo, docker*, veth*, br-* excluded by the agent).",
+    input: { path: 'network.rxBytesPerSecond', description: 'Bytes received per second.' },
   },
   NETWORK_TX_BYTES_PER_SECOND: {
     kind: 'network',
@@ -133,6 +154,7 @@ export const catalogue = {
     range: [0, Number.MAX_SAFE_INTEGER],
     description:
       "Bytes sent per second, summed over the host's physical interfaces (virtual ones such as lo, docker*, veth*, br-* excluded by the agent).",
+    input: { path: 'network.txBytesPerSecond', description: 'Bytes sent per second.' },
   },
   DISK_READ_BYTES_PER_SECOND: {
     kind: 'disk',
@@ -141,6 +163,7 @@ export const catalogue = {
     perCore: false,
     range: [0, Number.MAX_SAFE_INTEGER],
     description: "Bytes read per second from the host's block devices.",
+    input: { path: 'disk.readBytesPerSecond', description: 'Bytes read per second.' },
   },
   DISK_WRITE_BYTES_PER_SECOND: {
     kind: 'disk',
@@ -149,6 +172,7 @@ export const catalogue = {
     perCore: false,
     range: [0, Number.MAX_SAFE_INTEGER],
     description: "Bytes written per second to the host's block devices.",
+    input: { path: 'disk.writeBytesPerSecond', description: 'Bytes written per second.' },
   },
   FILESYSTEM_USED_RATIO: {
     kind: 'disk',
@@ -157,6 +181,10 @@ export const catalogue = {
     perCore: false,
     range: [0, 1],
     description: 'Used share of the fullest local filesystem, 0..1.',
+    input: {
+      path: 'disk.filesystemUsedRatio',
+      description: 'Used share of the fullest local filesystem, 0..1.',
+    },
   },
 } as const satisfies Record<string, MetricSpec>;
 
@@ -170,7 +198,52 @@ export interface MetricSpec {
   /** Inclusive bounds every reported statistic must lie in. */
   readonly range: readonly [number, number];
   readonly description: string;
+  /** Where a report carries the series; absent for a derived series. */
+  readonly input?: SeriesInput;
+  /** How the series is computed from another one of the same report; absent for a reported series. */
+  readonly derived?: DerivedSeries;
 }
+
+/**
+ * A series' field in a report. It is a `StatInput` (the window's statistics), a list of them, one per core,
+ * for a `perCore` series, or with `value` a single number (stored with variance 0).
+ */
+export interface SeriesInput {
+  /** `group.field`: the group is a key of `reportGroups`, the field a name in that group's input type. */
+  readonly path: `${ReportGroup}.${string}`;
+  /** Whether a group that is sent must carry the field. */
+  readonly required?: boolean;
+  /** The field's description in the GraphQL input, when it has one. */
+  readonly description?: string;
+  readonly value?: boolean;
+}
+
+/** Per window, the largest or smallest `statistic` over the entries of the per-core series `from`. */
+export interface DerivedSeries {
+  /** A `perCore` series of the catalogue. */
+  readonly from: string;
+  readonly statistic: 'mean' | 'variance';
+  readonly pick: 'max' | 'min';
+}
+
+/**
+ * The metric groups of a report, in order, each an optional field of `ReportMetricsInput` whose input type
+ * (`CpuStatsInput` for `cpu`) holds the group's series.
+ */
+export const reportGroups = {
+  cpu: {},
+  memory: {},
+  load: {},
+  network: {
+    description:
+      "Network throughput over the window, summed over the host's physical interfaces (the agent leaves out virtual ones such as lo, docker*, veth*, br-*).",
+  },
+  disk: {
+    description: "Disk throughput over the window, over the host's block devices, and filesystem usage.",
+  },
+} as const satisfies Record<string, { description?: string }>;
+
+export type ReportGroup = keyof typeof reportGroups;
 
 export type Metric = keyof typeof catalogue;
 export const metricNames = Object.keys(catalogue) as Metric[];

@@ -1,9 +1,8 @@
-import { requireScope } from './auth.js';
-import { builder } from './builder.js';
-import { type ClientStatusEvent, clientStatuses, type ReportedWindow, type SeriesPoint } from './context.js';
-import { MetricEnum } from './metrics.js';
-
-builder.subscriptionType({});
+import { builder } from '../builder.js';
+import { MetricEnum } from '../metrics/graphql.js';
+import type { SeriesPoint } from '../metrics/types.js';
+import { subscribeClientStatusChanged, subscribeMetricReported } from './service.js';
+import { type ClientStatusEvent, clientStatuses, type ReportedWindow } from './types.js';
 
 const ReportedStat = builder.objectRef<SeriesPoint>('ReportedStat').implement({
   description: "One series' window as stored.",
@@ -38,14 +37,8 @@ builder.subscriptionField('metricReported', (t) =>
     type: MetricReport,
     description: 'Every report as it is stored; only those of `clientId` when given. Needs scope `read`.',
     args: { clientId: t.arg.id({ required: false }) },
-    subscribe: (_root, args, ctx) => {
-      requireScope(ctx, 'read');
-      const clientId = args.clientId === null || args.clientId === undefined ? null : String(args.clientId);
-      return filter(
-        ctx.live.pubsub.subscribe('metricReported'),
-        (r) => clientId === null || r.clientId === clientId,
-      );
-    },
+    subscribe: (_root, args, ctx) =>
+      subscribeMetricReported(ctx, args.clientId == null ? null : String(args.clientId)),
     resolve: (report) => report,
   }),
 );
@@ -77,19 +70,8 @@ builder.subscriptionField('clientStatusChanged', (t) =>
     description:
       'Every change of a client status; only those of `clientId` when given. Needs scope `read`. See docs/live.md for the rules.',
     args: { clientId: t.arg.id({ required: false }) },
-    subscribe: (_root, args, ctx) => {
-      requireScope(ctx, 'read');
-      const clientId = args.clientId === null || args.clientId === undefined ? null : String(args.clientId);
-      return filter(
-        ctx.live.pubsub.subscribe('clientStatusChanged'),
-        (e) => clientId === null || e.clientId === clientId,
-      );
-    },
+    subscribe: (_root, args, ctx) =>
+      subscribeClientStatusChanged(ctx, args.clientId == null ? null : String(args.clientId)),
     resolve: (event) => event,
   }),
 );
-
-/** Only the items of `source` that pass `keep`; closing the result closes the source. */
-export async function* filter<T>(source: AsyncIterable<T>, keep: (item: T) => boolean): AsyncGenerator<T> {
-  for await (const item of source) if (keep(item)) yield item;
-}

@@ -1,16 +1,5 @@
-import { requireScope } from './auth.js';
-import { builder } from './builder.js';
-import {
-  type AlertEvent,
-  type AlertRule,
-  type AlertStatus,
-  alertComparators,
-  alertRuleKinds,
-  alertSeverities,
-  alertStates,
-} from './context.js';
-import { filter } from './live.js';
-import { MetricEnum } from './metrics.js';
+import { builder } from '../builder.js';
+import { MetricEnum } from '../metrics/graphql.js';
 import {
   alertRuleStates,
   createAlertRule,
@@ -22,8 +11,18 @@ import {
   maxForSeconds,
   maxHistoryLimit,
   maxNameLength,
+  subscribeAlertEvents,
   updateAlertRule,
-} from './service/alerts.js';
+} from './service.js';
+import {
+  type AlertEvent,
+  type AlertRule,
+  type AlertStatus,
+  alertComparators,
+  alertRuleKinds,
+  alertSeverities,
+  alertStates,
+} from './types.js';
 
 const AlertRuleKindEnum = builder.enumType('AlertRuleKind', {
   description:
@@ -218,14 +217,8 @@ builder.subscriptionField('alertEvents', (t) =>
     description:
       'Every alert transition as it happens; only those of `clientId` when given. Needs scope `read`.',
     args: { clientId: t.arg.id({ required: false }) },
-    subscribe: (_root, args, ctx) => {
-      requireScope(ctx, 'read');
-      const clientId = args.clientId == null ? null : String(args.clientId);
-      return filter(
-        ctx.live.pubsub.subscribe('alertEvents'),
-        (e) => clientId === null || e.clientId === clientId,
-      );
-    },
+    subscribe: (_root, args, ctx) =>
+      subscribeAlertEvents(ctx, args.clientId == null ? null : String(args.clientId)),
     resolve: (event) => event,
   }),
 );

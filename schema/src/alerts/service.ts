@@ -1,7 +1,11 @@
 import { requireScope } from '../auth.js';
-import type { Metric } from '../catalogue.js';
+import type { Context } from '../context.js';
+import { AppError, badInput } from '../errors.js';
+import type { Limits } from '../limits.js';
+import { filter } from '../live/service.js';
+import type { Metric } from '../metrics/catalogue.js';
+import { isPublicHostname } from '../network.js';
 import type {
-  AlertComparator,
   AlertEvent,
   AlertRule,
   AlertRuleKind,
@@ -9,11 +13,7 @@ import type {
   AlertSeverity,
   AlertState,
   AlertStatus,
-  Context,
-  SeriesPoint,
-} from '../context.js';
-import { AppError, badInput } from '../errors.js';
-import { isPublicHostname } from '../network.js';
+} from './types.js';
 
 /** The longest rule name. */
 export const maxNameLength = 200;
@@ -43,11 +43,7 @@ export interface AlertRuleInput {
  * Checks a rule and fills in its defaults (kind THRESHOLD, severity WARNING). Throws `BAD_USER_INPUT`
  * naming the field (`input.threshold`, ...) at fault.
  */
-export function validateAlertRule(
-  input: AlertRuleInput,
-  limits: Context['limits'],
-  prefix = 'input.',
-): AlertRuleSpec {
+export function validateAlertRule(input: AlertRuleInput, limits: Limits, prefix = 'input.'): AlertRuleSpec {
   const at = (field: string) => `${prefix}${field}`;
   const name = input.name.trim();
   if (name.length === 0) throw badInput(at('name'), 'must not be empty');
@@ -138,8 +134,6 @@ function checkWebhookUrl(value: string, field: string, allowPrivate: boolean): v
   }
 }
 
-// ---- service functions (the resolvers call these) ----
-
 export async function createAlertRule(ctx: Context, input: AlertRuleInput): Promise<AlertRule> {
   requireScope(ctx, 'admin');
   return ctx.alerts.createRule(validateAlertRule(input, ctx.limits), ctx.clock.now());
@@ -201,83 +195,15 @@ export async function listAlerts(
   });
 }
 
+/** Every alert transition as it happens; only those of `clientId` unless it is `null` (scope `read`). */
+export function subscribeAlertEvents(ctx: Context, clientId: string | null): AsyncIterable<AlertEvent> {
+  requireScope(ctx, 'read');
+  return filter(
+    ctx.live.pubsub.subscribe('alertEvents'),
+    (e) => clientId === null || e.clientId === clientId,
+  );
+}
+
 function notFound(id: string): never {
   throw new AppError('NOT_FOUND', `id: no alert rule ${JSON.stringify(id)}`, { field: 'id' });
-}
-
-// ---- the state machine (pure) ----
-
-/**
- * The value a THRESHOLD rule compares in one report: the window mean of its metric; for
- * CPU_CORE_UTILIZATION the largest mean over the cores (the busiest core). `null` when the report has no
- * such series.
- */
-export function reportValue(points: readonly SeriesPoint[], metric: Metric): number | null {
-  let value: number | null = null;
-  for (const p of points) {
-    if (p.metric !== metric) continue;
-    if (metric !== 'CPU_CORE_UTILIZATION') return p.mean;
-    if (value === null || p.mean > value) value = p.mean;
-  }
-  return value;
-}
-
-/** Whether `value` breaches the rule. Strict: a value equal to the threshold does not. */
-export function breaches(comparator: AlertComparator, threshold: number, value: number): boolean {
-  return comparator === 'ABOVE' ? value > threshold : value < threshold;
-}
-
-/**
- * Whether a FIRING alert resolves at `value`: once it no longer breaches the recovery threshold (the
- * threshold itself without one). ABOVE 0.8 recovery 0.6: 0.7 keeps it FIRING, 0.6 and 0.5 resolve it.
- */
-export function recovers(
-  rule: Pick<AlertRuleSpec, 'recoveryThreshold'> & { comparator: AlertComparator; threshold: number },
-  value: number,
-): boolean {
-  return !breaches(rule.comparator, rule.recoveryThreshold ?? rule.threshold, value);
-}
-
-/**
- * One THRESHOLD evaluation of one (rule, client): the states it passes through at report time `at`
- * (window end), in order; empty when it stays. `current` is `null` for a pair never evaluated (OK).
- *
- * OK or RESOLVED → PENDING when it breaches (and on to FIRING at once with `forSeconds` 0); PENDING →
- * FIRING at the first report whose window end is at least `forSeconds` after the breach started and
- * still breaches; PENDING → OK when the breach ends first; FIRING → RESOLVED once it `recovers`.
- */
-export function stepThreshold(
-  rule: Pick<AlertRuleSpec, 'forSeconds' | 'recoveryThreshold'> & {
-    comparator: AlertComparator;
-    threshold: number;
-  },
-  current: Pick<AlertStatus, 'state' | 'since'> | null,
-  value: number,
-  at: number,
-): AlertState[] {
-  const state = current?.state ?? 'OK';
-  const breaching = breaches(rule.comparator, rule.threshold, value);
-  switch (state) {
-    case 'OK':
-    case 'RESOLVED':
-      if (!breaching) return [];
-      return rule.forSeconds === 0 ? ['PENDING', 'FIRING'] : ['PENDING'];
-    case 'PENDING': {
-      if (!breaching) return ['OK'];
-      const started = current?.since ?? at;
-      return at >= started + rule.forSeconds * 1_000 ? ['FIRING'] : [];
-    }
-    case 'FIRING':
-      return recovers(rule, value) ? ['RESOLVED'] : [];
-  }
-}
-
-/**
- * One NO_DATA evaluation: FIRING once the client is silent (for the rule's `forSeconds`), RESOLVED when it
- * reports again. There is no PENDING: the silence is the wait.
- */
-export function stepNoData(current: Pick<AlertStatus, 'state'> | null, silent: boolean): AlertState[] {
-  const state = current?.state ?? 'OK';
-  if (silent) return state === 'FIRING' ? [] : ['FIRING'];
-  return state === 'FIRING' ? ['RESOLVED'] : [];
 }

@@ -1,6 +1,7 @@
 import { requireScope } from '../auth.js';
-import type { ClientRecord, Context } from '../context.js';
+import type { Context } from '../context.js';
 import { badInput } from '../errors.js';
+import type { ClientRecord } from './types.js';
 
 /** `Query.clients`: default and largest `first`. */
 export const defaultClientPage = 100;

@@ -1,14 +1,9 @@
-import { builder } from './builder.js';
-import { ClientRef } from './clients.js';
-import { aggregates, fills } from './context.js';
-import { MetricEnum } from './metrics.js';
-import {
-  type FleetSummaryRow,
-  fleetSummary,
-  type History,
-  type HistoryPoint,
-  metricHistory,
-} from './service/history.js';
+import { builder } from '../builder.js';
+import { ClientRef } from '../clients/graphql.js';
+import { MetricEnum } from '../metrics/graphql.js';
+import { aggregates } from '../metrics/types.js';
+import { fleetSummary, metricHistory } from './service.js';
+import { type FleetSummaryRow, fills, type History, type HistoryPoint } from './types.js';
 
 const AggregateEnum = builder.enumType('Aggregate', {
   description:

@@ -1,7 +1,15 @@
-import { builder } from './builder.js';
-import { catalogue, type Metric, metricNames } from './catalogue.js';
-import type { Stat } from './context.js';
-import { type ReportAck, reportMetrics } from './service/ingest.js';
+import { builder } from '../builder.js';
+import {
+  catalogue,
+  type Metric,
+  type MetricSpec,
+  metricNames,
+  type ReportGroup,
+  reportGroups,
+  type SeriesInput,
+} from './catalogue.js';
+import { reportMetrics } from './service.js';
+import type { ReportAck, ReportGroupInput, ReportInput, Stat } from './types.js';
 
 export const MetricEnum = builder.enumType('Metric', {
   description: 'A series in the catalogue; `Query.metrics` describes each.',
@@ -47,66 +55,48 @@ const StatInput = builder.inputRef<Stat>('StatInput').implement({
   }),
 });
 
-const CpuStatsInput = builder.inputType('CpuStatsInput', {
-  fields: (t) => ({
-    utilization: t.field({ type: StatInput, description: 'Utilisation over all cores, 0..1.' }),
-    cores: t.field({
-      type: [StatInput],
-      required: false,
-      description: 'Utilisation per core, 0..1, in core order (at most 1,024).',
-    }),
-  }),
-});
+const specs: Readonly<Record<Metric, MetricSpec>> = catalogue;
 
-const MemoryStatsInput = builder.inputType('MemoryStatsInput', {
-  fields: (t) => ({
-    usedRatio: t.field({ type: StatInput, required: false, description: 'Used share of memory, 0..1.' }),
-    usedBytes: t.field({ type: StatInput, required: false }),
-    totalBytes: t.float({ required: false }),
-    swapUsedRatio: t.field({ type: StatInput, required: false, description: 'Used share of swap, 0..1.' }),
-    swapUsedBytes: t.field({ type: StatInput, required: false }),
-  }),
-});
+/**
+ * The input type of one report group (`MemoryStatsInput` for `memory`): one field per catalogue series in
+ * the group, a `StatInput`, a list of them for a per-core series, or a `Float` for a single value.
+ */
+function groupInput<G extends ReportGroup>(group: G) {
+  const series = metricNames.flatMap((metric) => {
+    const { input, perCore } = specs[metric];
+    return input?.path.startsWith(`${group}.`) ? [{ input, perCore }] : [];
+  });
+  const info: { description?: string } = reportGroups[group];
+  return builder
+    .inputRef<ReportGroupInput<G>>(`${group.charAt(0).toUpperCase()}${group.slice(1)}StatsInput`)
+    .implement({
+      ...(info.description ? { description: info.description } : {}),
+      // The fields follow the catalogue, which the type `ReportGroupInput` is derived from as well.
+      fields: (t) =>
+        Object.fromEntries(
+          series.map(({ input, perCore }) => {
+            const options = { required: input.required ?? false, description: input.description };
+            const field = input.value
+              ? t.float(options)
+              : t.field({ type: perCore ? [StatInput] : StatInput, ...options });
+            return [fieldName(input), field];
+          }),
+        ) as never,
+    });
+}
 
-const LoadStatsInput = builder.inputType('LoadStatsInput', {
-  fields: (t) => ({
-    load1: t.field({ type: StatInput, required: false }),
-    load5: t.field({ type: StatInput, required: false }),
-    load15: t.field({ type: StatInput, required: false }),
-  }),
-});
+function fieldName(input: SeriesInput): string {
+  return input.path.slice(input.path.indexOf('.') + 1);
+}
 
-const NetworkStatsInput = builder.inputType('NetworkStatsInput', {
-  description:
-    "Network throughput over the window, summed over the host's physical interfaces (the agent leaves out virtual ones such as lo, docker*, veth*, br-*).",
-  fields: (t) => ({
-    rxBytesPerSecond: t.field({
-      type: StatInput,
-      required: false,
-      description: 'Bytes received per second.',
-    }),
-    txBytesPerSecond: t.field({ type: StatInput, required: false, description: 'Bytes sent per second.' }),
-  }),
-});
+const groupInputs = (Object.keys(reportGroups) as ReportGroup[]).map(
+  (group) => [group, groupInput(group)] as const,
+);
 
-const DiskStatsInput = builder.inputType('DiskStatsInput', {
-  description: "Disk throughput over the window, over the host's block devices, and filesystem usage.",
-  fields: (t) => ({
-    readBytesPerSecond: t.field({ type: StatInput, required: false, description: 'Bytes read per second.' }),
-    writeBytesPerSecond: t.field({
-      type: StatInput,
-      required: false,
-      description: 'Bytes written per second.',
-    }),
-    filesystemUsedRatio: t.field({
-      type: StatInput,
-      required: false,
-      description: 'Used share of the fullest local filesystem, 0..1.',
-    }),
-  }),
-});
+/** The report as GraphQL hands it over: an `ID` may arrive as a number. */
+type ReportMetricsArgs = Omit<ReportInput, 'clientId'> & { clientId: string | number };
 
-const ReportMetricsInput = builder.inputType('ReportMetricsInput', {
+const ReportMetricsInput = builder.inputRef<ReportMetricsArgs>('ReportMetricsInput').implement({
   description:
     'One pre-aggregated window of one client. Every metric group is optional, so new groups can join without breaking senders.',
   fields: (t) => ({
@@ -117,11 +107,7 @@ const ReportMetricsInput = builder.inputType('ReportMetricsInput', {
     hostname: t.string({ required: false }),
     osType: t.string({ required: false }),
     osVersion: t.string({ required: false }),
-    cpu: t.field({ type: CpuStatsInput, required: false }),
-    memory: t.field({ type: MemoryStatsInput, required: false }),
-    load: t.field({ type: LoadStatsInput, required: false }),
-    network: t.field({ type: NetworkStatsInput, required: false }),
-    disk: t.field({ type: DiskStatsInput, required: false }),
+    ...Object.fromEntries(groupInputs.map(([group, type]) => [group, t.field({ type, required: false })])),
   }),
 });
 

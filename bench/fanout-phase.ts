@@ -1,0 +1,250 @@
+/** One phase of the fan-out part: a fresh server, its subscribers, reports at a fixed rate. */
+import { Agent } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type WebSocket from 'ws';
+import { connectSubscribers, newTally, type Tally } from './fanout-subscriber.js';
+import { httpRequest } from './http.js';
+import { cpuSeconds, procMemory } from './proc.js';
+import type { BenchHost } from './servers.js';
+import { quantileOfSorted as quantile } from './table.js';
+import { bodyFactory, ingestBase, WINDOW_MS } from './workload.js';
+
+export interface FanoutSettings {
+  /** Subscriber counts, one phase each; the baseline (0) is always measured first. */
+  subscribers: number[];
+  /** Reports per second. */
+  rate: number;
+  /** Seconds of reports measured per phase. */
+  seconds: number;
+  /** Seconds of reports before measuring (delivered and counted, not timed). */
+  warmup: number;
+}
+
+export interface FanoutPhase {
+  subscribers: number;
+  /** Measured reports sent, and the rate they were actually sent at. */
+  reports: number;
+  sentRate: number;
+  /** Reports of the warm-up and of the measured seconds, each of which every subscriber must receive. */
+  counted: number;
+  expected: number;
+  received: number;
+  /** Delivery delays of measured reports, ms: receive time at a subscriber − send time of the report. */
+  delay: { p50: number; p99: number; max: number } | null;
+  /** HTTP latency of the measured reports, ms. */
+  report: { p50: number; p99: number };
+  /** Reports that failed or answered something else than the acknowledgement. */
+  failedReports: number;
+  /** Sockets closed or errored before the end, by close code or error, and error messages received. */
+  closes: Record<string, number>;
+  subscriptionErrors: number;
+  /** Seconds to open every socket and have every subscription deliver. */
+  connectSeconds: number;
+  /** From the last measured report's answer to the last delivery, ms. */
+  drainMs: number;
+  /** Deliveries per second asked for (subscribers × report rate) and achieved (from the first counted send to the last delivery). */
+  deliveryRate: { offered: number; achieved: number };
+  /** Server RSS, MB: once listening, with every subscriber connected (before the reports), and the peak. */
+  rss: { start: number; subscribed: number; peak: number; end: number };
+  /** Size of one delivery (a `next` message), bytes. */
+  messageBytes: number;
+  /** CPU use during the measured seconds, % of one core: the server process and this one. */
+  cpu: { server: number; bench: number };
+}
+
+/**
+ * Node's warning when the in-memory pubsub's EventTarget gets its 11th `metricReported` listener (one per
+ * subscription); EventTarget only warns, nothing is limited. Shown below the table rather than failing the
+ * run, until the server raises the target's limit.
+ */
+const KNOWN_WARNING = ['MaxListenersExceededWarning', 'node --trace-warnings'];
+/** A phase fails when deliveries stop arriving for this long before every expected one arrived. */
+const STALL_MS = 15_000;
+
+/** Sends the phase's reports over HTTP, each for the next window, and records their latency. */
+class Reporter {
+  readonly latencies: number[] = [];
+  failed = 0;
+  private next = 0;
+  private readonly body: (i: number) => string;
+  private readonly port: number;
+  private readonly agent: Agent;
+  private readonly tally: Tally;
+  private readonly base: number;
+
+  constructor(port: number, agent: Agent, tally: Tally, base: number) {
+    this.port = port;
+    this.agent = agent;
+    this.tally = tally;
+    this.base = base;
+    this.body = bodyFactory('graphql', base);
+  }
+
+  /** Sends report `next`; resolves once answered (a failure is counted, not thrown). */
+  send(kind: 'sync' | 'counted' | 'measured'): Promise<void> {
+    const i = this.next++;
+    // The window start as the subscription serialises it (`DateTime`: ISO 8601 in UTC).
+    const key = new Date(this.base + i * WINDOW_MS).toISOString();
+    const text = this.body(i);
+    const started = performance.now();
+    if (kind === 'sync') this.tally.sync.add(key);
+    else {
+      if (this.tally.sentAt.size === 0) this.tally.firstSent = started;
+      this.tally.sentAt.set(key, started);
+      if (kind === 'measured') this.tally.measured.add(key);
+    }
+    const headers = { 'content-type': 'application/json' };
+    return httpRequest({
+      port: this.port,
+      method: 'POST',
+      path: '/graphql',
+      body: text,
+      headers,
+      agent: this.agent,
+    }).then(
+      ({ status, text: answer }) => {
+        if (kind === 'measured') this.latencies.push(performance.now() - started);
+        if (
+          status !== 200 ||
+          !answer.startsWith('{"data":{"reportMetrics":{') ||
+          answer.includes('"errors"')
+        ) {
+          this.failed += 1;
+          if (this.failed <= 3) console.error(`  [fanout] report answered ${status} ${answer.slice(0, 300)}`);
+        }
+      },
+      (error: Error) => {
+        this.failed += 1;
+        if (this.failed <= 3) console.error(`  [fanout] report failed: ${error.message}`);
+      },
+    );
+  }
+
+  /** Reports at `rate` for `seconds`, open loop: each is sent at its time whether the previous one was answered. */
+  async run(rate: number, seconds: number, kind: 'counted' | 'measured', inFlight: Promise<void>[]) {
+    const count = Math.round(seconds * rate);
+    const t0 = performance.now();
+    for (let k = 0; k < count; k += 1) {
+      const wait = t0 + (k * 1000) / rate - performance.now();
+      if (wait > 0) await sleep(wait);
+      inFlight.push(this.send(kind));
+    }
+    return { count, seconds: (performance.now() - t0) / 1000 };
+  }
+}
+
+/** Waits until every subscriber received every counted report, deliveries stall or every socket closed. */
+async function awaitDeliveries(tally: Tally, expected: number, sockets: WebSocket[]): Promise<void> {
+  let seen = tally.received;
+  let progress = performance.now();
+  while (tally.received < expected) {
+    await sleep(100);
+    if (tally.received !== seen) {
+      seen = tally.received;
+      progress = performance.now();
+    } else if (performance.now() - progress > STALL_MS) break;
+    if (
+      sockets.length > 0 &&
+      Object.keys(tally.closes).length > 0 &&
+      sockets.every((s) => s.readyState !== s.OPEN)
+    )
+      break;
+  }
+}
+
+/**
+ * One phase on a fresh server: `subscribers` sockets, then reports at the settings' rate. Server warnings
+ * matching `KNOWN_WARNING` go to `warnings`, its other errors to the run's problems.
+ */
+export async function phase(
+  host: BenchHost,
+  settings: FanoutSettings,
+  subscribers: number,
+  warnings: Set<string>,
+): Promise<FanoutPhase> {
+  const label = `fanout server, ${subscribers} subscribers`;
+  const proc = await host.startServer(label, ['app', host.tempDir('mc-bench-fanout-')]);
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const sockets: WebSocket[] = [];
+  const tally = newTally();
+  try {
+    const reporter = new Reporter(proc.port, agent, tally, ingestBase(Date.now()));
+    const rssStart = procMemory(proc.pid, 'VmRSS');
+
+    // Subscribers, then reports until every subscription delivered one, so that every subscription is live
+    // before the counted reports.
+    const connectStarted = performance.now();
+    const subs = await connectSubscribers(`ws://127.0.0.1:${proc.port}/graphql`, subscribers, tally, sockets);
+    const syncDeadline = performance.now() + 60_000;
+    do {
+      await reporter.send('sync');
+      await sleep(200);
+      if (performance.now() > syncDeadline) throw new Error(`${label}: subscriptions not live after 60 s`);
+    } while (subs.some((s) => !s.synced()));
+    const connectSeconds = (performance.now() - connectStarted) / 1000;
+    await sleep(500);
+    const rssSubscribed = procMemory(proc.pid, 'VmRSS');
+
+    const inFlight: Promise<void>[] = [];
+    await reporter.run(settings.rate, settings.warmup, 'counted', inFlight);
+    const cpuBefore = { server: cpuSeconds(proc.pid), bench: process.cpuUsage() };
+    const wallBefore = performance.now();
+    const measured = await reporter.run(settings.rate, settings.seconds, 'measured', inFlight);
+    await Promise.all(inFlight);
+    const answered = performance.now();
+    const cpuWall = (answered - wallBefore) / 1000;
+    const benchCpu = process.cpuUsage(cpuBefore.bench);
+    const cpu = {
+      server: ((cpuSeconds(proc.pid) - cpuBefore.server) / cpuWall) * 100,
+      bench: ((benchCpu.user + benchCpu.system) / 1e6 / cpuWall) * 100,
+    };
+
+    // Every subscriber must receive every counted report.
+    const expected = subscribers * tally.sentAt.size;
+    await awaitDeliveries(tally, expected, sockets);
+    const drainMs = subscribers > 0 ? Math.max(0, tally.lastDelivery - answered) : 0;
+    const rssPeak = procMemory(proc.pid, 'VmHWM');
+    const rssEnd = procMemory(proc.pid, 'VmRSS');
+
+    const delays = tally.delays.sorted();
+    const sortedLatencies = [...reporter.latencies].sort((a, b) => a - b);
+    return {
+      subscribers,
+      reports: measured.count,
+      sentRate: measured.count / measured.seconds,
+      counted: tally.sentAt.size,
+      expected,
+      received: tally.received,
+      delay:
+        delays.length > 0
+          ? {
+              p50: quantile(delays, 0.5),
+              p99: quantile(delays, 0.99),
+              max: delays[delays.length - 1] as number,
+            }
+          : null,
+      report: { p50: quantile(sortedLatencies, 0.5), p99: quantile(sortedLatencies, 0.99) },
+      failedReports: reporter.failed,
+      closes: { ...tally.closes },
+      subscriptionErrors: tally.subscriptionErrors,
+      connectSeconds,
+      drainMs,
+      deliveryRate: {
+        offered: subscribers * (measured.count / measured.seconds),
+        achieved: subscribers > 0 ? tally.received / ((tally.lastDelivery - tally.firstSent) / 1000) : 0,
+      },
+      rss: { start: rssStart, subscribed: rssSubscribed, peak: rssPeak, end: rssEnd },
+      messageBytes: tally.messageBytes,
+      cpu,
+    };
+  } finally {
+    tally.ending = true;
+    for (const socket of sockets) socket.terminate();
+    agent.destroy();
+    await proc.stop();
+    for (const line of proc.errors) {
+      if (KNOWN_WARNING.some((known) => line.includes(known))) warnings.add(line.replace(/^.*stderr: /, ''));
+      else host.problems.push(line);
+    }
+  }
+}

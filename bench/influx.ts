@@ -1,0 +1,201 @@
+/**
+ * InfluxDB (when `influxd` is installed; it is started on a free port with its data in a temporary
+ * folder): `reportMetrics` with `STORE=influxdb` beside a raw line-protocol `POST /write` of the same lines
+ * to the same influxd, and the history query beside the store's InfluxQL posted directly. Called by
+ * `run.ts`.
+ */
+import { defaultLimits } from '@metrics-collector/schema/limits';
+import { toPoints } from '@metrics-collector/schema/metrics/service';
+import { createInfluxMetricStore } from '@metrics-collector/server/metrics/influx/store';
+import {
+  hasBinary,
+  influxdBinary,
+  influxQuery,
+  type RealServer,
+  startInfluxd,
+} from '../testing/real-servers.js';
+import { checkHistory, type HistoryFigures, historyRequests, timeInterleaved } from './history.js';
+import { emptyBody, graphqlAck, type IngestRow, ingestPair, type LoadSettings } from './load.js';
+import type { BenchHost, ServerProcess } from './servers.js';
+import {
+  bodyFactory,
+  graphqlReportInput,
+  HISTORY_CLIENT,
+  HISTORY_RESAMPLE_MS,
+  historyRange,
+  ingestBase,
+  WINDOW_MS,
+} from './workload.js';
+
+export interface InfluxFigures {
+  /** The raw `/write` baseline and `reportMetrics` with `STORE=influxdb`. */
+  ingest: [IngestRow, IngestRow];
+  history: HistoryFigures;
+}
+
+/** Whether influxd is installed; the InfluxDB part is skipped (and says so) when it is not. */
+export const influxAvailable = () => hasBinary(influxdBinary);
+
+/** Runs the part against one influxd, started for it and stopped after. */
+export async function influxBench(
+  host: BenchHost,
+  settings: LoadSettings & { historyRuns: number },
+): Promise<InfluxFigures> {
+  const influxd = await startInfluxd();
+  try {
+    return {
+      ingest: await influxIngest(host, settings, influxd),
+      history: await influxHistory(host, settings.historyRuns, influxd),
+    };
+  } finally {
+    await influxd.stop();
+  }
+}
+
+/** influxd as a pair member: it runs for the whole InfluxDB part, so stopping it here does nothing. */
+const influxProc = (influxd: RealServer): ServerProcess => ({
+  port: influxd.port,
+  pid: influxd.pid(),
+  info: {},
+  errors: [],
+  stop: async () => {},
+});
+
+/** Windows of CPU utilisation stored in an InfluxDB database (one line per window without `core`). */
+async function influxWindows(influxd: RealServer, database: string): Promise<number> {
+  const result = await influxQuery(
+    influxd.url,
+    `SELECT count("utilization_mean") FROM "cpu" WHERE "core" = ''`,
+    database,
+  );
+  return Number(result.results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
+}
+
+/**
+ * Line protocol of the GraphQL report for window `i`, exactly as the store writes it, built by splicing
+ * the time into the lines of window 0.
+ */
+function lineFactory(base: number): (i: number) => string {
+  const store = createInfluxMetricStore({
+    url: 'http://127.0.0.1:1',
+    api: 'v1',
+    database: 'x',
+    retention: null,
+  });
+  const ctx = { clock: { now: () => Date.now() }, limits: defaultLimits };
+  const lines = store.toLines(toPoints(ctx, graphqlReportInput(base)));
+  void store.close();
+  const suffix = ` ${base}`;
+  const heads = lines.map((line) => {
+    if (!line.endsWith(suffix)) throw new Error(`line without the window start: ${line}`);
+    return line.slice(0, -suffix.length);
+  });
+  return (i) => {
+    const time = ` ${base + i * WINDOW_MS}`;
+    return heads.map((head) => head + time).join('\n');
+  };
+}
+
+async function influxIngest(
+  host: BenchHost,
+  settings: LoadSettings,
+  influxd: RealServer,
+): Promise<[IngestRow, IngestRow]> {
+  const base = ingestBase(Date.now());
+  await influxQuery(influxd.url, 'CREATE DATABASE bench_raw');
+  return ingestPair(
+    host,
+    settings,
+    [
+      async () => ({
+        label: 'raw POST /write to influxd, same lines',
+        proc: influxProc(influxd),
+        path: '/write?db=bench_raw&precision=ms',
+        body: lineFactory(base),
+        contentType: 'text/plain; charset=utf-8',
+        verify: emptyBody,
+        stored: () => influxWindows(influxd, 'bench_raw'),
+      }),
+      async () => {
+        const label = 'POST /graphql reportMetrics, STORE=influxdb';
+        const env = {
+          STORE: 'influxdb',
+          INFLUX_API: 'v1',
+          INFLUX_URL: influxd.url,
+          INFLUX_DATABASE: 'bench_api',
+        };
+        const proc = await host.startServer(label, [
+          'app',
+          host.tempDir('mc-bench-influx-'),
+          '--env',
+          JSON.stringify(env),
+        ]);
+        return {
+          label,
+          proc,
+          path: '/graphql',
+          body: bodyFactory('graphql', base),
+          contentType: 'application/json',
+          verify: graphqlAck,
+          stored: () => influxWindows(influxd, 'bench_api'),
+        };
+      },
+    ],
+    { influxd: influxd.pid() },
+  );
+}
+
+async function influxHistory(host: BenchHost, runs: number, influxd: RealServer): Promise<HistoryFigures> {
+  const { from, to } = historyRange(Date.now());
+  const database = 'bench_history';
+  const env = { STORE: 'influxdb', INFLUX_API: 'v1', INFLUX_URL: influxd.url, INFLUX_DATABASE: database };
+  const proc = await host.startServer('influx history server', [
+    'app',
+    host.tempDir('mc-bench-influx-history-'),
+    '--seed-history',
+    String(from),
+    '--env',
+    JSON.stringify(env),
+  ]);
+  const recorded: string[] = [];
+  const store = createInfluxMetricStore({
+    url: influxd.url,
+    api: 'v1',
+    database,
+    retention: null,
+    onQuery: (q) => recorded.push(q),
+  });
+  try {
+    const selector = { metric: 'CPU_UTILIZATION' as const, clientId: HISTORY_CLIENT, core: null, from, to };
+    const storeRun = () => store.history(selector, HISTORY_RESAMPLE_MS, 'MEAN');
+    // The baseline: the very InfluxQL the store sends for this query, posted directly to /query.
+    const expected = await storeRun();
+    const statements = recorded.filter((q) => q.startsWith('SELECT'));
+    if (statements.length === 0) throw new Error('influx history: recorded no statement of the store');
+    const bodies = statements.map((q) => new URLSearchParams({ db: database, epoch: 'ms', q }).toString());
+    const directRun = async () => {
+      for (const body of bodies) {
+        const form = 'application/x-www-form-urlencoded';
+        const answer = await host.http.request(influxd.port, 'POST', '/query', body, form);
+        if (answer.status !== 200 || answer.text.includes('"error"')) return answer;
+        JSON.parse(answer.text);
+      }
+      return { status: 200, text: '' };
+    };
+
+    const { graphqlRun, restRun } = historyRequests(host, proc.port, { from, to });
+    checkHistory(expected, await graphqlRun(), await restRun(), 1e-12);
+
+    const timings = await timeInterleaved(host, 'influx history', runs, [
+      ['direct InfluxQL: the store\u2019s statement(s) posted to /query', directRun],
+      ['store.history() in-process', storeRun],
+      ['GraphQL metricHistory over HTTP', graphqlRun],
+      ['REST GET /api/v1/metrics/cpuLoadAvg/byUser', restRun],
+    ]);
+    return { timings, seedMs: proc.info.seedMs as number, statements: statements.length };
+  } finally {
+    await store.close();
+    await proc.stop();
+    host.problems.push(...proc.errors);
+  }
+}
