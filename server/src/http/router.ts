@@ -14,7 +14,7 @@ import {
   type GraphQLOverHttp,
   graphQLParamsFromQuery,
 } from './graphql-over-http.js';
-import { createRestV1 } from './rest-v1.js';
+import { createRestV1, type RestV1 } from './rest-v1.js';
 
 /** A `node:http` request listener. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -34,7 +34,7 @@ export interface RouterOptions {
 
 /** What the routes use: the options and the transports built from them. */
 interface Routes extends RouterOptions {
-  rest: ReturnType<typeof createRestV1>;
+  rest: RestV1;
   graphqlOverHttp: GraphQLOverHttp;
 }
 
