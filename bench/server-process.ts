@@ -4,7 +4,7 @@
  *   node --import tsx bench/server-process.ts raw
  *   node --import tsx bench/server-process.ts app <dataDir> [--seed-history <fromMs>] [--env <json>]
  *
- * `app` is the real server: `buildApp(loadConfig({ PORT: '0', DATA_DIR, LOG_LEVEL: 'warn', ...env }))`;
+ * `app` is the real server: `buildApp(loadConfig({ PORT: '0', DATA_DIR, LOG_LEVEL: 'warn', ...env }))`, served by `listen`;
  * `--env` adds configuration variables (`{"STORE":"influxdb",…}`).
  * `--seed-history` first stores `HISTORY_WINDOWS` 10-second windows of one client from `fromMs` through
  * `app.metrics.write` (the store's own write path, group-committed).
@@ -22,6 +22,7 @@ import { defaultLimits } from '@metrics-collector/schema/limits';
 import { toPoints } from '@metrics-collector/schema/metrics/service';
 import { buildApp } from '@metrics-collector/server/app';
 import { loadConfig } from '@metrics-collector/server/config';
+import { listen } from '@metrics-collector/server/listen';
 import { createRawServer } from './raw-server.js';
 import { HISTORY_WINDOWS, historyReport } from './workload.js';
 
@@ -40,7 +41,8 @@ if (mode === 'raw') {
 } else if (mode === 'app' && dataDir) {
   const envAt = rest.indexOf('--env');
   const extra = envAt === -1 ? {} : (JSON.parse(rest[envAt + 1] ?? '{}') as Record<string, string>);
-  const app = buildApp(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra }));
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra });
+  const app = buildApp(config);
   let seedMs: number | undefined;
   const seedAt = rest.indexOf('--seed-history');
   if (seedAt !== -1) {
@@ -69,10 +71,10 @@ if (mode === 'raw') {
   }
   const loopAt = rest.indexOf('--loop-delay');
   if (loopAt !== -1) watchEventLoop(rest[loopAt + 1] as string);
-  const { port } = await app.start();
+  const { port, close } = await listen(app, config);
   ready({ port, seedMs });
   process.once('SIGTERM', () => {
-    app.stop().then(
+    close().then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(error);

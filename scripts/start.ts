@@ -11,6 +11,7 @@ import { SpoolLockedError } from '@metrics-collector/agent/spool';
 import { stopOnSignals } from '@metrics-collector/common/signals';
 import { buildApp } from '@metrics-collector/server/app';
 import { ConfigError, loadConfig } from '@metrics-collector/server/config';
+import { listen } from '@metrics-collector/server/listen';
 
 let config: ReturnType<typeof loadConfig>;
 let localAgent: ReturnType<typeof agentConfig> | null = null;
@@ -36,7 +37,7 @@ try {
 }
 
 const app = buildApp(config);
-const { url } = await app.start();
+const listening = await listen(app, config);
 let agent: RunningAgent | null = null;
 if (localAgent) {
   if (config.authEnabled && !localAgent.token) {
@@ -46,7 +47,7 @@ if (localAgent) {
   } else {
     try {
       agent = await runAgent(
-        { ...localAgent, serverUrl: `${url}/graphql` },
+        { ...localAgent, serverUrl: `${listening.url}/graphql` },
         app.logger.child({ component: 'agent' }),
       );
     } catch (error) {
@@ -58,5 +59,5 @@ if (localAgent) {
 
 stopOnSignals(app.logger, async () => {
   await agent?.stop();
-  await app.stop();
+  await listening.close();
 });

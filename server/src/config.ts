@@ -3,8 +3,8 @@ import { isIP } from 'node:net';
 import { parseDuration } from '@metrics-collector/schema/duration';
 import { z } from 'zod';
 import { type ApiToken, checkTokens, type TokenSource } from './auth.js';
+import type { QueryBudget } from './graphql/use-query-limits.js';
 import type { InfluxAddress } from './metrics/influx/connection.js';
-import type { QueryBudget } from './use-query-limits.js';
 
 /** Thrown by `loadConfig` with every problem found, one per line. */
 export class ConfigError extends Error {

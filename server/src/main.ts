@@ -1,6 +1,7 @@
 import { stopOnSignals } from '@metrics-collector/common/signals';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { listen } from './listen.js';
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -12,6 +13,6 @@ try {
 }
 
 const app = buildApp(config);
-await app.start();
+const listening = await listen(app, config);
 
-stopOnSignals(app.logger, () => app.stop());
+stopOnSignals(app.logger, () => listening.close());

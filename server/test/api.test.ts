@@ -1,11 +1,12 @@
 import { getIntrospectionQuery } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { originalReport, REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
-import { graphql, rawRequest, startTestServer, type TestServer } from './helpers.js';
+import { graphql, rawRequest, startTestApp, type TestApp } from './helpers.js';
 
-const servers: TestServer[] = [];
-async function server(options?: Parameters<typeof startTestServer>[0]) {
-  const started = await startTestServer(options);
+// The REST shims and GraphQL, in-process: no test here depends on the socket.
+const servers: TestApp[] = [];
+async function server(options?: Parameters<typeof startTestApp>[0]) {
+  const started = await startTestApp(options);
   servers.push(started);
   return started;
 }
@@ -377,7 +378,7 @@ describe('GraphQL', () => {
   });
 
   it('keeps data across a server restart', async () => {
-    const first = await startTestServer();
+    const first = await startTestApp();
     await postOriginal(first.url);
     await graphql(first.url, REPORT_MUTATION, { input: reportInput() });
     await first.stop({ keepData: true });

@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originalReport, REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
 import { checkTokens, createAuthenticator } from '../src/auth.js';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { graphql, type RawResponse, rawRequest, startTestServer, type TestServer } from './helpers.js';
+import {
+  graphql,
+  type RawResponse,
+  rawRequest,
+  startTestApp,
+  startTestServer,
+  type TestApp,
+  type TestServer,
+} from './helpers.js';
 
 type Json = Record<string, any>;
 
@@ -159,15 +167,16 @@ const table = Object.entries(callers).flatMap(([caller, headers]) =>
   })),
 );
 
+// In-process: every caller against every operation, where only the Authorization header matters.
 describe('auth on: API_TOKENS with scopes', () => {
-  let srv: TestServer;
+  let srv: TestApp;
   const root = { authorization: `Bearer ${SECRETS.root}` };
   /** The client as root reads it, or null. */
   const clientSeen = async (id: string) =>
     (await graphql(srv.url, 'query ($id: ID!) { client(id: $id) { id } }', { id }, root)).body.data?.client;
 
   beforeAll(async () => {
-    srv = await startTestServer({ env: { API_TOKENS } });
+    srv = await startTestApp({ env: { API_TOKENS } });
     await seed(srv.url, root);
   });
   afterAll(() => srv?.stop());

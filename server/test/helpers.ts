@@ -6,12 +6,24 @@ import type { Clock } from '@metrics-collector/schema/clock';
 import type { MetricStore } from '@metrics-collector/schema/metrics/types';
 import { expect } from 'vitest';
 import { type App, buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import type { HttpTimeouts } from '../src/connections.js';
+import { type Config, loadConfig } from '../src/config.js';
+import type { HttpTimeouts } from '../src/http/connections.js';
+import { type Listening, listen } from '../src/listen.js';
 import { createLogger } from '../src/logger.js';
+import {
+  inject,
+  inProcessHandler,
+  type RawRequestOptions,
+  type RawResponse,
+  serveInProcess,
+  stopServingInProcess,
+} from './in-process.js';
+
+export type { RawResponse } from './in-process.js';
 
 export interface TestServer {
-  app: App;
+  /** The app, with its listener's `server` and `connections`. */
+  app: App & Pick<Listening, 'server' | 'connections'>;
   /** Base URL, such as `http://127.0.0.1:39211`. */
   url: string;
   dataDir: string;
@@ -19,61 +31,83 @@ export interface TestServer {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/**
- * Starts a real server on a free loopback port with its data in a new temporary folder (or `dataDir`).
- * `env` adds configuration variables as `main.ts` would read them; logs are silent.
- */
-export async function startTestServer(
-  options: {
-    env?: Record<string, string>;
-    dataDir?: string;
-    clock?: Clock;
-    metrics?: MetricStore;
-    timeouts?: Partial<HttpTimeouts>;
-  } = {},
-): Promise<TestServer> {
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  dataDir?: string;
+  clock?: Clock;
+  metrics?: MetricStore;
+}
+
+/** The app `main.ts` would build from `env`, with its data in a new temporary folder (or `dataDir`); logs are silent. */
+function buildTestApp(options: TestAppOptions): { app: App; config: Config; dataDir: string } {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'mc-test-'));
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...options.env });
   const app = buildApp(config, {
     logger: createLogger('silent'),
     clock: options.clock,
     metrics: options.metrics,
-    timeouts: options.timeouts,
   });
-  const { url } = await app.start();
+  return { app, config, dataDir };
+}
+
+/**
+ * Starts a real server on a free loopback port with its data in a new temporary folder (or `dataDir`).
+ * `env` adds configuration variables as `main.ts` would read them; logs are silent.
+ */
+export async function startTestServer(
+  options: TestAppOptions & { timeouts?: Partial<HttpTimeouts> } = {},
+): Promise<TestServer> {
+  const { app, config, dataDir } = buildTestApp(options);
+  const listening = await listen(app, config, { timeouts: options.timeouts });
   return {
-    app,
-    url,
+    app: { ...app, server: listening.server, connections: listening.connections },
+    url: listening.url,
     dataDir,
     stop: async ({ keepData = false } = {}) => {
-      await app.stop();
+      await listening.close();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  /** The body parsed as JSON, or `undefined` when it is empty or not JSON. */
-  json: unknown;
+/** A server without a socket (`startTestApp`): requests to `url` go to the app's handler in-process. */
+export interface TestApp {
+  app: App;
+  /** Base URL for `rawRequest`, `graphql`, `ok`, `fails` (`http://in-process-1.test`); no socket listens. */
+  url: string;
+  dataDir: string;
+  /** Stops the app; removes the data folder unless `keepData`. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/**
+ * Like `startTestServer`, without a socket: `rawRequest` (and so `graphql`, `ok`, `fails`) hands requests
+ * to `url` to the app's request handler in-process. For tests where the socket does not matter.
+ */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const { app, dataDir } = buildTestApp(options);
+  app.start();
+  const url = serveInProcess(app.handleRequest);
+  return {
+    app,
+    url,
+    dataDir,
+    stop: async ({ keepData = false } = {}) => {
+      stopServingInProcess(url);
+      await app.drain();
+      await app.dispose();
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
  * One HTTP request with node:http, which (unlike fetch) can send a body with GET, as the original
- * service's clients did.
+ * service's clients did. A `startTestApp` URL is answered in-process.
  */
-export function rawRequest(
-  url: string,
-  options: {
-    method?: string;
-    headers?: Record<string, string>;
-    body?: string | Buffer;
-    /** `false`: a connection of its own, closed after the answer (no keep-alive agent). */
-    agent?: false;
-  } = {},
-): Promise<RawResponse> {
+export function rawRequest(url: string, options: RawRequestOptions = {}): Promise<RawResponse> {
+  const handler = inProcessHandler(url);
+  if (handler) return inject(handler, url, options);
   return new Promise((resolve, reject) => {
     // Node sends a GET body without a length unless told; curl sends Content-Length, so do the same.
     const length =

@@ -5,7 +5,7 @@ import type { SeriesPoint } from '@metrics-collector/schema/metrics/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
-import { SLOW_CONSUMER_CLOSE_CODE, TOO_MANY_SUBSCRIPTIONS } from '../src/ws.js';
+import { SLOW_CONSUMER_CLOSE_CODE, TOO_MANY_SUBSCRIPTIONS } from '../src/http/error-boundary.js';
 import { graphql, rawRequest, startTestServer, type TestServer } from './helpers.js';
 import { collect, waitFor, wsClient } from './ws-helpers.js';
 

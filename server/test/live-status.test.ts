@@ -187,7 +187,7 @@ async function startTestServerDisposable(clock: { now(): number }) {
 }
 
 // graphql-jit 0.8 hands a subscription's `subscribe` the operation's variables instead of the field's
-// arguments; subscriptions therefore run on graphql-js (server/src/use-compiled-execution.ts).
+// arguments; subscriptions therefore run on graphql-js (server/src/graphql/use-compiled-execution.ts).
 it('filters on a literal clientId argument', async () => {
   await using srv = await startTestServerDisposable({ now: () => T0 });
   const client = wsClient(srv.url);

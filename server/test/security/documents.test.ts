@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
-import { graphql, startTestServer, type TestServer } from '../helpers.js';
+import { graphql, startTestApp, type TestApp } from '../helpers.js';
 import { inParallel, postGraphQL, probeHealth, type ServerProcess, startServerProcess } from './harness.js';
 
 /**
@@ -95,13 +95,14 @@ describe('1 MiB documents without a token (a separate server process)', () => {
   }, 180_000);
 });
 
+// In-process: the budget is the GraphQL layer's, whatever the transport.
 describe('the query budget', () => {
-  let open: TestServer;
-  let authed: TestServer;
+  let open: TestApp;
+  let authed: TestApp;
   const reader = 'reader-secret-0123456789';
   beforeAll(async () => {
-    open = await startTestServer();
-    authed = await startTestServer({ env: { API_TOKENS: `reader:read:${reader}` } });
+    open = await startTestApp();
+    authed = await startTestApp({ env: { API_TOKENS: `reader:read:${reader}` } });
   });
   afterAll(async () => {
     await open.stop();

@@ -7,8 +7,16 @@ import WebSocket from 'ws';
 import { originalReport, REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { type Listening, listen } from '../../src/listen.js';
 import { createLogger } from '../../src/logger.js';
-import { graphql, rawRequest, startTestServer, type TestServer } from '../helpers.js';
+import {
+  graphql,
+  rawRequest,
+  startTestApp,
+  startTestServer,
+  type TestApp,
+  type TestServer,
+} from '../helpers.js';
 import { collect, waitFor, wsClient } from '../ws-helpers.js';
 
 /** The smaller ways in: malformed GET parameters, ill-formed UTF-16, introspection, a wrong WebSocket token. */
@@ -16,9 +24,9 @@ const LONE = '\ud800';
 const SPEC = { accept: 'application/graphql-response+json' };
 
 describe('GET /graphql parameters', () => {
-  let srv: TestServer;
+  let srv: TestApp;
   beforeAll(async () => {
-    srv = await startTestServer();
+    srv = await startTestApp();
   });
   afterAll(async () => {
     await srv.stop();
@@ -130,15 +138,15 @@ describe('strings that are not well-formed UTF-16', () => {
 });
 
 describe('introspection', () => {
-  let authed: TestServer;
-  let opened: TestServer;
+  let authed: TestApp;
+  let opened: TestApp;
   const reader = 'reader-secret-0123456789';
   const agent = 'agent-secret-01234567890';
   const INTROSPECT = '{ __schema { queryType { name } } }';
   beforeAll(async () => {
     const API_TOKENS = `reader:read:${reader},agent:ingest:${agent}`;
-    authed = await startTestServer({ env: { API_TOKENS } });
-    opened = await startTestServer({ env: { API_TOKENS, INTROSPECTION: 'on' } });
+    authed = await startTestApp({ env: { API_TOKENS } });
+    opened = await startTestApp({ env: { API_TOKENS, INTROSPECTION: 'on' } });
   });
   afterAll(async () => {
     await authed.stop();
@@ -167,7 +175,7 @@ describe('introspection', () => {
 
 describe('a wrong token over graphql-ws', () => {
   const logs: Record<string, unknown>[] = [];
-  let app: ReturnType<typeof buildApp>;
+  let server: Listening;
   let url: string;
   let dataDir: string;
   beforeAll(async () => {
@@ -178,16 +186,16 @@ describe('a wrong token over graphql-ws', () => {
       },
     });
     dataDir = mkdtempSync(join(tmpdir(), 'mc-ws-token-'));
-    app = buildApp(
-      loadConfig({ PORT: '0', DATA_DIR: dataDir, API_TOKENS: 'agent:ingest:agent-secret-0123456789' }),
-      {
-        logger: createLogger('debug', sink),
-      },
-    );
-    url = (await app.start()).url;
+    const config = loadConfig({
+      PORT: '0',
+      DATA_DIR: dataDir,
+      API_TOKENS: 'agent:ingest:agent-secret-0123456789',
+    });
+    server = await listen(buildApp(config, { logger: createLogger('debug', sink) }), config);
+    url = server.url;
   });
   afterAll(async () => {
-    await app.stop();
+    await server.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

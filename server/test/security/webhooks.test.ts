@@ -7,8 +7,9 @@ import { isPublicAddress, isPublicHostname } from '@metrics-collector/schema/net
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
 import { PrivateAddressError, type ResolveHost, sendWebhook } from '../../src/alerts/webhook.js';
-import { type App, buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { listen } from '../../src/listen.js';
 import { createLogger } from '../../src/logger.js';
 import { graphql, startTestServer, type TestServer } from '../helpers.js';
 import { waitFor } from '../ws-helpers.js';
@@ -86,11 +87,11 @@ async function startReceiver(answer: (res: ServerResponse) => void = (res) => re
 async function startLoggedServer(env: Record<string, string>) {
   const logs: Record<string, any>[] = [];
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
-  const app: App = buildApp(config, {
+  const app = buildApp(config, {
     logger: createLogger('warn', { write: (line: string) => void logs.push(JSON.parse(line)) }),
   });
-  const { url } = await app.start();
-  return { app, url, logs };
+  const { url, close } = await listen(app, config);
+  return { app, url, logs, stop: close };
 }
 
 /** A resolver stub that records the names asked and answers `addresses` for each. */
@@ -360,7 +361,7 @@ describe('webhook deliveries', () => {
       expect(srv.logs.filter((l) => String(l.msg).startsWith('webhook failed'))).toEqual([]);
       expect(receiver.connections).toBe(0);
     } finally {
-      await srv.app.stop();
+      await srv.stop();
       rmSync(first.dataDir, { recursive: true, force: true });
     }
   });
@@ -388,7 +389,7 @@ describe('webhook deliveries', () => {
       expect(redirecting.received.map((r) => JSON.parse(r.body).state)).toEqual(['PENDING', 'FIRING']);
       expect(target.connections).toBe(0);
     } finally {
-      await srv.app.stop();
+      await srv.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

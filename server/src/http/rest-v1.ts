@@ -8,7 +8,8 @@ import { type OriginalMetricName, originalMetricNames } from '@metrics-collector
 import { reportInputNames, reportMetrics } from '@metrics-collector/schema/metrics/service';
 import type { ReportFieldNames, ReportInput, Stat } from '@metrics-collector/schema/metrics/types';
 import { parseDateTime } from '@metrics-collector/schema/scalars';
-import { MethodNotAllowed, parseJson, readBody } from './http.js';
+import { parseJson, readBody } from './body.js';
+import { MethodNotAllowed } from './error-boundary.js';
 
 /**
  * The original 2018 service's REST API, answering as it did (without its bugs). Routed in the
@@ -20,53 +21,71 @@ import { MethodNotAllowed, parseJson, readBody } from './http.js';
  *
  * Errors answer the code's status with `{"errors":["field: problem"],"code":"..."}`.
  */
-export function createRestV1(options: { bodyLimit: number }) {
-  return async function handle(
-    req: IncomingMessage,
-    path: string,
-    query: string,
-    ctx: Context,
-  ): Promise<{ status: number; body?: unknown }> {
-    if (path === '/api/v1/metrics') {
-      if (req.method !== 'POST') throw new MethodNotAllowed('POST');
-      requireScope(ctx, 'ingest');
-      const report = toReport(parseJson(await readBody(req, options.bodyLimit)));
-      await reportMetrics(ctx, report, originalFieldNames);
-      return { status: 200 };
-    }
+export function createRestV1(options: { bodyLimit: number }): RestV1 {
+  return async (req, path, query, ctx) => {
+    if (path === '/api/v1/metrics') return postMetrics(req, ctx, options.bodyLimit);
     const match = /^\/api\/v1\/metrics\/([^/]+)\/byUser\/([^/]+)$/.exec(path);
-    if (match) {
-      if (req.method !== 'GET') throw new MethodNotAllowed('GET');
-      requireScope(ctx, 'read');
-      const name = decode(match[1] as string, 'metric');
-      const userId = decode(match[2] as string, 'userId');
-      const original = Object.hasOwn(originalMetricNames, name)
-        ? originalMetricNames[name as OriginalMetricName]
-        : undefined;
-      if (!original) {
-        throw new AppError(
-          'UNKNOWN_METRIC',
-          `metric: unknown metric ${JSON.stringify(name.slice(0, 64))}; known: ${Object.keys(originalMetricNames).join(', ')}`,
-          { field: 'metric' },
-        );
-      }
-      const params = rangeParams(parseJson(await readBody(req, options.bodyLimit)), query);
-      const history = await metricHistory(
-        ctx,
-        { metric: original.metric, clientId: userId, ...params, aggregate: 'MEAN', fill: 'NONE' },
-        { from: 'start', to: 'end', resample: 'resample_rate', clientId: 'userId' },
-      );
-      return {
-        status: 200,
-        body: {
-          entries: history.points.map((p) => ({
-            date: p.time.toISOString(),
-            value: original.statistic === 'variance' ? p.variance : p.value,
-          })),
-        },
-      };
-    }
+    if (match)
+      return metricByUser(req, match[1] as string, match[2] as string, query, ctx, options.bodyLimit);
     throw new AppError('NOT_FOUND', `path: no route ${path}`, { field: 'path' });
+  };
+}
+
+/** What a REST v1 route answers: a status, and a JSON body unless the answer is empty. */
+export interface RestAnswer {
+  status: number;
+  body?: unknown;
+}
+
+/** Serves a request under `/api/v1/`, with `path` and `query` split from its URL, for the caller of `ctx`. */
+export type RestV1 = (req: IncomingMessage, path: string, query: string, ctx: Context) => Promise<RestAnswer>;
+
+/** `POST /api/v1/metrics`: one window, stored; an empty 200. */
+async function postMetrics(req: IncomingMessage, ctx: Context, bodyLimit: number): Promise<RestAnswer> {
+  if (req.method !== 'POST') throw new MethodNotAllowed('POST');
+  requireScope(ctx, 'ingest');
+  const report = toReport(parseJson(await readBody(req, bodyLimit)));
+  await reportMetrics(ctx, report, originalFieldNames);
+  return { status: 200 };
+}
+
+/** `GET /api/v1/metrics/:metric/byUser/:userId`, the path's segments still percent-encoded. */
+async function metricByUser(
+  req: IncomingMessage,
+  metricSegment: string,
+  userSegment: string,
+  query: string,
+  ctx: Context,
+  bodyLimit: number,
+): Promise<RestAnswer> {
+  if (req.method !== 'GET') throw new MethodNotAllowed('GET');
+  requireScope(ctx, 'read');
+  const name = decode(metricSegment, 'metric');
+  const userId = decode(userSegment, 'userId');
+  const original = Object.hasOwn(originalMetricNames, name)
+    ? originalMetricNames[name as OriginalMetricName]
+    : undefined;
+  if (!original) {
+    throw new AppError(
+      'UNKNOWN_METRIC',
+      `metric: unknown metric ${JSON.stringify(name.slice(0, 64))}; known: ${Object.keys(originalMetricNames).join(', ')}`,
+      { field: 'metric' },
+    );
+  }
+  const params = rangeParams(parseJson(await readBody(req, bodyLimit)), query);
+  const history = await metricHistory(
+    ctx,
+    { metric: original.metric, clientId: userId, ...params, aggregate: 'MEAN', fill: 'NONE' },
+    { from: 'start', to: 'end', resample: 'resample_rate', clientId: 'userId' },
+  );
+  return {
+    status: 200,
+    body: {
+      entries: history.points.map((p) => ({
+        date: p.time.toISOString(),
+        value: original.statistic === 'variance' ? p.variance : p.value,
+      })),
+    },
   };
 }
 

@@ -1,5 +1,6 @@
+/** Reading request bodies as JSON (size limit, parse, values no input may hold) and answering JSON. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError, badInput, errorRegistry } from '@metrics-collector/schema/errors';
+import { AppError, badInput } from '@metrics-collector/schema/errors';
 
 /**
  * Reads the whole body, refusing more than `limit` bytes with `PAYLOAD_TOO_LARGE` as soon as the
@@ -121,6 +122,7 @@ function tooLarge(limit: number): AppError {
   return new AppError('PAYLOAD_TOO_LARGE', `body: larger than the ${limit} bytes allowed`, { field: 'body' });
 }
 
+/** Answers `body` as JSON with `status` and `headers`. */
 export function sendJson(
   res: ServerResponse,
   status: number,
@@ -134,24 +136,4 @@ export function sendJson(
     ...headers,
   });
   res.end(text);
-}
-
-/** `METHOD_NOT_ALLOWED` for a route that answers only `allow` (such as `POST`), which `Allow` names. */
-export class MethodNotAllowed extends AppError {
-  constructor(readonly allow: string) {
-    super('METHOD_NOT_ALLOWED', `method: this route answers ${allow} only`, { field: 'method' });
-  }
-}
-
-/**
- * Headers every error answer of a code carries: a retry hint for retryable codes, a challenge for 401,
- * the methods a route answers for 405 (RFC 9110 requires `Allow` there).
- */
-export function errorHeaders(error: AppError): Record<string, string> {
-  const headers: Record<string, string> = {};
-  if (error instanceof MethodNotAllowed) headers.allow = error.allow;
-  if (errorRegistry[error.code].retryable) headers['retry-after'] = '5';
-  if (error.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer';
-  if (error.code === 'PAYLOAD_TOO_LARGE') headers.connection = 'close';
-  return headers;
 }

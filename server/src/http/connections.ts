@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 
 /**
  * Timeouts of the HTTP server, ms. A connection must send its first request within `firstRequest` (Node
@@ -48,6 +48,12 @@ interface Tracked {
   done: () => void;
 }
 
+export interface ConnectionLimitOptions {
+  max: number;
+  firstRequestTimeout: number;
+  logger: Logger;
+}
+
 /**
  * Caps the open connections at `max` (`MAX_CONNECTIONS`, below the file limit). A connection past the
  * cap closes the longest-idle one: a connection that has not sent a request yet or idles between
@@ -55,25 +61,34 @@ interface Tracked {
  * new one closed at once. Connections that hold the server without asking anything therefore make room
  * for the next caller, so `/health` on a new connection answers however many idle sockets are held.
  */
-export function limitConnections(
-  server: Server,
-  options: { max: number; firstRequestTimeout: number; logger: Logger },
-): ConnectionLimit {
-  const { max, logger } = options;
-  const tracked = new Map<Socket, Tracked>();
+export function limitConnections(server: Server, options: ConnectionLimitOptions): ConnectionLimit {
+  const limiter = new ConnectionLimiter(options);
+  server.on('connection', (socket: Socket) => limiter.connected(socket));
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => limiter.requested(req, res));
+  server.on('upgrade', (req: IncomingMessage) => limiter.upgraded(req));
+  return limiter;
+}
+
+/** The bookkeeping of `limitConnections`: the server's `connection`, `request` and `upgrade` events. */
+class ConnectionLimiter implements ConnectionLimit {
+  private readonly tracked = new Map<Socket, Tracked>();
   /** Idle connections, oldest idle first (a Map keeps insertion order). */
-  const idle = new Map<Socket, true>();
-  let evicted = 0;
-  let lastWarning = 0;
+  private readonly idle = new Map<Socket, true>();
+  private evictedCount = 0;
+  private lastWarning = 0;
 
-  const warn = (message: string) => {
-    const now = Date.now();
-    if (now - lastWarning < 10_000) return;
-    lastWarning = now;
-    logger.warn({ open: tracked.size, max, evicted }, message);
-  };
+  constructor(private readonly options: ConnectionLimitOptions) {}
 
-  server.on('connection', (socket: Socket) => {
+  get open(): number {
+    return this.tracked.size;
+  }
+
+  get evicted(): number {
+    return this.evictedCount;
+  }
+
+  connected(socket: Socket): void {
+    const { tracked, idle } = this;
     const state: Tracked = {
       busy: 0,
       asked: false,
@@ -84,29 +99,29 @@ export function limitConnections(
     };
     tracked.set(socket, state);
     idle.set(socket, true);
-    socket.setTimeout(options.firstRequestTimeout);
+    socket.setTimeout(this.options.firstRequestTimeout);
     socket.once('close', () => {
       tracked.delete(socket);
       idle.delete(socket);
     });
-    if (tracked.size <= max) return;
+    if (tracked.size <= this.options.max) return;
     const oldest = idle.keys().next().value as Socket;
     if (oldest !== socket) {
-      evicted += 1;
+      this.evictedCount += 1;
       idle.delete(oldest);
       oldest.destroy();
-      warn('connection limit reached: closing the longest-idle connections');
+      this.warn('connection limit reached: closing the longest-idle connections');
       return;
     }
-    warn('connection limit reached and every connection busy: refusing new connections');
+    this.warn('connection limit reached and every connection busy: refusing new connections');
     socket.destroy();
-  });
+  }
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  requested(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket;
-    const state = tracked.get(socket);
+    const state = this.tracked.get(socket);
     if (!state) return;
-    if (state.busy === 0) idle.delete(socket);
+    if (state.busy === 0) this.idle.delete(socket);
     if (!state.asked) {
       state.asked = true;
       // The first request came: from now on Node's own timeouts apply.
@@ -114,23 +129,22 @@ export function limitConnections(
     }
     state.busy += 1;
     res.once('close', state.done);
-  });
+  }
 
-  server.on('upgrade', (req: IncomingMessage) => {
+  upgraded(req: IncomingMessage): void {
     const socket = req.socket;
-    const state = tracked.get(socket);
+    const state = this.tracked.get(socket);
     if (!state) return;
-    idle.delete(socket);
+    this.idle.delete(socket);
     socket.setTimeout(0);
     state.busy = Number.POSITIVE_INFINITY;
-  });
+  }
 
-  return {
-    get open() {
-      return tracked.size;
-    },
-    get evicted() {
-      return evicted;
-    },
-  };
+  private warn(message: string): void {
+    const now = Date.now();
+    if (now - this.lastWarning < 10_000) return;
+    this.lastWarning = now;
+    const fields = { open: this.tracked.size, max: this.options.max, evicted: this.evictedCount };
+    this.options.logger.warn(fields, message);
+  }
 }

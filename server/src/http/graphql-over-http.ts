@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '@metrics-collector/schema/auth';
 import type { Context } from '@metrics-collector/schema/context';
-import { AppError, badInput } from '@metrics-collector/schema/errors';
+import { badInput } from '@metrics-collector/schema/errors';
 import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { checkJsonValues, graphqlField, MethodNotAllowed } from './http.js';
+import { checkJsonValues, graphqlField } from './body.js';
+import { graphQLStatus, MethodNotAllowed, publicResult, responseTooLarge } from './error-boundary.js';
 
 /** The GraphQL-over-HTTP request parameters of a POST body, checked by `checkGraphQLParams`. */
 export interface GraphQLParams {
@@ -27,74 +28,103 @@ const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
  * `RESPONSE_TOO_LARGE`; a mutation sent with GET is `METHOD_NOT_ALLOWED`. Returns `false` for what it does
  * not serve (subscriptions, answers other than JSON), which then goes through yoga itself.
  */
-export function createGraphQLOverHttp(
-  yoga: YogaServerInstance<Record<string, never>, Context>,
-  options: { maxResponseBytes: number; maskError: (error: unknown) => Error },
-) {
-  const { maxResponseBytes, maskError } = options;
-  return async function serve(
-    req: IncomingMessage,
-    res: ServerResponse,
-    params: GraphQLParams,
-    principal: Principal,
-  ) {
-    const mediaType = responseType(req.headers.accept);
-    if (!mediaType) return false;
-    const method = req.method === 'GET' ? 'GET' : 'POST';
-    const request = {
-      // yoga's own check of mutations sent with GET answers a code outside the registry; ours is below.
-      method: 'POST',
-      url: req.url,
-      headers: { get: (name: string) => header(req, name) },
-    };
-    const enveloped = yoga.getEnveloped({ request, params, req, res, principal } as never);
-    let result: ExecutionResult;
-    try {
-      const document = enveloped.parse(params.query);
-      const operation = getOperationAST(document, params.operationName);
-      if (operation?.operation === 'subscription') return false;
-      // yoga's parse answers OPERATION_RESOLUTION_FAILURE when `operationName` picks no operation.
-      if (operation?.operation === 'mutation' && method === 'GET') throw new MethodNotAllowed('POST');
-      const errors = enveloped.validate(enveloped.schema, document);
-      if (errors.length > 0) {
-        result = { errors };
-      } else {
-        const contextValue = await enveloped.contextFactory();
-        result = (await enveloped.execute({
-          schema: enveloped.schema,
-          document,
-          contextValue,
-          variableValues: params.variables,
-          operationName: params.operationName,
-        })) as ExecutionResult;
-      }
-    } catch (error) {
-      if (error instanceof MethodNotAllowed) throw error;
-      result = { errors: [maskError(error) as GraphQLError] };
-    }
-    let text = JSON.stringify(withoutInternals(result));
-    let length = Buffer.byteLength(text);
-    if (length > maxResponseBytes) {
-      result = { errors: [responseTooLarge(length, maxResponseBytes)] };
-      text = JSON.stringify(withoutInternals(result));
-      length = Buffer.byteLength(text);
-    }
-    res.writeHead(statusOf(result, mediaType), {
-      'content-type': `${mediaType}; charset=utf-8`,
-      'content-length': length,
-    });
-    res.end(text);
-    return true;
-  };
+export function createGraphQLOverHttp(yoga: Yoga, options: GraphQLOverHttpOptions): GraphQLOverHttp {
+  return (req, res, params, principal) => serveGraphQL(yoga, options, req, res, params, principal);
 }
 
-/** The error that replaces an answer larger than `MAX_RESPONSE_BYTES`. */
-export function responseTooLarge(bytes: number, limit: number): AppError {
-  return new AppError(
-    'RESPONSE_TOO_LARGE',
-    `query: the answer would be ${bytes} bytes, more than the ${limit} allowed; select fewer fields or rows`,
-    { field: 'query' },
-  );
+type Yoga = YogaServerInstance<Record<string, never>, Context>;
+type Enveloped = ReturnType<Yoga['getEnveloped']>;
+
+export interface GraphQLOverHttpOptions {
+  maxResponseBytes: number;
+  /** Turns an error thrown while running the operation into the error answered (the error boundary's). */
+  maskError: (error: unknown) => Error;
+}
+
+/** Serves one request on the hot path; `false` when yoga must serve it instead. */
+export type GraphQLOverHttp = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: GraphQLParams,
+  principal: Principal,
+) => Promise<boolean>;
+
+/** `createGraphQLOverHttp`'s handler: runs the operation and writes its answer, or returns `false`. */
+async function serveGraphQL(
+  yoga: Yoga,
+  options: GraphQLOverHttpOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: GraphQLParams,
+  principal: Principal,
+): Promise<boolean> {
+  const mediaType = responseType(req.headers.accept);
+  if (!mediaType) return false;
+  const request = {
+    // yoga's own check of mutations sent with GET answers a code outside the registry; ours is in runOperation.
+    method: 'POST',
+    url: req.url,
+    headers: { get: (name: string) => header(req, name) },
+  };
+  const enveloped = yoga.getEnveloped({ request, params, req, res, principal } as never);
+  let result: ExecutionResult | null;
+  try {
+    result = await runOperation(enveloped, params, req.method === 'GET' ? 'GET' : 'POST');
+  } catch (error) {
+    if (error instanceof MethodNotAllowed) throw error;
+    result = { errors: [options.maskError(error) as GraphQLError] };
+  }
+  if (result === null) return false;
+  writeResult(res, result, mediaType, options.maxResponseBytes);
+  return true;
+}
+
+/**
+ * Parses, validates and executes the operation with the envelop functions of the request; `null` for a
+ * subscription. Throws `METHOD_NOT_ALLOWED` for a mutation sent with GET.
+ */
+async function runOperation(
+  enveloped: Enveloped,
+  params: GraphQLParams,
+  method: 'GET' | 'POST',
+): Promise<ExecutionResult | null> {
+  const document = enveloped.parse(params.query);
+  const operation = getOperationAST(document, params.operationName);
+  if (operation?.operation === 'subscription') return null;
+  // yoga's parse answers OPERATION_RESOLUTION_FAILURE when `operationName` picks no operation.
+  if (operation?.operation === 'mutation' && method === 'GET') throw new MethodNotAllowed('POST');
+  const errors = enveloped.validate(enveloped.schema, document);
+  if (errors.length > 0) return { errors };
+  const contextValue = await enveloped.contextFactory();
+  return (await enveloped.execute({
+    schema: enveloped.schema,
+    document,
+    contextValue,
+    variableValues: params.variables,
+    operationName: params.operationName,
+  })) as ExecutionResult;
+}
+
+/** Writes the answer as `mediaType`, replaced by `RESPONSE_TOO_LARGE` when over `maxResponseBytes`. */
+function writeResult(
+  res: ServerResponse,
+  result: ExecutionResult,
+  mediaType: string,
+  maxResponseBytes: number,
+) {
+  let answer = result;
+  let text = JSON.stringify(publicResult(answer));
+  let length = Buffer.byteLength(text);
+  if (length > maxResponseBytes) {
+    answer = { errors: [responseTooLarge(length, maxResponseBytes)] };
+    text = JSON.stringify(publicResult(answer));
+    length = Buffer.byteLength(text);
+  }
+  res.writeHead(graphQLStatus(answer, mediaType), {
+    'content-type': `${mediaType}; charset=utf-8`,
+    'content-length': length,
+  });
+  res.end(text);
 }
 
 /**
@@ -160,39 +190,4 @@ function responseType(accept: string | undefined): string | null {
     if (type === JSON_TYPE || type === '*/*' || type === 'application/*') return JSON_TYPE;
   }
   return null;
-}
-
-/**
- * As yoga decides it: an error's `extensions.http.status` wins (the largest); with legacy
- * `application/json`, errors that only the GraphQL-over-HTTP spec gives a status (validation) answer 200;
- * a masked unexpected error without data answers 500.
- */
-function statusOf(result: ExecutionResult, mediaType: string): number {
-  let status = 0;
-  let unexpected = false;
-  for (const error of result.errors ?? []) {
-    const http = error.extensions?.http as { status?: number; spec?: boolean } | undefined;
-    if (http) {
-      if (mediaType === JSON_TYPE && http.spec) continue;
-      if (http.status && http.status > status) status = http.status;
-    } else if (error.extensions?.code === 'INTERNAL_SERVER_ERROR') unexpected = true;
-  }
-  if (status) return status;
-  return unexpected && result.data == null ? 500 : 200;
-}
-
-function withoutInternals(result: ExecutionResult): ExecutionResult {
-  if (!result.errors?.length) return result;
-  return {
-    ...result,
-    errors: result.errors.map((error) => {
-      const { http: _http, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
-      return {
-        message: error.message,
-        ...(error.locations ? { locations: error.locations } : {}),
-        ...(error.path ? { path: error.path } : {}),
-        ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
-      } as unknown as GraphQLError;
-    }),
-  };
 }

@@ -1,0 +1,84 @@
+import { schema } from '@metrics-collector/schema';
+import type { Principal } from '@metrics-collector/schema/auth';
+import type { Context } from '@metrics-collector/schema/context';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { anonymous } from '../auth.js';
+import type { Config } from '../config.js';
+import { maskError } from '../http/error-boundary.js';
+import type { Logger } from '../logger.js';
+import { useCompiledExecution } from './use-compiled-execution.js';
+import { useQueryLimits } from './use-query-limits.js';
+import { useSharedSubscriptionResults } from './use-shared-subscription-results.js';
+
+/** The GraphQL server every transport runs operations through (its envelop plugins, its context). */
+export type Yoga = YogaServerInstance<Record<string, never>, Context>;
+
+export interface GraphQLOptions {
+  config: Pick<Config, 'graphiql' | 'queryLimits' | 'authEnabled' | 'introspection'>;
+  logger: Logger;
+  /** The caller of an `Authorization` value; throws `UNAUTHENTICATED` for one that is not a valid token. */
+  authenticate(authorization: string | undefined): Principal;
+  /** The context of an operation run for `principal`. */
+  contextFor(principal: Principal): Context;
+}
+
+/**
+ * yoga at `/graphql` (with GraphiQL unless `GRAPHIQL=false`), with the plugins: query limits, compiled
+ * execution, shared subscription results, and error masking through the error boundary. The HTTP hot
+ * path and graphql-ws hand over the principal they authenticated; yoga's own pipeline (SSE, GraphiQL)
+ * authenticates from the request.
+ */
+export function createGraphQL(options: GraphQLOptions): Yoga {
+  const { config, logger, authenticate, contextFor } = options;
+  return createYoga<Record<string, never>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: config.graphiql ? { title: 'metrics-collector' } : false,
+    landingPage: false,
+    batching: false,
+    // CORS is answered by the node:http handler, for CORS_ORIGINS only (server/src/http/cross-site.ts).
+    cors: false,
+    // useQueryLimits keeps its own cache of the documents that passed every limit.
+    parserAndValidationCache: false,
+    context: (initial) => {
+      const given = (initial as { principal?: Principal }).principal;
+      return contextFor(given ?? authenticate(initial.request.headers.get('authorization') ?? undefined));
+    },
+    plugins: [
+      useQueryLimits({
+        budget: config.queryLimits,
+        authEnabled: config.authEnabled,
+        introspection: config.introspection,
+        principalOf: (initial) => principalOf(initial, authenticate),
+      }),
+      ...useCompiledExecution(),
+      useSharedSubscriptionResults(),
+    ],
+    maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
+    logging: {
+      debug: (...args) => logger.debug({ args }, 'yoga'),
+      info: (...args) => logger.info({ args }, 'yoga'),
+      warn: (...args) => logger.warn({ args }, 'yoga'),
+      error: () => {
+        // Unexpected errors are logged once, with their cause, by maskError.
+      },
+    },
+  });
+}
+
+/**
+ * The caller whose budget applies to a document: the principal a transport handed over, else the
+ * request's token; a token that is not valid gets the anonymous budget (the operation is refused later).
+ */
+function principalOf(
+  initial: Record<string, unknown>,
+  authenticate: (authorization: string | undefined) => Principal,
+): Principal {
+  if (initial.principal) return initial.principal as Principal;
+  const request = initial.request as { headers: { get(name: string): string | null } } | undefined;
+  try {
+    return authenticate(request?.headers.get('authorization') ?? undefined);
+  } catch {
+    return anonymous;
+  }
+}

@@ -1,0 +1,152 @@
+import type { IncomingMessage } from 'node:http';
+import type { Principal } from '@metrics-collector/schema/auth';
+import type { Context } from '@metrics-collector/schema/context';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
+import {
+  type Context as ConnectionContext,
+  type Server as GraphQLWsServer,
+  makeServer,
+  type SubscribePayload,
+} from 'graphql-ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import type { WebSocket } from 'ws';
+import type { Logger } from '../logger.js';
+import { checkJsonValues, graphqlField } from './body.js';
+import { refuseConnection, responseTooLarge, tooManySubscriptions } from './error-boundary.js';
+
+type Yoga = YogaServerInstance<Record<string, never>, Context>;
+type ConnectionParams = Record<string, unknown> | undefined;
+
+/** What graphql-ws keeps per connection. */
+export interface Extra {
+  socket: WebSocket;
+  request: IncomingMessage;
+  /** Set by `onConnect` from the connection parameters (or the upgrade request's header). */
+  principal?: Principal;
+}
+
+export type OperationServer = GraphQLWsServer<Extra>;
+
+export interface OperationOptions {
+  /** Largest answer to a query or mutation sent over the socket, bytes (`MAX_RESPONSE_BYTES`). */
+  maxResponseBytes: number;
+  /** Operations one connection may have open. */
+  maxSubscriptions: number;
+  /** The caller of an `Authorization` value; throws `UNAUTHENTICATED` for one that is not a valid token. */
+  authenticate(authorization: string | undefined): Principal;
+  logger: Logger;
+}
+
+/** Where the operation's envelop functions travel from `onSubscribe` to `execute`/`subscribe`. */
+interface Enveloped {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
+}
+
+/**
+ * The graphql-ws protocol server: every operation goes through `yoga.getEnveloped`, so it gets the same
+ * context (auth: the token comes from `connectionParams.authorization` or `.token`), parse and
+ * validation caches, query limits and error masking as over HTTP.
+ */
+export function createOperationServer(yoga: Yoga, options: OperationOptions): OperationServer {
+  return makeServer<ConnectionParams, Extra>({
+    execute: (args) => executeWithinLimit(args, options.maxResponseBytes) as never,
+    subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
+    onConnect: (ctx) => authenticateConnection(ctx, options),
+    onSubscribe: (ctx, _id, payload) => prepareOperation(yoga, ctx, payload, options.maxSubscriptions),
+  });
+}
+
+/**
+ * Answers to queries and mutations over the socket have the same cap as over HTTP (subscription events,
+ * small and shared between subscribers, go through `subscribe`).
+ */
+async function executeWithinLimit(args: ExecutionArgs, maxResponseBytes: number): Promise<ExecutionResult> {
+  const result = (await (args.rootValue as Enveloped).execute(args)) as ExecutionResult;
+  const bytes = Buffer.byteLength(JSON.stringify(result));
+  if (bytes <= maxResponseBytes) return result;
+  return { errors: [responseTooLarge(bytes, maxResponseBytes)] };
+}
+
+/**
+ * The token is checked once, when the connection is initialised: a token that is not valid closes the
+ * socket with 4403 (graphql-ws's Forbidden) before any operation is read.
+ */
+function authenticateConnection(ctx: ConnectionContext<ConnectionParams, Extra>, options: OperationOptions) {
+  try {
+    ctx.extra.principal = options.authenticate(authorizationOf(ctx.extra.request, ctx.connectionParams));
+    return true;
+  } catch (error) {
+    return refuseConnection(error, options.logger);
+  }
+}
+
+/**
+ * Checks the connection's operation count and the payload, then parses and validates the operation with
+ * yoga's envelop functions; the execution arguments carry those functions to `execute`/`subscribe`.
+ */
+async function prepareOperation(
+  yoga: Yoga,
+  ctx: ConnectionContext<ConnectionParams, Extra>,
+  payload: SubscribePayload,
+  maxSubscriptions: number,
+): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  // graphql-ws registers the operation's id before this hook, so the count includes it.
+  if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
+    return [tooManySubscriptions(maxSubscriptions)];
+  }
+  const request = requestShim(ctx.extra.request, ctx.connectionParams);
+  const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+    request,
+    params: payload,
+    req: ctx.extra.request,
+    socket: ctx.extra.socket,
+    principal: ctx.extra.principal,
+  } as never);
+  try {
+    checkJsonValues(payload, '', graphqlField);
+    const document = parse(payload.query);
+    const errors = validate(schema, document);
+    if (errors.length > 0) return errors;
+    return {
+      schema,
+      document,
+      operationName: payload.operationName,
+      variableValues: payload.variables,
+      contextValue: await contextFactory(),
+      rootValue: { execute, subscribe } satisfies Enveloped,
+    };
+  } catch (error) {
+    if (error instanceof GraphQLError) return [error];
+    throw error;
+  }
+}
+
+/** `connectionParams.authorization` (or `.token`), else the upgrade request's `Authorization` header. */
+function authorizationOf(req: IncomingMessage, connectionParams: ConnectionParams): string | undefined {
+  const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
+  const token = connectionParams?.token;
+  if (typeof fromParams === 'string') return fromParams;
+  if (typeof token === 'string') return `Bearer ${token}`;
+  return req.headers.authorization;
+}
+
+/**
+ * The HTTP request yoga's context factory reads: the upgrade request's headers, with the token from the
+ * connection parameters (browsers cannot set headers on a WebSocket).
+ */
+function requestShim(req: IncomingMessage, connectionParams: ConnectionParams) {
+  const authorization = authorizationOf(req, connectionParams);
+  return {
+    // yoga refuses mutations in a GET request; an operation over the socket is not one.
+    method: 'POST',
+    url: req.url,
+    headers: {
+      get: (name: string) => {
+        if (name.toLowerCase() === 'authorization') return authorization ?? null;
+        const value = req.headers[name.toLowerCase()];
+        return Array.isArray(value) ? value.join(', ') : (value ?? null);
+      },
+    },
+  };
+}
