@@ -171,6 +171,20 @@ describe('links between the docs', () => {
     expect(read('README.md').trimEnd().split('\n').length).toBeLessThanOrEqual(250);
   });
 
+  it.each(markdownFiles)('%s names only repository paths that exist', (file) => {
+    // Code spans such as `server/src/http/ws.ts` or `schema/src/metrics/`; patterns (`*`, `<name>`) are skipped.
+    const spans = [
+      ...read(file).matchAll(
+        /`((?:common|schema|server|sdk|agent|examples|bench|testing|scripts|grafana|docs)\/[^`\s]*)`/g,
+      ),
+    ];
+    const missing = spans
+      .map((m) => (m[1] as string).replace(/[:#].*$/, ''))
+      .filter((path) => !/[*<>{}]/.test(path))
+      .filter((path) => !existsSync(new URL(`../../${path}`, import.meta.url)));
+    expect([...new Set(missing)]).toEqual([]);
+  });
+
   it('no document cites a design outside the repository', () => {
     const cited = markdownFiles.filter((file) => /DESIGN(\.md)?\b|\.\.\/shared\b/.test(read(file)));
     expect(cited).toEqual([]);
