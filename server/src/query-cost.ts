@@ -3,7 +3,7 @@ import { defaultClientPage, maxClientPage } from '@metrics-collector/schema/clie
 import { defaultListLimit, maxListLimit } from '@metrics-collector/schema/commands/service';
 import type { Context } from '@metrics-collector/schema/context';
 import { historyPlan } from '@metrics-collector/schema/history/service';
-import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
+import { catalogue } from '@metrics-collector/common/catalogue';
 import {
   type DocumentNode,
   type ExecutionArgs,

@@ -1,5 +1,5 @@
 import { setLogger } from '@influxdata/influxdb-client';
-import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
+import { catalogue } from '@metrics-collector/common/catalogue';
 import type {
   Aggregate,
   Bucket,
