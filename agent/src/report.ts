@@ -1,3 +1,13 @@
+import {
+  catalogue,
+  type Metric,
+  type MetricSpec,
+  metricNames,
+  type ReportGroup,
+  type ReportGroupFields,
+  reportGroups,
+  type SeriesInput,
+} from '@metrics-collector/common/catalogue';
 import type { WindowStats } from './aggregator.js';
 
 type Stat = Pick<WindowStats, 'mean' | 'variance' | 'min' | 'max'>;
@@ -12,24 +22,13 @@ export interface Identity {
 
 /**
  * One closed window as `reportMetrics` input, as the spool keeps it (JSON: times are epoch ms, which the
- * API's `DateTime` accepts).
+ * API's `DateTime` accepts). Its groups and their fields are the catalogue's input paths.
  */
-export interface ReportWindow extends Identity {
+export type ReportWindow = Identity & {
   windowStart: number;
   windowEnd: number;
   observations: number;
-  cpu?: { utilization: Stat; cores: Stat[] };
-  memory?: {
-    usedRatio?: Stat;
-    usedBytes?: Stat;
-    totalBytes?: number;
-    swapUsedRatio?: Stat;
-    swapUsedBytes?: Stat;
-  };
-  load?: { load1?: Stat; load5?: Stat; load15?: Stat };
-  network?: { rxBytesPerSecond?: Stat; txBytesPerSecond?: Stat };
-  disk?: { readBytesPerSecond?: Stat; writeBytesPerSecond?: Stat; filesystemUsedRatio?: Stat };
-}
+} & { [G in ReportGroup]?: ReportGroupFields<G, Stat> };
 
 /**
  * A statistic to 9 significant digits, what both stores guarantee to keep (docs/storage.md): the
@@ -39,29 +38,84 @@ export interface ReportWindow extends Identity {
  */
 export const significant = (value: number): number => Number(value.toPrecision(9));
 
-const stat = (s: WindowStats | undefined): Stat | undefined =>
-  s && {
-    mean: significant(s.mean),
-    variance: significant(s.variance),
-    min: significant(s.min),
-    max: significant(s.max),
-  };
+const stat = (s: WindowStats): Stat => ({
+  mean: significant(s.mean),
+  variance: significant(s.variance),
+  min: significant(s.min),
+  max: significant(s.max),
+});
 
-/** Drops the keys whose value is undefined; `undefined` when none is left. */
-function defined<T extends object>(value: T): T | undefined {
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  return entries.length > 0 ? (Object.fromEntries(entries) as T) : undefined;
+/** A reported series of the catalogue: where its samples are (the input path) and what its field holds. */
+interface ReportedSeries {
+  input: SeriesInput;
+  perCore: boolean;
+  /** The field's name in its group: the path after the group. */
+  field: string;
+}
+
+const specs: Readonly<Record<Metric, MetricSpec>> = catalogue;
+
+/** Each report group's series, in catalogue order; groups in `reportGroups` order. */
+const reportedSeries = (Object.keys(reportGroups) as ReportGroup[]).map((group) => ({
+  group,
+  series: metricNames.flatMap((metric): ReportedSeries[] => {
+    const { input, perCore } = specs[metric];
+    if (!input?.path.startsWith(`${group}.`)) return [];
+    return [{ input, perCore, field: input.path.slice(group.length + 1) }];
+  }),
+}));
+
+/**
+ * A series' field from the window's samples, which collectors name by the series' input path: a `Stat`
+ * of the samples at `path`; for a per-core series the list of `path.0`, `path.1`, ... up to the first
+ * core missing (empty if none); for a single value (`value`) the largest sample, as it is.
+ */
+function fieldOf(series: ReportedSeries, closed: ReadonlyMap<string, WindowStats>): unknown {
+  const { path } = series.input;
+  if (series.perCore) {
+    const cores: Stat[] = [];
+    for (let n = 0; closed.has(`${path}.${n}`); n += 1)
+      cores.push(stat(closed.get(`${path}.${n}`) as WindowStats));
+    return cores;
+  }
+  const window = closed.get(path);
+  if (!window) return undefined;
+  return series.input.value ? window.max : stat(window);
 }
 
 /**
- * Builds the report of a closed window. `observations` is the most samples any series got (a collector
- * that failed for some samples has fewer); `null` when nothing was sampled. Per-interface network series
- * stay on the host: the server stores host totals.
+ * One group of the report, or `undefined` when none of its series was sampled (an empty per-core list
+ * does not count) or a field the group requires was not.
+ */
+function groupOf(
+  series: readonly ReportedSeries[],
+  closed: ReadonlyMap<string, WindowStats>,
+): Record<string, unknown> | undefined {
+  const fields: Record<string, unknown> = {};
+  let sampled = false;
+  for (const s of series) {
+    const value = fieldOf(s, closed);
+    if (value === undefined) {
+      if (s.input.required) return undefined;
+      continue;
+    }
+    fields[s.field] = value;
+    if (!Array.isArray(value) || value.length > 0) sampled = true;
+  }
+  return sampled ? fields : undefined;
+}
+
+/**
+ * Builds the report of a closed window from the catalogue: each series with an input path takes the
+ * samples a collector named by that path (`memory.usedBytes`, per core `cpu.cores.<n>`). `observations` is
+ * the most samples any series got (a collector that failed for some samples has fewer); `null` when
+ * nothing was sampled. Series the catalogue does not name (per-interface network rates) stay on the host:
+ * the server stores host totals.
  */
 export function toReport(
   identity: Identity,
   window: { start: number; end: number },
-  closed: Map<string, WindowStats>,
+  closed: ReadonlyMap<string, WindowStats>,
 ): ReportWindow | null {
   if (closed.size === 0) return null;
   const report: ReportWindow = {
@@ -70,37 +124,10 @@ export function toReport(
     windowEnd: window.end,
     observations: Math.max(...[...closed.values()].map((s) => s.count)),
   };
-  const cpu = stat(closed.get('cpu'));
-  if (cpu) {
-    const cores: Stat[] = [];
-    for (let n = 0; closed.has(`cpu.core.${n}`); n += 1)
-      cores.push(stat(closed.get(`cpu.core.${n}`)) as Stat);
-    report.cpu = { utilization: cpu, cores };
+  const groups: Record<string, unknown> = {};
+  for (const { group, series } of reportedSeries) {
+    const fields = groupOf(series, closed);
+    if (fields) groups[group] = fields;
   }
-  const memory = defined({
-    usedBytes: stat(closed.get('memory.usedBytes')),
-    usedRatio: stat(closed.get('memory.usedRatio')),
-    totalBytes: closed.get('memory.totalBytes')?.max,
-    swapUsedBytes: stat(closed.get('memory.swapUsedBytes')),
-    swapUsedRatio: stat(closed.get('memory.swapUsedRatio')),
-  });
-  if (memory) report.memory = memory;
-  const load = defined({
-    load1: stat(closed.get('load.load1')),
-    load5: stat(closed.get('load.load5')),
-    load15: stat(closed.get('load.load15')),
-  });
-  if (load) report.load = load;
-  const network = defined({
-    rxBytesPerSecond: stat(closed.get('network.rx')),
-    txBytesPerSecond: stat(closed.get('network.tx')),
-  });
-  if (network) report.network = network;
-  const disk = defined({
-    readBytesPerSecond: stat(closed.get('disk.read')),
-    writeBytesPerSecond: stat(closed.get('disk.write')),
-    filesystemUsedRatio: stat(closed.get('disk.fsUsedRatio')),
-  });
-  if (disk) report.disk = disk;
-  return report;
+  return Object.assign(report, groups);
 }

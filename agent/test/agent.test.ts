@@ -22,7 +22,7 @@ function spool(): Spool<ReportWindow> {
 
 const counter = (): Collector => {
   let n = 0;
-  return { name: 'cpu', collect: async () => ({ cpu: (n++ % 10) / 10 }) };
+  return { name: 'cpu', collect: async () => ({ 'cpu.utilization': (n++ % 10) / 10 }) };
 };
 
 /** An agent on a fake connection and a fresh spool, counting samples, with 1 s windows unless told. */
@@ -179,7 +179,7 @@ describe('a collector that fails', () => {
       name: 'disk',
       collect: async () => {
         if (broken) throw new Error('no /proc/diskstats');
-        return { 'disk.fsUsedRatio': 0.5 };
+        return { 'disk.filesystemUsedRatio': 0.5 };
       },
     };
     const agent = testAgent(fake, {

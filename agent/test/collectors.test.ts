@@ -1,3 +1,4 @@
+import { catalogue, type MetricSpec } from '@metrics-collector/common/catalogue';
 import { createClient } from '@metrics-collector/sdk/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/test/helpers.js';
@@ -74,7 +75,7 @@ describe('collectors', () => {
       min: 0.2,
       max: 0.6,
     });
-    expect(report?.cpu?.cores.map((c) => c.mean)).toEqual([expect.closeTo(0.3, 9), expect.closeTo(0.5, 9)]);
+    expect(report?.cpu?.cores?.map((c) => c.mean)).toEqual([expect.closeTo(0.3, 9), expect.closeTo(0.5, 9)]);
     expect(report?.memory).toMatchObject({
       usedRatio: { mean: 0.25 },
       totalBytes: 8e9,
@@ -103,7 +104,7 @@ describe('collectors', () => {
     }
     const closed = windows.close();
     expect(errors).toEqual(['memory: no /proc/meminfo']);
-    expect(closed.get('cpu')?.count).toBe(3);
+    expect(closed.get('cpu.utilization')?.count).toBe(3);
     expect(closed.get('memory.usedBytes')?.count).toBe(2);
     expect(toReport({ clientId: 'x' }, { start: 0, end: 1 }, new Map())).toBeNull();
   });
@@ -119,16 +120,35 @@ describe('collectors', () => {
     }
     expect(errors).toEqual([]);
     const closed = windows.close();
-    for (const series of ['cpu', 'cpu.core.0', 'memory.usedRatio', 'load.load1', 'disk.fsUsedRatio'])
+    for (const series of [
+      'cpu.utilization',
+      'cpu.cores.0',
+      'memory.usedRatio',
+      'load.load1',
+      'disk.filesystemUsedRatio',
+    ])
       expect(closed.has(series)).toBe(true);
-    expect(closed.get('cpu')?.max).toBeLessThanOrEqual(1);
+    // Every value is named by a catalogue series' input path (per core `<path>.<n>`), or stays on the host.
+    const paths = Object.values(catalogue as Record<string, MetricSpec>).flatMap((spec) =>
+      spec.input ? [spec.perCore ? `${spec.input.path}.` : spec.input.path] : [],
+    );
+    for (const series of closed.keys()) {
+      const named = paths.some((p) =>
+        p.endsWith('.') ? /^\d+$/.test(series.slice(p.length)) && series.startsWith(p) : series === p,
+      );
+      expect({ series, named: named || /^network\..+\.(rx|tx)$/.test(series) }).toEqual({
+        series,
+        named: true,
+      });
+    }
+    expect(closed.get('cpu.utilization')?.max).toBeLessThanOrEqual(1);
     expect(closed.get('memory.usedRatio')?.max).toBeGreaterThan(0);
-    const fs = closed.get('disk.fsUsedRatio');
+    const fs = closed.get('disk.filesystemUsedRatio');
     expect(fs?.min).toBeGreaterThan(0);
     expect(fs?.max).toBeLessThanOrEqual(1);
     // Rates need two samples: the second one gives them.
-    expect(closed.get('disk.read')?.count).toBe(1);
-    expect(closed.get('disk.read')?.min).toBeGreaterThanOrEqual(0);
+    expect(closed.get('disk.readBytesPerSecond')?.count).toBe(1);
+    expect(closed.get('disk.readBytesPerSecond')?.min).toBeGreaterThanOrEqual(0);
   });
 });
 

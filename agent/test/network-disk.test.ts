@@ -38,8 +38,8 @@ describe('the network collector', () => {
       'network.eth0.tx': 250,
       'network.wlan0.rx': 500,
       'network.wlan0.tx': 0,
-      'network.rx': 1_500,
-      'network.tx': 250,
+      'network.rxBytesPerSecond': 1_500,
+      'network.txBytesPerSecond': 250,
     });
     // eth0's counters were reset (a driver reload): skipped once; wlan0 goes on.
     text = procNetDev([10, 10]).replace('wlan0: 500', 'wlan0: 2500');
@@ -47,8 +47,8 @@ describe('the network collector', () => {
     expect(await collector.collect()).toEqual({
       'network.wlan0.rx': 1_000,
       'network.wlan0.tx': 0,
-      'network.rx': 1_000,
-      'network.tx': 0,
+      'network.rxBytesPerSecond': 1_000,
+      'network.txBytesPerSecond': 0,
     });
   });
 });
@@ -97,13 +97,13 @@ describe('the disk collector', () => {
       },
       () => now,
     );
-    expect(await collector.collect()).toEqual({ 'disk.fsUsedRatio': 0.9 });
+    expect(await collector.collect()).toEqual({ 'disk.filesystemUsedRatio': 0.9 });
     counters = { readBytes: 5_000, writeBytes: 3_000 };
     now = 500;
     expect(await collector.collect()).toEqual({
-      'disk.read': 8_000,
-      'disk.write': 4_000,
-      'disk.fsUsedRatio': 0.9,
+      'disk.readBytesPerSecond': 8_000,
+      'disk.writeBytesPerSecond': 4_000,
+      'disk.filesystemUsedRatio': 0.9,
     });
   });
 });
@@ -132,7 +132,11 @@ describe('the CPU collector on Linux', () => {
     const collector = cpuCollector({ times: async () => parseProcStat(text) });
     expect(await collector.collect()).toEqual({});
     text = stat([25, 0, 25, 40, 10, 0, 0, 0], [100, 0, 0, 0, 0, 0, 0, 0]);
-    expect(await collector.collect()).toEqual({ cpu: 0.75, 'cpu.core.0': 0.5, 'cpu.core.1': 1 });
+    expect(await collector.collect()).toEqual({
+      'cpu.utilization': 0.75,
+      'cpu.cores.0': 0.5,
+      'cpu.cores.1': 1,
+    });
     // No time passed: nothing to say.
     expect(await collector.collect()).toEqual({});
   });

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
+import { metricNames } from '@metrics-collector/common/catalogue';
 import { type ErrorCode, errorRegistry } from '@metrics-collector/schema/errors';
-import { metricNames } from '@metrics-collector/schema/metrics/catalogue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originalReport, REPORT_MUTATION, reportInput } from '../../testing/fixtures.js';
 import { graphql, type RawResponse, rawRequest, startTestServer, type TestServer } from './helpers.js';

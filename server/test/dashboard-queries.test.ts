@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { catalogue, type Metric, metricNames } from '@metrics-collector/schema/metrics/catalogue';
+import { catalogue, type Metric, metricNames } from '@metrics-collector/common/catalogue';
 import type { SeriesPoint } from '@metrics-collector/schema/metrics/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

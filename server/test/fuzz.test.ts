@@ -1,5 +1,5 @@
+import { metricNames } from '@metrics-collector/common/catalogue';
 import { errorRegistry } from '@metrics-collector/schema/errors';
-import { metricNames } from '@metrics-collector/schema/metrics/catalogue';
 import { aggregates } from '@metrics-collector/schema/metrics/types';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { Metric } from '@metrics-collector/schema/metrics/catalogue';
+import type { Metric } from '@metrics-collector/common/catalogue';
 import type {
   Aggregate,
   MetricStore,

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { metricNames } from '@metrics-collector/schema/metrics/catalogue';
+import { metricNames } from '@metrics-collector/common/catalogue';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hasBinary, influxdBinary, type RealServer, startInfluxd } from '../../testing/real-servers.js';
 import { graphql, startTestServer, type TestServer } from './helpers.js';

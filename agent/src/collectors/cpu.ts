@@ -22,8 +22,8 @@ function utilization(before: CpuTimes, after: CpuTimes): number | null {
 }
 
 /**
- * CPU utilisation over all cores (`cpu`) and per core (`cpu.core.<n>`), 0..1, over the time since the
- * previous sample. The first sample gives none.
+ * CPU utilisation over all cores (`cpu.utilization`) and per core (`cpu.cores.<n>`), 0..1, over the time
+ * since the previous sample. The first sample gives none.
  */
 export function cpuCollector(source: CpuSource): Collector {
   let previous: { total: CpuTimes; cores: CpuTimes[] } | null = null;
@@ -37,12 +37,12 @@ export function cpuCollector(source: CpuSource): Collector {
       if (!before) return values;
       const total = utilization(before.total, now.total);
       if (total === null) return values;
-      values.cpu = total;
+      values['cpu.utilization'] = total;
       for (const [n, core] of now.cores.entries()) {
         const last = before.cores[n];
         const value = last && utilization(last, core);
         if (value === null || value === undefined) break;
-        values[`cpu.core.${n}`] = value;
+        values[`cpu.cores.${n}`] = value;
       }
       return values;
     },

@@ -22,9 +22,10 @@ export interface DiskSource {
 }
 
 /**
- * Read and write rates in bytes/s (`disk.read`, `disk.write`) from the counters' growth since the previous
- * sample (none on the first sample or after the counters went back), and the used share of the fullest
- * filesystem (`disk.fsUsedRatio`, used / (used + available), as `df` shows it).
+ * Read and write rates in bytes/s (`disk.readBytesPerSecond`, `disk.writeBytesPerSecond`) from the
+ * counters' growth since the previous sample (none on the first sample or after the counters went back),
+ * and the used share of the fullest filesystem (`disk.filesystemUsedRatio`, used / (used + available), as
+ * `df` shows it).
  */
 export function diskCollector(source: DiskSource, now: () => number = Date.now): Collector {
   let previous: { at: number; counters: DiskCounters } | null = null;
@@ -44,14 +45,14 @@ export function diskCollector(source: DiskSource, now: () => number = Date.now):
           counters.writeBytes >= before.counters.writeBytes
         ) {
           const seconds = (at - before.at) / 1000;
-          values['disk.read'] = (counters.readBytes - before.counters.readBytes) / seconds;
-          values['disk.write'] = (counters.writeBytes - before.counters.writeBytes) / seconds;
+          values['disk.readBytesPerSecond'] = (counters.readBytes - before.counters.readBytes) / seconds;
+          values['disk.writeBytesPerSecond'] = (counters.writeBytes - before.counters.writeBytes) / seconds;
         }
       }
       const ratios = filesystems
         .filter((f) => f.usedBytes + f.availableBytes > 0)
         .map((f) => f.usedBytes / (f.usedBytes + f.availableBytes));
-      if (ratios.length > 0) values['disk.fsUsedRatio'] = Math.min(1, Math.max(...ratios));
+      if (ratios.length > 0) values['disk.filesystemUsedRatio'] = Math.min(1, Math.max(...ratios));
       return values;
     },
   };

@@ -22,9 +22,9 @@ export const VIRTUAL_INTERFACE =
   /^(lo|docker\d*|veth|br-|virbr|vnet|cni|flannel|cali|weave|kube-|tunl|vxlan|genev|dummy|ifb|lxc|lxd|podman)/;
 
 /**
- * Receive and send rates in bytes/s per physical interface (`network.<name>.rx`, `.tx`) and summed over
- * them (`network.rx`, `network.tx`), from the counters' growth since the previous sample. The first sample
- * gives no rates; an interface whose counters went back (a reset or a new interface with the name) is
+ * Receive and send rates in bytes/s summed over the physical interfaces (`network.rxBytesPerSecond`,
+ * `network.txBytesPerSecond`) and per interface (`network.<name>.rx`, `.tx`: they stay on the host), from
+ * the counters' growth since the previous sample. The first sample gives no rates; an interface whose counters went back (a reset or a new interface with the name) is
  * skipped for one sample.
  */
 export function networkCollector(source: NetworkSource, now: () => number = Date.now): Collector {
@@ -54,8 +54,8 @@ export function networkCollector(source: NetworkSource, now: () => number = Date
         rated += 1;
       }
       if (rated > 0) {
-        values['network.rx'] = rx;
-        values['network.tx'] = tx;
+        values['network.rxBytesPerSecond'] = rx;
+        values['network.txBytesPerSecond'] = tx;
       }
       return values;
     },

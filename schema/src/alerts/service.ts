@@ -1,9 +1,9 @@
+import type { Metric } from '@metrics-collector/common/catalogue';
 import { requireScope } from '../auth.js';
 import type { Context } from '../context.js';
 import { AppError, badInput } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { filter } from '../live/service.js';
-import type { Metric } from '../metrics/catalogue.js';
 import { isPublicHostname } from '../network.js';
 import type {
   AlertEvent,

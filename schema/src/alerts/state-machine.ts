@@ -1,4 +1,4 @@
-import { catalogue, type Metric } from '../metrics/catalogue.js';
+import { catalogue, type Metric } from '@metrics-collector/common/catalogue';
 import type { SeriesPoint } from '../metrics/types.js';
 import type { AlertComparator, AlertRuleSpec, AlertState, AlertStatus } from './types.js';
 

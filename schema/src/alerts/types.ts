@@ -1,4 +1,4 @@
-import type { Metric } from '../metrics/catalogue.js';
+import type { Metric } from '@metrics-collector/common/catalogue';
 
 export const alertStates = ['OK', 'PENDING', 'FIRING', 'RESOLVED'] as const;
 export type AlertState = (typeof alertStates)[number];

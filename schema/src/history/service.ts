@@ -1,8 +1,8 @@
+import { catalogue } from '@metrics-collector/common/catalogue';
 import { formatDuration } from '@metrics-collector/common/duration';
 import { requireScope } from '../auth.js';
 import type { Context } from '../context.js';
 import { AppError, badInput } from '../errors.js';
-import { catalogue } from '../metrics/catalogue.js';
 import type { Bucket, SeriesSelector } from '../metrics/types.js';
 import type {
   Fill,

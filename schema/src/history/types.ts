@@ -1,5 +1,5 @@
+import type { Metric } from '@metrics-collector/common/catalogue';
 import type { ClientRecord } from '../clients/types.js';
-import type { Metric } from '../metrics/catalogue.js';
 import type { Aggregate } from '../metrics/types.js';
 
 export const fills = ['NONE', 'NULL', 'PREVIOUS', 'LINEAR', 'ZERO'] as const;

@@ -1,4 +1,3 @@
-import { builder } from '../builder.js';
 import {
   catalogue,
   type Metric,
@@ -7,7 +6,8 @@ import {
   type ReportGroup,
   reportGroups,
   type SeriesInput,
-} from './catalogue.js';
+} from '@metrics-collector/common/catalogue';
+import { builder } from '../builder.js';
 import { reportMetrics } from './service.js';
 import type { ReportAck, ReportGroupInput, ReportInput, Stat } from './types.js';
 

@@ -1,8 +1,14 @@
+import {
+  catalogue,
+  type Metric,
+  type MetricSpec,
+  metricNames,
+  type ReportGroup,
+} from '@metrics-collector/common/catalogue';
 import { requireClient, requireScope } from '../auth.js';
 import type { Context } from '../context.js';
 import { AppError, badInput } from '../errors.js';
 import { checkString } from '../limits.js';
-import { catalogue, type Metric, type MetricSpec, metricNames, type ReportGroup } from './catalogue.js';
 import type { ReportAck, ReportFieldNames, ReportInput, SeriesField, SeriesPoint, Stat } from './types.js';
 
 /** The fields as `reportMetrics(input: ...)` names them: `input.clientId`, `input.cpu.cores[3].mean`. */

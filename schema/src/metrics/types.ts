@@ -1,4 +1,4 @@
-import type { catalogue, Metric, ReportGroup, SeriesInput } from './catalogue.js';
+import type { Metric, ReportGroup, ReportGroupFields } from '@metrics-collector/common/catalogue';
 
 /** One window's statistics of one series. */
 export interface Stat {
@@ -100,33 +100,8 @@ export interface MetricStore {
 
 // ---- a report, as `reportMetrics` and `POST /api/v1/metrics` receive it ----
 
-type Catalogue = typeof catalogue;
-/** The series a report carries (those with an `input` in the catalogue). */
-type ReportedMetric = { [M in Metric]: Catalogue[M] extends { input: SeriesInput } ? M : never }[Metric];
-type InputOf<M extends ReportedMetric> = Catalogue[M] extends { input: infer I extends SeriesInput }
-  ? I
-  : never;
-type GroupOf<M extends ReportedMetric> = InputOf<M>['path'] extends `${infer G}.${string}` ? G : never;
-type FieldOf<M extends ReportedMetric> = InputOf<M>['path'] extends `${string}.${infer F}` ? F : never;
-/** What the field holds: a number (`value`), one `Stat` per core (`perCore`) or one `Stat`. */
-type ValueOf<M extends ReportedMetric> =
-  InputOf<M> extends { value: true } ? number : Catalogue[M]['perCore'] extends true ? readonly Stat[] : Stat;
-type IsRequired<M extends ReportedMetric> = InputOf<M> extends { required: true } ? true : false;
-
 /** One group of a report: its series by field name, as the catalogue lists them. */
-export type ReportGroupInput<G extends ReportGroup> = {
-  [M in ReportedMetric as GroupOf<M> extends G
-    ? IsRequired<M> extends true
-      ? FieldOf<M>
-      : never
-    : never]: ValueOf<M>;
-} & {
-  [M in ReportedMetric as GroupOf<M> extends G
-    ? IsRequired<M> extends true
-      ? never
-      : FieldOf<M>
-    : never]?: ValueOf<M> | null;
-};
+export type ReportGroupInput<G extends ReportGroup> = ReportGroupFields<G, Stat>;
 
 /** One window of one client. Every metric group is optional; which fields a group has comes from the catalogue. */
 export type ReportInput = {

@@ -1,9 +1,9 @@
+import { catalogue } from '@metrics-collector/common/catalogue';
 import { defaultHistoryLimit, maxHistoryLimit } from '@metrics-collector/schema/alerts/service';
 import { defaultClientPage, maxClientPage } from '@metrics-collector/schema/clients/service';
 import { defaultListLimit, maxListLimit } from '@metrics-collector/schema/commands/service';
 import type { Context } from '@metrics-collector/schema/context';
 import { historyPlan } from '@metrics-collector/schema/history/service';
-import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
 import {
   type DocumentNode,
   type ExecutionArgs,

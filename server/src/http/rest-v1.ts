@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import { type OriginalMetricName, originalMetricNames } from '@metrics-collector/common/catalogue';
 import { requireScope } from '@metrics-collector/schema/auth';
 import type { Context } from '@metrics-collector/schema/context';
 import { parseDuration } from '@metrics-collector/schema/duration';
 import { AppError, badInput } from '@metrics-collector/schema/errors';
 import { metricHistory } from '@metrics-collector/schema/history/service';
-import { type OriginalMetricName, originalMetricNames } from '@metrics-collector/schema/metrics/catalogue';
 import { reportInputNames, reportMetrics } from '@metrics-collector/schema/metrics/service';
 import type { ReportFieldNames, ReportInput, Stat } from '@metrics-collector/schema/metrics/types';
 import { parseDateTime } from '@metrics-collector/schema/scalars';

@@ -1,4 +1,4 @@
-import { catalogue, type Metric } from '@metrics-collector/schema/metrics/catalogue';
+import { catalogue, type Metric } from '@metrics-collector/common/catalogue';
 import type { Aggregate, SeriesSelector } from '@metrics-collector/schema/metrics/types';
 import { integer } from './line-protocol.js';
 

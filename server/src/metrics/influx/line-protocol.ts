@@ -1,5 +1,5 @@
+import { catalogue } from '@metrics-collector/common/catalogue';
 import { AppError } from '@metrics-collector/schema/errors';
-import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
 import type { SeriesPoint } from '@metrics-collector/schema/metrics/types';
 
 const STATS = ['mean', 'variance', 'min', 'max'] as const;

@@ -1,6 +1,6 @@
 import { setLogger } from '@influxdata/influxdb-client';
+import { catalogue } from '@metrics-collector/common/catalogue';
 import { type BackgroundTimer, backgroundTimer } from '@metrics-collector/common/timer';
-import { catalogue } from '@metrics-collector/schema/metrics/catalogue';
 import type {
   Aggregate,
   Bucket,

@@ -1,4 +1,4 @@
-import { catalogue, metricNames } from '@metrics-collector/schema/metrics/catalogue';
+import { catalogue, metricNames } from '@metrics-collector/common/catalogue';
 import type {
   Aggregate,
   Bucket,

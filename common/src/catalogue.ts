@@ -1,12 +1,13 @@
 /**
- * The metric catalogue: every series the API can store and query. It is pure data (no imports), so that a
- * leaf package can carry it to the agent too. Per series (the key is its value of the GraphQL `enum Metric`):
+ * The metric catalogue: every series the API can store and query. It is pure data (no imports), so that
+ * this leaf package carries it to the agent too. Per series (the key is its value of the GraphQL `enum Metric`):
  *
  * - storage: `kind` is the measurement (InfluxDB) or series family (SQLite) and `field` the quantity inside
  *   it, so `MEMORY_USED_BYTES` is stored as `memory` / `used`; `perCore` series carry a `core` number.
  * - input: where a report (`ReportMetricsInput`) carries it, as `group.field` (`memory.usedBytes`: the field
- *   `usedBytes` of the optional group `memory`). From this the schema builds the report's input types and
- *   the ingest service turns a report into points, both in catalogue order.
+ *   `usedBytes` of the optional group `memory`). From this the schema builds the report's input types, the
+ *   ingest service turns a report into points, both in catalogue order, and the agent builds its report
+ *   from the collector samples named by the same path.
  * - derived: a series no report carries, computed from another one of the same report.
  */
 export const catalogue = {
@@ -263,3 +264,38 @@ export type OriginalMetricName = keyof typeof originalMetricNames;
 export function isMetric(name: string): name is Metric {
   return Object.hasOwn(catalogue, name);
 }
+
+// ---- the shape of a report, derived from the catalogue: the schema's input and the agent's report ----
+
+type Catalogue = typeof catalogue;
+/** The series a report carries (those with an `input` in the catalogue). */
+export type ReportedMetric = {
+  [M in Metric]: Catalogue[M] extends { input: SeriesInput } ? M : never;
+}[Metric];
+type InputOf<M extends ReportedMetric> = Catalogue[M] extends { input: infer I extends SeriesInput }
+  ? I
+  : never;
+type GroupOf<M extends ReportedMetric> = InputOf<M>['path'] extends `${infer G}.${string}` ? G : never;
+type FieldOf<M extends ReportedMetric> = InputOf<M>['path'] extends `${string}.${infer F}` ? F : never;
+/** What the field holds: a number (`value`), one `S` per core (`perCore`) or one `S`. */
+type ValueOf<M extends ReportedMetric, S> =
+  InputOf<M> extends { value: true } ? number : Catalogue[M]['perCore'] extends true ? S[] : S;
+type IsRequired<M extends ReportedMetric> = InputOf<M> extends { required: true } ? true : false;
+
+/**
+ * One group of a report: its series by field name, as the catalogue lists them. `S` is the type of one
+ * window's statistics (`{ mean, variance, min, max }`).
+ */
+export type ReportGroupFields<G extends ReportGroup, S> = {
+  [M in ReportedMetric as GroupOf<M> extends G
+    ? IsRequired<M> extends true
+      ? FieldOf<M>
+      : never
+    : never]: ValueOf<M, S>;
+} & {
+  [M in ReportedMetric as GroupOf<M> extends G
+    ? IsRequired<M> extends true
+      ? never
+      : FieldOf<M>
+    : never]?: ValueOf<M, S> | null;
+};
