@@ -2,6 +2,7 @@
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type WebSocket from 'ws';
+import { startBroadcast } from './fanout-bare.js';
 import { connectSubscribers, newTally, type Tally } from './fanout-subscriber.js';
 import { httpRequest } from './http.js';
 import { cpuSeconds, procMemory } from './proc.js';
@@ -12,7 +13,7 @@ import { bodyFactory, ingestBase, WINDOW_MS } from './workload.js';
 export interface FanoutSettings {
   /** Subscriber counts, one phase each; the baseline (0) is always measured first. */
   subscribers: number[];
-  /** Reports per second. */
+  /** Reports per second (a phase may be given its own). */
   rate: number;
   /** Seconds of reports measured per phase. */
   seconds: number;
@@ -20,8 +21,14 @@ export interface FanoutSettings {
   warmup: number;
 }
 
+/** The server a phase measures: the real one (graphql-ws), or the bare `ws` broadcast (`broadcast.ts`). */
+export type FanoutTarget = 'app' | 'bare';
+
 export interface FanoutPhase {
+  target: FanoutTarget;
   subscribers: number;
+  /** Reports per second asked for. */
+  rate: number;
   /** Measured reports sent, and the rate they were actually sent at. */
   reports: number;
   sentRate: number;
@@ -161,9 +168,13 @@ export async function phase(
   settings: FanoutSettings,
   subscribers: number,
   warnings: Set<string>,
+  target: FanoutTarget = 'app',
 ): Promise<FanoutPhase> {
-  const label = `fanout server, ${subscribers} subscribers`;
-  const proc = await host.startServer(label, ['app', host.tempDir('mc-bench-fanout-')]);
+  const label = `fanout ${target === 'app' ? 'server' : 'bare broadcast'}, ${subscribers} subscribers`;
+  const proc =
+    target === 'app'
+      ? await host.startServer(label, ['app', host.tempDir('mc-bench-fanout-')])
+      : await startBroadcast(label);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const sockets: WebSocket[] = [];
   const tally = newTally();
@@ -209,7 +220,9 @@ export async function phase(
     const delays = tally.delays.sorted();
     const sortedLatencies = [...reporter.latencies].sort((a, b) => a - b);
     return {
+      target,
       subscribers,
+      rate: settings.rate,
       reports: measured.count,
       sentRate: measured.count / measured.seconds,
       counted: tally.sentAt.size,

@@ -1,35 +1,67 @@
 /**
- * Fan-out: 1,000 and 5,000 WebSocket subscribers to `metricReported`, reports at a fixed rate; delivery
- * delay, report latency and server RSS beside the same reports with no subscriber. Each phase runs on a
- * fresh server (`fanout-phase.ts`). Called by `run.ts`.
+ * Fan-out: WebSocket subscribers to `metricReported`, reports at a fixed rate; delivery delay, report
+ * latency and server RSS, beside (a) the same reports with no subscriber and (b) a bare `ws` server
+ * broadcasting one pre-serialised frame per report to the same number of sockets at the same rate
+ * (`broadcast.ts`), received and timed by the same subscribers. Each phase runs on a fresh server
+ * (`fanout-phase.ts`). Called by `run.ts`.
+ *
+ * The cases (subscribers × reports/s): `BENCH_FANOUT_CASES`, e.g. `1000x20,10000x2` (the default); when
+ * it is unset but `BENCH_FANOUT_SUBSCRIBERS` is set, those counts at the run's rate.
  */
-import { type FanoutPhase, type FanoutSettings, phase } from './fanout-phase.js';
+import { type FanoutPhase, type FanoutSettings, type FanoutTarget, phase } from './fanout-phase.js';
 import type { BenchHost } from './servers.js';
 import { table } from './table.js';
 
 export interface FanoutFigures {
-  /** The baseline (no subscriber) first, then one phase per subscriber count. */
+  /** Per rate the baseline (no subscriber) first, then per case the bare broadcast and graphql-ws. */
   phases: FanoutPhase[];
   /** Server warnings known to be harmless, shown below the table rather than failing the run. */
   warnings: Set<string>;
 }
 
-/** The baseline (no subscriber) and every subscriber count in `settings`, each on a fresh server. */
+interface FanoutCase {
+  subscribers: number;
+  rate: number;
+}
+
+const DEFAULT_CASES = '1000x20,10000x2';
+
+/** The cases to run, from the environment (see the file's comment). */
+export function fanoutCases(settings: FanoutSettings): FanoutCase[] {
+  const spec = process.env.BENCH_FANOUT_CASES;
+  if (!spec && process.env.BENCH_FANOUT_SUBSCRIBERS)
+    return settings.subscribers.map((subscribers) => ({ subscribers, rate: settings.rate }));
+  return (spec || DEFAULT_CASES).split(',').map((item) => {
+    const [subscribers, rate] = item.trim().split('x').map(Number) as [number, number];
+    if (!(Number.isSafeInteger(subscribers) && subscribers > 0 && rate > 0))
+      throw new Error('BENCH_FANOUT_CASES must be a list of <subscribers>x<reports per second>');
+    return { subscribers, rate };
+  });
+}
+
+/** Every case in `settings` (see `fanoutCases`), each phase on a fresh server. */
 export async function fanoutBench(host: BenchHost, settings: FanoutSettings): Promise<FanoutFigures> {
   const phases: FanoutPhase[] = [];
   const warnings = new Set<string>();
-  for (const subscribers of [0, ...settings.subscribers.filter((n) => n > 0)]) {
-    console.log(`  fanout: ${subscribers} subscribers…`);
-    const result = await phase(host, settings, subscribers, warnings);
+  const cases = fanoutCases(settings);
+  const run = async (subscribers: number, rate: number, target: FanoutTarget) => {
+    const what = target === 'bare' ? 'bare ws broadcast' : 'graphql-ws';
+    console.log(`  fanout: ${what}, ${subscribers} subscribers at ${rate} reports/s…`);
+    const result = await phase(host, { ...settings, rate }, subscribers, warnings, target);
     phases.push(result);
     const { closes, subscriptionErrors, failedReports } = result;
-    const label = `fanout, ${subscribers} subscribers`;
+    const label = `fanout, ${what}, ${subscribers} subscribers at ${rate}/s`;
     if (result.received !== result.expected)
       host.problems.push(`${label}: ${result.received} of ${result.expected} deliveries received`);
     if (failedReports > 0) host.problems.push(`${label}: ${failedReports} reports failed`);
     if (subscriptionErrors > 0) host.problems.push(`${label}: ${subscriptionErrors} subscription errors`);
     if (Object.keys(closes).length > 0)
       host.problems.push(`${label}: sockets closed or failed before the end: ${JSON.stringify(closes)}`);
+  };
+  for (const rate of new Set(cases.map((c) => c.rate))) await run(0, rate, 'app');
+  for (const { subscribers, rate } of cases) {
+    await run(subscribers, rate, 'bare');
+    await run(subscribers, rate, 'app');
   }
   return { phases, warnings };
 }
@@ -37,48 +69,60 @@ export async function fanoutBench(host: BenchHost, settings: FanoutSettings): Pr
 /** Prints the part: what the columns mean, the table of phases and the lines under it. */
 export function printFanout({ phases, warnings }: FanoutFigures): void {
   console.log(
-    `\nfan-out: delay = receive time at a subscriber - send time of the report, over every delivery of the measured reports; report = HTTP latency of reportMetrics; RSS from /proc/<pid>/status (peak: VmHWM)\n`,
+    `\nfan-out: delay = receive time at a subscriber - send time of the report, over every delivery of the measured reports; report = HTTP latency of reportMetrics; "vs bare" = graphql-ws delay p99 / the bare ws broadcast's (same subscribers, same rate, same run); "vs no subscriber" = report latency / the no-subscriber phase's at the same rate; RSS from /proc/<pid>/status (peak: VmHWM)\n`,
   );
   console.log(fanoutTable(phases));
-  const bytes = phases.find((p) => p.messageBytes > 0)?.messageBytes;
-  if (bytes) console.log(`one delivery (graphql-ws next message): ${bytes} bytes`);
+  const bytes = (target: FanoutTarget) =>
+    phases.find((p) => p.target === target && p.messageBytes > 0)?.messageBytes;
+  if (bytes('app')) console.log(`one delivery (graphql-ws next message): ${bytes('app')} bytes`);
+  if (bytes('bare')) console.log(`one delivery (bare broadcast frame): ${bytes('bare')} bytes`);
   for (const warning of warnings) console.log(`server warned (not counted as a failure): ${warning}`);
 }
 
-/** The table of the phases, the first being the baseline. */
+/** The table of the phases. */
 function fanoutTable(phases: FanoutPhase[]): string {
-  const base = phases[0];
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
+  const noSubscriber = (p: FanoutPhase) => phases.find((b) => b.subscribers === 0 && b.rate === p.rate);
+  const bare = (p: FanoutPhase) =>
+    phases.find((b) => b.target === 'bare' && b.subscribers === p.subscribers && b.rate === p.rate);
   return table(
     [
+      'server',
       'subscribers',
       'reports (per s)',
       'deliveries expected / received',
       'delay p50 / p99 / max ms',
+      'delay p99 vs bare',
       'drain ms',
       'deliveries/s offered / achieved',
       'report p50 / p99 ms',
       'vs no subscriber p50 / p99',
       'server RSS MB: start / subscribed / peak / end',
-      'peak vs no subscriber',
       'CPU % server / bench',
     ],
-    phases.map((p) => [
-      p.subscribers === 0 ? '0 (baseline)' : n(p.subscribers),
-      `${n(p.reports)} (${f(p.sentRate)})`,
-      p.subscribers === 0 ? '-' : `${n(p.expected)} / ${n(p.received)}`,
-      p.delay ? `${f(p.delay.p50)} / ${f(p.delay.p99)} / ${f(p.delay.max, 0)}` : '-',
-      p.subscribers === 0 ? '-' : f(p.drainMs, 0),
-      p.subscribers === 0 ? '-' : `${n(p.deliveryRate.offered)} / ${n(p.deliveryRate.achieved)}`,
-      `${f(p.report.p50)} / ${f(p.report.p99)}`,
-      base && p !== base
-        ? `${f(p.report.p50 / base.report.p50, 2)} / ${f(p.report.p99 / base.report.p99, 2)}`
-        : '1.00',
-      `${f(p.rss.start, 0)} / ${f(p.rss.subscribed, 0)} / ${f(p.rss.peak, 0)} / ${f(p.rss.end, 0)}`,
-      base && p !== base ? `+${f(p.rss.peak - base.rss.peak, 0)}` : '-',
-      `${f(p.cpu.server, 0)} / ${f(p.cpu.bench, 0)}`,
-    ]),
-    [false, true, true, true, true, true, true, true, true, true, true],
+    phases.map((p) => {
+      const base = noSubscriber(p);
+      const b = bare(p);
+      return [
+        p.target === 'bare' ? 'bare ws' : 'graphql-ws',
+        p.subscribers === 0 ? '0 (baseline)' : n(p.subscribers),
+        `${n(p.reports)} (${f(p.sentRate)})`,
+        p.subscribers === 0 ? '-' : `${n(p.expected)} / ${n(p.received)}`,
+        p.delay ? `${f(p.delay.p50)} / ${f(p.delay.p99)} / ${f(p.delay.max, 0)}` : '-',
+        p.target === 'app' && b?.delay && p.delay ? f(p.delay.p99 / b.delay.p99, 2) : '-',
+        p.subscribers === 0 ? '-' : f(p.drainMs, 0),
+        p.subscribers === 0 ? '-' : `${n(p.deliveryRate.offered)} / ${n(p.deliveryRate.achieved)}`,
+        `${f(p.report.p50)} / ${f(p.report.p99)}`,
+        p.target === 'app' && base && p !== base
+          ? `${f(p.report.p50 / base.report.p50, 2)} / ${f(p.report.p99 / base.report.p99, 2)}`
+          : p === base
+            ? '1.00'
+            : '-',
+        `${f(p.rss.start, 0)} / ${f(p.rss.subscribed, 0)} / ${f(p.rss.peak, 0)} / ${f(p.rss.end, 0)}`,
+        `${f(p.cpu.server, 0)} / ${f(p.cpu.bench, 0)}`,
+      ];
+    }),
+    [false, true, true, true, true, true, true, true, true, true, true, true],
   );
 }
