@@ -1,7 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from '@metrics-collector/schema/auth';
 import type { Context } from '@metrics-collector/schema/context';
-import { type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  GraphQLError,
+  getOperationAST,
+} from 'graphql';
 import {
   type Context as ConnectionContext,
   type Server as GraphQLWsServer,
@@ -13,6 +19,7 @@ import type { WebSocket } from 'ws';
 import type { Logger } from '../logger.js';
 import { checkJsonValues, graphqlField } from './body.js';
 import { refuseConnection, responseTooLarge, tooManySubscriptions } from './error-boundary.js';
+import type { SocketSender } from './ws-send.js';
 
 type Yoga = YogaServerInstance<Record<string, never>, Context>;
 type ConnectionParams = Record<string, unknown> | undefined;
@@ -21,6 +28,8 @@ type ConnectionParams = Record<string, unknown> | undefined;
 export interface Extra {
   socket: WebSocket;
   request: IncomingMessage;
+  /** The socket's bounded sends; subscription events go through its `deliver`. */
+  sender: SocketSender;
   /** Set by `onConnect` from the connection parameters (or the upgrade request's header). */
   principal?: Principal;
 }
@@ -54,7 +63,67 @@ export function createOperationServer(yoga: Yoga, options: OperationOptions): Op
     subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
     onConnect: (ctx) => authenticateConnection(ctx, options),
     onSubscribe: (ctx, _id, payload) => prepareOperation(yoga, ctx, payload, options.maxSubscriptions),
+    onNext: (ctx, id, _payload, args, result) => deliverNext(ctx.extra.sender, id, args, result),
   });
+}
+
+/**
+ * Payloads of `next` messages by result: subscribers of one operation share the result of an event
+ * (`useSharedSubscriptionResults`), so its payload is serialised once, not once per subscriber.
+ */
+const payloads = new WeakMap<object, string>();
+
+const operationTypes = new WeakMap<DocumentNode, Map<string, boolean>>();
+
+/** Whether the operation executed by `args` is a subscription (cached by document). */
+function isSubscription(args: ExecutionArgs): boolean {
+  let byName = operationTypes.get(args.document);
+  if (!byName) {
+    byName = new Map();
+    operationTypes.set(args.document, byName);
+  }
+  const name = args.operationName ?? '';
+  let subscription = byName.get(name);
+  if (subscription === undefined) {
+    subscription = getOperationAST(args.document, args.operationName)?.operation === 'subscription';
+    byName.set(name, subscription);
+  }
+  return subscription;
+}
+
+/** What `onNext` hands graphql-ws in place of a payload it delivered itself; `isPlaceholder` spots it. */
+const PLACEHOLDER = Object.freeze({});
+const PLACEHOLDER_END = ',"type":"next","payload":{}}';
+
+/** Whether `data` is graphql-ws's message for an event `deliverNext` delivered already: not to be sent. */
+export function isPlaceholder(data: string): boolean {
+  // A result always has `data` or `errors`: a real payload is never empty.
+  return data.endsWith(PLACEHOLDER_END) && data.startsWith('{"id":');
+}
+
+/**
+ * Delivers a subscription event: the frame graphql-ws would send (`{"id":…,"type":"next","payload":…}`,
+ * byte for byte) spliced around the result's payload, serialised once per result, and queued on the
+ * socket's sender. A result with errors is left to graphql-ws, which moves `errors` last.
+ */
+function deliverNext(
+  sender: SocketSender,
+  id: string,
+  args: ExecutionArgs,
+  result: ExecutionResult,
+): ExecutionResult | undefined {
+  if (result.errors) return undefined;
+  let payload = payloads.get(result);
+  if (payload === undefined) {
+    payload = JSON.stringify(result);
+    payloads.set(result, payload);
+  }
+  const frame = `{"id":${JSON.stringify(id)},"type":"next","payload":${payload}}`;
+  // Events through the delivery queue; the answer to a query or mutation at once (after this socket's
+  // queued events, if any).
+  if (isSubscription(args)) sender.deliver(frame);
+  else sender.send(frame);
+  return PLACEHOLDER as ExecutionResult;
 }
 
 /**
@@ -63,8 +132,12 @@ export function createOperationServer(yoga: Yoga, options: OperationOptions): Op
  */
 async function executeWithinLimit(args: ExecutionArgs, maxResponseBytes: number): Promise<ExecutionResult> {
   const result = (await (args.rootValue as Enveloped).execute(args)) as ExecutionResult;
-  const bytes = Buffer.byteLength(JSON.stringify(result));
-  if (bytes <= maxResponseBytes) return result;
+  const json = JSON.stringify(result);
+  const bytes = Buffer.byteLength(json);
+  if (bytes <= maxResponseBytes) {
+    payloads.set(result, json);
+    return result;
+  }
   return { errors: [responseTooLarge(bytes, maxResponseBytes)] };
 }
 

@@ -8,14 +8,9 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import type { CrossSite } from './cross-site.js';
-import {
-  closeForFailure,
-  logSlowSubscriber,
-  refuseUpgrade,
-  socketCloses,
-  upgradeNotFound,
-} from './error-boundary.js';
-import { createOperationServer, type OperationServer } from './ws-operations.js';
+import { closeForFailure, refuseUpgrade, socketCloses, upgradeNotFound } from './error-boundary.js';
+import { createOperationServer, isPlaceholder, type OperationServer } from './ws-operations.js';
+import { boundedSender, DeliveryQueue } from './ws-send.js';
 
 export interface WebSocketOptions {
   /** Keep-alive ping interval, ms; a socket that does not answer a ping within as long is dropped. @default 12000 */
@@ -48,33 +43,24 @@ export interface GraphQLWebSocket {
 /** What one socket needs from the options, defaults applied. */
 interface SocketSettings {
   keepAlive: number;
+  /** The frames of subscription events waiting to be written, shared by every socket of the server. */
+  queue: DeliveryQueue;
   maxBufferedBytes: number;
   logger: Logger;
 }
 
 /**
- * The server compresses a message (when the client agreed to permessage-deflate) only if it is at least
- * COMPRESS_FROM and less than COMPRESS_BELOW characters long. In: the answers to an agent's report
- * (`next`, 77 characters, and `complete`, 28 and up, become about 10 and 6 bytes) and commands. Out:
- * `connection_ack` (25) and graphql-ws `ping`/`pong` messages (15), which gain nothing, and subscription
- * events, which are larger: deflating every event for every subscriber would cost fan-out CPU. A first
- * version that compressed every message under 512 characters, `connection_ack` included, made the
- * fan-out bench's delivery delay 5× worse with a thousand subscribers (each socket then holds a zlib
- * stream; we did not pin down the mechanism further); with these bounds it is unchanged. (`ws` ignores
- * its own `threshold` when contexts are kept, hence the decision per message.)
- */
-const COMPRESS_FROM = 28;
-const COMPRESS_BELOW = 512;
-
-/**
  * graphql-ws on `/graphql` (the `graphql-transport-ws` subprotocol), for the listener to hand its upgrade
  * requests to. The operations themselves are served by `createOperationServer` (server/src/http/ws-operations.ts).
  *
- * This is graphql-ws's `useServer` for `ws` with two bounds added. A send does not wait for the socket to
- * flush: the socket's buffer is the subscriber's queue, and once it holds more than `maxBufferedBytes` the
- * socket is closed with `SLOW_CONSUMER_CLOSE_CODE` (graphql-ws's own adapter waits for every flush, which
- * moves the backlog, unbounded, into the pubsub's per-subscription queue). And one connection may hold at
- * most `maxSubscriptionsPerConnection` operations; the next one gets an error naming the limit.
+ * This is graphql-ws's `useServer` for `ws` with two bounds added and subscription events delivered apart.
+ * A send does not wait for the socket to flush: the socket's buffer is the subscriber's queue, and once it
+ * (with the socket's frames still in the delivery queue) holds more than `maxBufferedBytes` the socket is
+ * closed with `SLOW_CONSUMER_CLOSE_CODE` (graphql-ws's own adapter waits for every flush, which moves the
+ * backlog, unbounded, into the pubsub's per-subscription queue). One connection may hold at most
+ * `maxSubscriptionsPerConnection` operations; the next one gets an error naming the limit. And an event's
+ * `next` frame is spliced from the payload serialised once per result (ws-operations.ts) and written by
+ * the server's `DeliveryQueue` a chunk of sockets per turn of the event loop (ws-send.ts).
  */
 export function createGraphQLWebSocket(
   yoga: YogaServerInstance<Record<string, never>, Context>,
@@ -82,6 +68,7 @@ export function createGraphQLWebSocket(
 ): GraphQLWebSocket {
   const settings: SocketSettings = {
     keepAlive: options.keepAlive ?? 12_000,
+    queue: new DeliveryQueue(),
     maxBufferedBytes: options.maxBufferedBytes ?? 1_048_576,
     logger: options.logger,
   };
@@ -153,10 +140,15 @@ function serveSocket(
     socket.terminate();
   });
   const stopKeepAlive = keepAlive(socket, settings.keepAlive);
+  const sender = boundedSender(socket, settings.maxBufferedBytes, logger, settings.queue);
   const closed = operations.opened(
     {
       protocol: socket.protocol,
-      send: boundedSend(socket, settings.maxBufferedBytes, logger),
+      // A subscription event's frame was queued already by `onNext` (ws-operations.ts); graphql-ws's own
+      // message for it is a placeholder, not sent.
+      send: (data) => {
+        if (!isPlaceholder(data)) sender.send(data);
+      },
       close: (code, reason) => socket.close(code, reason),
       onMessage: (cb) =>
         socket.on('message', async (data) => {
@@ -168,7 +160,7 @@ function serveSocket(
           }
         }),
     },
-    { socket, request },
+    { socket, request, sender },
   );
   socket.once('close', (code, reason) => {
     stopKeepAlive();
@@ -197,26 +189,6 @@ function keepAlive(socket: WebSocket, interval: number): () => void {
   return () => {
     if (pongWait) clearTimeout(pongWait);
     clearInterval(ping);
-  };
-}
-
-/**
- * A send that does not wait for the flush, which keeps the backlog in the socket's buffer where it is
- * measured; past `maxBufferedBytes` the subscriber is closed as too slow (once) and nothing more is sent.
- */
-function boundedSend(socket: WebSocket, maxBufferedBytes: number, logger: Logger): (data: string) => void {
-  let slow = false;
-  return (data) => {
-    if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount > maxBufferedBytes) {
-      if (!slow) {
-        slow = true;
-        logSlowSubscriber(logger, socket.bufferedAmount, maxBufferedBytes);
-        socket.close(socketCloses.slowSend.code, socketCloses.slowSend.reason);
-      }
-      return;
-    }
-    socket.send(data, { compress: data.length >= COMPRESS_FROM && data.length < COMPRESS_BELOW });
   };
 }
 

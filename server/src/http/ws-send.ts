@@ -1,0 +1,133 @@
+import type { WebSocket } from 'ws';
+import type { Logger } from '../logger.js';
+import { logSlowSubscriber, socketCloses } from './error-boundary.js';
+
+/**
+ * The server compresses a message (when the client agreed to permessage-deflate) only if it is at least
+ * COMPRESS_FROM and less than COMPRESS_BELOW characters long. In: the answers to an agent's report
+ * (`next`, 77 characters, and `complete`, 28 and up, become about 10 and 6 bytes) and commands. Out:
+ * `connection_ack` (25) and graphql-ws `ping`/`pong` messages (15), which gain nothing, and subscription
+ * events, which are larger: deflating every event for every subscriber would cost fan-out CPU. A first
+ * version that compressed every message under 512 characters, `connection_ack` included, made the
+ * fan-out bench's delivery delay 5× worse with a thousand subscribers (each socket then holds a zlib
+ * stream; we did not pin down the mechanism further); with these bounds it is unchanged. (`ws` ignores
+ * its own `threshold` when contexts are kept, hence the decision per message.)
+ */
+const COMPRESS_FROM = 28;
+const COMPRESS_BELOW = 512;
+
+/** Frames written per turn of the event loop before the rest wait for the next (`setImmediate`). */
+export const DELIVERY_CHUNK = 256;
+
+/**
+ * One socket's sends. Nothing waits for a flush: the socket's buffer (and its frames still queued for
+ * delivery) is the subscriber's queue, and once together they hold more than `maxBufferedBytes` the
+ * socket is closed with `SLOW_CONSUMER_CLOSE_CODE` (once) and nothing more is sent.
+ */
+export interface SocketSender {
+  /** Sends now, unless frames of this socket wait in the delivery queue (then after them, in order). */
+  send(data: string): void;
+  /** Sends on a later turn of the event loop, in order, `DELIVERY_CHUNK` sockets' frames per turn. */
+  deliver(data: string): void;
+}
+
+interface Queued {
+  sender: BoundedSender;
+  data: string;
+}
+
+/**
+ * The frames of every socket of a server waiting to be written. An event for ten thousand subscribers
+ * is not written in one turn of the event loop: a chunk of frames per turn, `setImmediate` between
+ * chunks, so that reports (HTTP) are read and answered between chunks rather than after the whole fan-out.
+ */
+export class DeliveryQueue {
+  private items: Queued[] = [];
+  private head = 0;
+  private scheduled = false;
+  private readonly chunk: number;
+
+  constructor(chunk = DELIVERY_CHUNK) {
+    this.chunk = chunk;
+  }
+
+  push(item: Queued): void {
+    this.items.push(item);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    const end = Math.min(this.items.length, this.head + this.chunk);
+    for (; this.head < end; this.head += 1) {
+      const { sender, data } = this.items[this.head] as Queued;
+      sender.write(data);
+    }
+    if (this.head < this.items.length) {
+      setImmediate(this.flush);
+      return;
+    }
+    this.items = [];
+    this.head = 0;
+    this.scheduled = false;
+  };
+}
+
+class BoundedSender implements SocketSender {
+  private slow = false;
+  private queuedBytes = 0;
+  private queuedFrames = 0;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly maxBufferedBytes: number,
+    private readonly logger: Logger,
+    private readonly queue: DeliveryQueue,
+  ) {}
+
+  send(data: string): void {
+    if (this.queuedFrames > 0) this.deliver(data);
+    else if (this.admit()) this.transmit(data);
+  }
+
+  deliver(data: string): void {
+    if (!this.admit()) return;
+    this.queuedBytes += data.length;
+    this.queuedFrames += 1;
+    this.queue.push({ sender: this, data });
+  }
+
+  /** Called by the queue: the frame's turn. */
+  write(data: string): void {
+    this.queuedBytes -= data.length;
+    this.queuedFrames -= 1;
+    if (!this.slow && this.socket.readyState === this.socket.OPEN) this.transmit(data);
+  }
+
+  /** Whether a frame may be sent or queued; past the bound, closes the socket as too slow (once). */
+  private admit(): boolean {
+    if (this.slow || this.socket.readyState !== this.socket.OPEN) return false;
+    const held = this.socket.bufferedAmount + this.queuedBytes;
+    if (held <= this.maxBufferedBytes) return true;
+    this.slow = true;
+    logSlowSubscriber(this.logger, held, this.maxBufferedBytes);
+    this.socket.close(socketCloses.slowSend.code, socketCloses.slowSend.reason);
+    return false;
+  }
+
+  private transmit(data: string): void {
+    this.socket.send(data, { compress: data.length >= COMPRESS_FROM && data.length < COMPRESS_BELOW });
+  }
+}
+
+/** The sender of one socket, bounded by `maxBufferedBytes`, delivering through `queue`. */
+export function boundedSender(
+  socket: WebSocket,
+  maxBufferedBytes: number,
+  logger: Logger,
+  queue: DeliveryQueue,
+): SocketSender {
+  return new BoundedSender(socket, maxBufferedBytes, logger, queue);
+}
