@@ -6,7 +6,10 @@
  * one `next` frame in the shape of a `metricReported` event, sends that same string to every open socket
  * (the `ws` broadcast idiom), then answers. No permessage-deflate, no bound on a socket's buffer.
  *
- *   node --import tsx bench/broadcast.ts
+ *   node --import tsx bench/broadcast.ts [<frame bytes>]
+ *
+ * With `<frame bytes>` (the size of the real server's frame, measured in the same run) each frame is
+ * padded to that size (a `"pad"` string after the event's fields), so that both servers send as many bytes.
  *
  * When listening it prints `BENCH_READY {"port":…}` on stdout; SIGTERM stops it.
  */
@@ -29,7 +32,7 @@ interface ReportInput {
 }
 
 /** The `next` frame of one report, in the shape the fan-out subscription selects. */
-function broadcastFrame(input: ReportInput): string {
+function broadcastFrame(input: ReportInput, bytes: number): string {
   const stats = [];
   const stat = (metric: string, core: number | null, s: StatInput) => ({
     metric,
@@ -46,12 +49,14 @@ function broadcastFrame(input: ReportInput): string {
     observations: input.observations,
     stats,
   };
-  return `{"id":"1","type":"next","payload":{"data":{"metricReported":${JSON.stringify(event)}}}}`;
+  const frame = (pad: string) =>
+    `{"id":"1","type":"next","payload":{"data":{"metricReported":${JSON.stringify({ ...event, pad })}}}}`;
+  return frame('x'.repeat(Math.max(0, bytes - frame('').length)));
 }
 
 const ANSWER = '{"data":{"reportMetrics":{"accepted":true}}}';
 
-function main(): void {
+function main(frameBytes: number): void {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   wss.on('connection', (socket) => {
     socket.on('message', (data) => {
@@ -69,7 +74,7 @@ function main(): void {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
           variables: { input: ReportInput };
         };
-        frame = broadcastFrame(body.variables.input);
+        frame = broadcastFrame(body.variables.input, frameBytes);
       } catch {
         res.writeHead(400, { 'content-length': 0 });
         res.end();
@@ -95,4 +100,4 @@ function main(): void {
   });
 }
 
-main();
+main(Number(process.argv[2] ?? 0) || 0);

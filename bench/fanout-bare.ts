@@ -7,9 +7,14 @@ import type { ServerProcess } from './servers.js';
 
 const SCRIPT = fileURLToPath(new URL('./broadcast.ts', import.meta.url));
 
-/** The bare broadcast server; resolves once it listens. Its stderr lines become `errors`. */
-export function startBroadcast(label: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * The bare broadcast server, its frames padded to `frameBytes` (0: not padded); resolves once it listens.
+ * Its stderr lines become `errors`.
+ */
+export function startBroadcast(label: string, frameBytes: number): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, String(frameBytes)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const errors: string[] = [];
   let stopping = false;
   const exit = new Promise<number | null>((resolve) =>

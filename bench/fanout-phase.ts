@@ -169,12 +169,14 @@ export async function phase(
   subscribers: number,
   warnings: Set<string>,
   target: FanoutTarget = 'app',
+  /** The bare broadcast's frame size (the real server's, from the same run); 0: not padded. */
+  frameBytes = 0,
 ): Promise<FanoutPhase> {
   const label = `fanout ${target === 'app' ? 'server' : 'bare broadcast'}, ${subscribers} subscribers`;
   const proc =
     target === 'app'
       ? await host.startServer(label, ['app', host.tempDir('mc-bench-fanout-')])
-      : await startBroadcast(label);
+      : await startBroadcast(label, frameBytes);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const sockets: WebSocket[] = [];
   const tally = newTally();

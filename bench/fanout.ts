@@ -13,7 +13,7 @@ import type { BenchHost } from './servers.js';
 import { table } from './table.js';
 
 export interface FanoutFigures {
-  /** Per rate the baseline (no subscriber) first, then per case the bare broadcast and graphql-ws. */
+  /** Per rate the baseline (no subscriber) first, then per case graphql-ws and the bare broadcast. */
   phases: FanoutPhase[];
   /** Server warnings known to be harmless, shown below the table rather than failing the run. */
   warnings: Set<string>;
@@ -44,10 +44,10 @@ export async function fanoutBench(host: BenchHost, settings: FanoutSettings): Pr
   const phases: FanoutPhase[] = [];
   const warnings = new Set<string>();
   const cases = fanoutCases(settings);
-  const run = async (subscribers: number, rate: number, target: FanoutTarget) => {
+  const run = async (subscribers: number, rate: number, target: FanoutTarget, frameBytes = 0) => {
     const what = target === 'bare' ? 'bare ws broadcast' : 'graphql-ws';
     console.log(`  fanout: ${what}, ${subscribers} subscribers at ${rate} reports/s…`);
-    const result = await phase(host, { ...settings, rate }, subscribers, warnings, target);
+    const result = await phase(host, { ...settings, rate }, subscribers, warnings, target, frameBytes);
     phases.push(result);
     const { closes, subscriptionErrors, failedReports } = result;
     const label = `fanout, ${what}, ${subscribers} subscribers at ${rate}/s`;
@@ -57,11 +57,13 @@ export async function fanoutBench(host: BenchHost, settings: FanoutSettings): Pr
     if (subscriptionErrors > 0) host.problems.push(`${label}: ${subscriptionErrors} subscription errors`);
     if (Object.keys(closes).length > 0)
       host.problems.push(`${label}: sockets closed or failed before the end: ${JSON.stringify(closes)}`);
+    return result;
   };
   for (const rate of new Set(cases.map((c) => c.rate))) await run(0, rate, 'app');
+  // graphql-ws first: the bare broadcast then sends frames of the same size.
   for (const { subscribers, rate } of cases) {
-    await run(subscribers, rate, 'bare');
-    await run(subscribers, rate, 'app');
+    const app = await run(subscribers, rate, 'app');
+    await run(subscribers, rate, 'bare', app.messageBytes);
   }
   return { phases, warnings };
 }

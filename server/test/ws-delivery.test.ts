@@ -66,7 +66,8 @@ describe('fan-out over graphql-ws', () => {
     let window = 0;
     await waitFor(
       async () => {
-        await report(srv.url, (window += 10_000));
+        window += 10_000;
+        await report(srv.url, window);
         return subs.every((s) => s.frames.length > 0);
       },
       'every subscription live',
