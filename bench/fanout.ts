@@ -47,7 +47,15 @@ export async function fanoutBench(host: BenchHost, settings: FanoutSettings): Pr
   const run = async (subscribers: number, rate: number, target: FanoutTarget, frameBytes = 0) => {
     const what = target === 'bare' ? 'bare ws broadcast' : 'graphql-ws';
     console.log(`  fanout: ${what}, ${subscribers} subscribers at ${rate} reports/s…`);
-    const result = await phase(host, { ...settings, rate }, subscribers, warnings, target, frameBytes);
+    let result: FanoutPhase;
+    try {
+      result = await phase(host, { ...settings, rate }, subscribers, warnings, target, frameBytes);
+    } catch (error) {
+      host.problems.push(
+        `fanout, ${what}, ${subscribers} subscribers at ${rate}/s: ${(error as Error).message}`,
+      );
+      return null;
+    }
     phases.push(result);
     const { closes, subscriptionErrors, failedReports } = result;
     const label = `fanout, ${what}, ${subscribers} subscribers at ${rate}/s`;
@@ -63,7 +71,7 @@ export async function fanoutBench(host: BenchHost, settings: FanoutSettings): Pr
   // graphql-ws first: the bare broadcast then sends frames of the same size.
   for (const { subscribers, rate } of cases) {
     const app = await run(subscribers, rate, 'app');
-    await run(subscribers, rate, 'bare', app.messageBytes);
+    await run(subscribers, rate, 'bare', app?.messageBytes ?? 0);
   }
   return { phases, warnings };
 }
