@@ -1,0 +1,105 @@
+// `npm run build`: bundles the server for plain `node` with esbuild into dist/ (gitignored), one bundle
+// per entry: dist/start.js (`npm start`: the server and a local agent), dist/main.js (the server alone,
+// as the Dockerfile runs it) and dist/read-thread.js (the embedded store's read thread, which
+// read-pool.ts starts beside the bundle that loads it). npm packages stay imports of node_modules — so
+// graphql stays one module instance — and the workspaces' packages (@metrics-collector/*) are bundled in.
+//
+// dist/build.json records every file the bundles were built from (esbuild's metafile inputs, plus the
+// manifests, tsconfig.json and this file) with its mtime and size: `isFresh()` compares them with a stat
+// each — a changed, added (its importer changed) or removed source makes the build stale — and
+// `ensureBuilt()` rebuilds only then. `npm start` (launch.mjs) calls it before each start.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const DIST = join(root, 'dist');
+export const MANIFEST = join(DIST, 'build.json');
+const ENTRIES = {
+  start: 'scripts/start.ts',
+  main: 'server/src/main.ts',
+  'read-thread': 'server/src/metrics/sqlite/read-thread.ts',
+};
+const PACKAGES = ['.', 'common', 'schema', 'server', 'sdk', 'agent'].map((dir) => join(dir, 'package.json'));
+/** Files that change the bundles without being one of their inputs. */
+const ALSO = [...PACKAGES, 'tsconfig.json', 'scripts/build.mjs'];
+
+const stamp = (file) => {
+  const stat = statSync(join(root, file));
+  return [stat.mtimeMs, stat.size];
+};
+
+/** Whether dist/ was built from the files as they are now (`manifest`: the record to compare with). */
+export function isFresh(manifest = MANIFEST) {
+  let files;
+  try {
+    files = JSON.parse(readFileSync(manifest, 'utf8')).files;
+  } catch {
+    return false; // never built, or built by an older version of this file
+  }
+  for (const [file, [mtimeMs, size]] of Object.entries(files)) {
+    let now;
+    try {
+      now = stamp(file);
+    } catch {
+      return false; // removed
+    }
+    if (now[0] !== mtimeMs || now[1] !== size) return false;
+  }
+  return true;
+}
+
+/** Builds dist/ now; returns how long it took in milliseconds. */
+export async function build() {
+  const started = performance.now();
+  const { build: esbuild } = await import('esbuild');
+  const manifest = (path) => JSON.parse(readFileSync(join(root, path), 'utf8'));
+  const external = [
+    ...new Set(
+      PACKAGES.flatMap((path) => {
+        const m = manifest(path);
+        return Object.keys({ ...m.dependencies, ...m.peerDependencies, ...m.devDependencies });
+      }),
+    ),
+  ].filter((name) => !name.startsWith('@metrics-collector/'));
+  // Each build writes into a folder of its own, then moves the files into dist/ one by one (a rename
+  // each): two starts building at once never leave a half-written bundle for the other to load.
+  const staging = join(DIST, `.build-${process.pid}`);
+  mkdirSync(staging, { recursive: true });
+  try {
+    const result = await esbuild({
+      absWorkingDir: root,
+      entryPoints: ENTRIES,
+      outdir: staging,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external,
+      // The SDK resolves to its sources, as everywhere inside the repository.
+      tsconfig: join(root, 'tsconfig.json'),
+      sourcemap: true,
+      metafile: true,
+      logLevel: 'warning',
+    });
+    const files = {};
+    for (const file of [...Object.keys(result.metafile.inputs), ...ALSO].sort()) files[file] = stamp(file);
+    for (const name of readdirSync(staging)) renameSync(join(staging, name), join(DIST, name));
+    const record = JSON.stringify({ built: new Date().toISOString(), files }, null, 1);
+    writeFileSync(join(staging, 'build.json'), `${record}\n`);
+    renameSync(join(staging, 'build.json'), MANIFEST);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return performance.now() - started;
+}
+
+/** Builds dist/ unless it is fresh; returns the build's milliseconds, or null when none was needed. */
+export async function ensureBuilt() {
+  return isFresh() ? null : await build();
+}
+
+if (process.argv[1] && relative(process.argv[1], fileURLToPath(import.meta.url)) === '') {
+  const ms = await build();
+  console.error(`built ${Object.keys(ENTRIES).length} bundles into dist/ in ${Math.round(ms)} ms`);
+}
