@@ -2,5 +2,5 @@
 export const DIST: string;
 export const MANIFEST: string;
 export function isFresh(manifest?: string): boolean;
-export function build(): Promise<number>;
+export function build(names?: string[]): Promise<number>;
 export function ensureBuilt(): Promise<number | null>;

@@ -8,7 +8,16 @@
 // manifests, tsconfig.json and this file) with its mtime and size: `isFresh()` compares them with a stat
 // each — a changed, added (its importer changed) or removed source makes the build stale — and
 // `ensureBuilt()` rebuilds only then. `npm start` (launch.mjs) calls it before each start.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,7 +36,7 @@ const PACKAGES = ['.', 'common', 'schema', 'server', 'sdk', 'agent'].map((dir) =
  * code itself; docs/deployment.md has the figures). graphql stays one module instance (see
  * vitest.config.ts), better-sqlite3 loads a native addon, pino starts transports from its own files.
  */
-const EXTERNAL = ['graphql', 'better-sqlite3', 'pino', 'esbuild', 'tsx'];
+const EXTERNAL = ['graphql', 'better-sqlite3', 'pino'];
 /**
  * Files that change the bundles without being one of their inputs. npm rewrites
  * node_modules/.package-lock.json on every install: it stands for the packages bundled in (stat-ing
@@ -48,12 +57,15 @@ const stamp = (file) => {
 
 /** Whether dist/ was built from the files as they are now (`manifest`: the record to compare with). */
 export function isFresh(manifest = MANIFEST) {
+  let record;
   let files;
   try {
-    files = JSON.parse(readFileSync(manifest, 'utf8')).files;
+    record = JSON.parse(readFileSync(manifest, 'utf8'));
+    files = record.files;
   } catch {
     return false; // never built, or built by an older version of this file
   }
+  if (Object.keys(ENTRIES).some((name) => !record.entries?.includes(name))) return false; // a partial build
   for (const [file, [mtimeMs, size]] of Object.entries(files)) {
     let now;
     try {
@@ -66,8 +78,8 @@ export function isFresh(manifest = MANIFEST) {
   return true;
 }
 
-/** Builds dist/ now; returns how long it took in milliseconds. */
-export async function build() {
+/** Builds dist/ now (`names`: only those of ENTRIES); returns how long it took in milliseconds. */
+export async function build(names = Object.keys(ENTRIES)) {
   const started = performance.now();
   const { build: esbuild } = await import('esbuild');
   // Each build writes into a folder of its own, then moves the files into dist/ one by one (a rename
@@ -77,7 +89,7 @@ export async function build() {
   try {
     const result = await esbuild({
       absWorkingDir: root,
-      entryPoints: ENTRIES,
+      entryPoints: Object.fromEntries(names.map((name) => [name, ENTRIES[name]])),
       outdir: staging,
       bundle: true,
       platform: 'node',
@@ -96,9 +108,10 @@ export async function build() {
     });
     const files = {};
     const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules/'));
-    for (const file of [...inputs, ...ALSO].sort()) files[file] = stamp(file);
+    for (const file of [...inputs, ...ALSO.filter((f) => existsSync(join(root, f)))].sort())
+      files[file] = stamp(file);
     for (const name of readdirSync(staging)) renameSync(join(staging, name), join(DIST, name));
-    const record = JSON.stringify({ built: new Date().toISOString(), files }, null, 1);
+    const record = JSON.stringify({ built: new Date().toISOString(), entries: names, files }, null, 1);
     writeFileSync(join(staging, 'build.json'), `${record}\n`);
     renameSync(join(staging, 'build.json'), MANIFEST);
   } finally {
@@ -113,6 +126,10 @@ export async function ensureBuilt() {
 }
 
 if (process.argv[1] && relative(process.argv[1], fileURLToPath(import.meta.url)) === '') {
-  const ms = await build();
-  console.error(`built ${Object.keys(ENTRIES).length} bundles into dist/ in ${Math.round(ms)} ms`);
+  // `node scripts/build.mjs main read-thread`: the server alone (the Dockerfile, without the agent's sources).
+  const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(ENTRIES);
+  for (const name of names)
+    if (!(name in ENTRIES)) throw new Error(`no entry ${name}: one of ${Object.keys(ENTRIES)}`);
+  const ms = await build(names);
+  console.error(`built ${names.join(', ')} into dist/ in ${Math.round(ms)} ms`);
 }
