@@ -1,5 +1,6 @@
 # The metrics-collector server: `docker compose up -d --build` builds it (docker-compose.yml), and so does
-# `docker build -t metrics-collector .`. It runs the server's TypeScript sources with tsx (the server alone: `npm start` adds a local agent).
+# `docker build -t metrics-collector .`. It runs dist/main.js, the server bundled by scripts/build.mjs, with plain
+# `node` (the server alone: `npm start` adds a local agent).
 
 FROM node:20-bookworm-slim AS build
 # better-sqlite3 compiles its native addon with these when no prebuilt binary fits the platform.
@@ -12,12 +13,15 @@ COPY package.json package-lock.json ./
 COPY common/package.json common/
 COPY schema/package.json schema/
 COPY server/package.json server/
-# Dev dependencies stay: tsx, which `npm start` runs, is one.
+# Dev dependencies are installed for esbuild, which builds the bundle.
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
+COPY scripts/build.mjs scripts/
 COPY common/ common/
 COPY schema/ schema/
 COPY server/ server/
+# The server alone (not dist/start.js, which bundles the agent's sources, not copied here).
+RUN node scripts/build.mjs main read-thread
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -26,7 +30,7 @@ ENV NODE_ENV=production \
   PORT=8888 \
   DATA_DIR=/data
 WORKDIR /app
-# node_modules (with the compiled better-sqlite3 and the workspace links) and the sources, owned by root:
+# node_modules (graphql, pino and the compiled better-sqlite3 stay imports of it) and dist/, owned by root:
 # the server only writes to /data.
 COPY --from=build /app /app
 RUN mkdir /data && chown node:node /data
@@ -34,4 +38,4 @@ VOLUME /data
 USER node
 EXPOSE 8888
 # A non-loopback HOST needs API_TOKENS (or API_TOKENS_FILE); without them the server refuses to start.
-CMD ["node", "--import", "tsx", "server/src/main.ts"]
+CMD ["node", "dist/main.js"]

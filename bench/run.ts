@@ -17,13 +17,14 @@
  *    watching the same host over the same seconds (when installed), scraped every 15 s.
  * 7. Security (`security.ts`): the longest event-loop block of hostile requests, one at a time, beside a
  *    one-field query; the server's memory through 50 distinct 1 MiB documents.
+ * 8. Start (`start.ts`): spawn to the first `/health` 200 of `npm start`, beside a bare `node -e` server.
  *
  * Settings (environment): BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_WARMUP (2 s),
  * BENCH_ROUNDS (10), BENCH_HISTORY_RUNS (30), BENCH_DATA_DIR (the OS temp folder), BENCH_CPU_PROF (a
  * folder: profile every server process with `--cpu-prof`), BENCH_SERVER_NODE_ARGS (more Node.js arguments
  * for the servers), BENCH_FANOUT_SUBSCRIBERS (1000,5000), BENCH_FANOUT_RATE (20/s), BENCH_FANOUT_SECONDS (10),
  * BENCH_AGENT_SECONDS (60), BENCH_AGENT_COLLECTORS (all), BENCH_ONLY (a list of
- * ingest,history,influx,fanout,sdk,agent,security: run only those parts). See docs/benchmarks.md. Exits 1
+ * ingest,history,influx,fanout,sdk,agent,security,start: run only those parts). See docs/benchmarks.md. Exits 1
  * when any request failed or an answer was wrong: such a run measures nothing.
  *
  * This file reads the settings, prints the header and runs the parts in order; each part's file measures
@@ -41,6 +42,7 @@ import type { LoadSettings } from './load.js';
 import { printSdk, type SdkRow, sdkBench } from './sdk.js';
 import { printSecurity, type SecurityFigures, securityBench } from './security.js';
 import { BenchHost } from './servers.js';
+import { printStart, type StartRow, startBench } from './start.js';
 import { fixed } from './table.js';
 import { HISTORY_WINDOWS } from './workload.js';
 
@@ -70,7 +72,7 @@ const FANOUT_SECONDS = env('BENCH_FANOUT_SECONDS', 10);
 const AGENT_SECONDS = env('BENCH_AGENT_SECONDS', 60);
 /** Seconds of the agent before its measured seconds (at least; the period starts mid-window). */
 const AGENT_WARMUP = 5;
-const PARTS = ['ingest', 'history', 'influx', 'fanout', 'sdk', 'agent', 'security'] as const;
+const PARTS = ['ingest', 'history', 'influx', 'fanout', 'sdk', 'agent', 'security', 'start'] as const;
 /** The parts to run: `BENCH_ONLY=fanout` or `ingest,history`; all when unset. */
 const ONLY = new Set((process.env.BENCH_ONLY || PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const part of ONLY) {
@@ -147,6 +149,14 @@ async function main(host: BenchHost) {
     security = await securityBench(host);
   }
 
+  let start: StartRow[] | undefined;
+  if (ONLY.has('start')) {
+    console.log(
+      'running start (spawn to the first /health 200: bare node, npm start, the bundle, tsx; 5 rounds)…',
+    );
+    start = await startBench(5, host.problems);
+  }
+
   console.log(`\n${header.join('\n')}\n`);
   if (ingest) printIngest(ingest);
   if (hist) printHistory(hist, HISTORY_RUNS);
@@ -155,6 +165,7 @@ async function main(host: BenchHost) {
   if (sdkRows) printSdk(sdkRows, CONNECTIONS);
   if (agentFigures) printAgent(agentFigures);
   if (security) printSecurity(security);
+  if (start) printStart(start, 5);
   console.log(`\nbench took ${fixed((performance.now() - started) / 1000, 0)} s`);
   const { problems } = host;
   if (problems.length > 0) {

@@ -1,12 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isFresh } from '../../scripts/build.mjs';
 import { graphql } from '../../server/test/helpers.js';
 import { type LogLine, type LogProcess, startLogProcess } from '../../testing/log-process.js';
 
-const start = fileURLToPath(new URL('../../scripts/start.ts', import.meta.url));
+// What `npm start` runs: it builds dist/ if a source changed, then runs dist/start.js.
+const start = fileURLToPath(new URL('../../scripts/launch.mjs', import.meta.url));
 const runs: LogProcess[] = [];
 const dirs: string[] = [];
 afterEach(() => {
@@ -14,7 +17,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `scripts/start.ts` as `npm start` does, with its data in a new folder and a free port. */
+/** Runs `scripts/launch.mjs` as `npm start` does, with its data in a new folder and a free port. */
 function npmStart(env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'mc-start-'));
   dirs.push(dataDir);
@@ -66,5 +69,55 @@ describe('npm start', () => {
     expect(warning.level).toBe(40);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
+  });
+});
+
+describe('the build npm start runs', () => {
+  it('is stale when a file it was built from changed size or mtime, or is gone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mc-build-'));
+    dirs.push(dir);
+    const record = join(dir, 'build.json');
+    const file = 'scripts/launch.mjs';
+    const { mtimeMs, size } = statSync(fileURLToPath(new URL(`../../${file}`, import.meta.url)));
+    const write = (files: Record<string, [number, number]>) =>
+      writeFileSync(record, JSON.stringify({ entries: ['start', 'main', 'read-thread'], files }));
+    write({ [file]: [mtimeMs, size] });
+    expect(isFresh(record)).toBe(true);
+    write({ [file]: [mtimeMs, size + 1] });
+    expect(isFresh(record)).toBe(false);
+    write({ [file]: [mtimeMs - 1, size] });
+    expect(isFresh(record)).toBe(false);
+    write({ [file]: [mtimeMs, size], 'scripts/gone.ts': [mtimeMs, size] });
+    expect(isFresh(record)).toBe(false);
+    expect(isFresh(join(dir, 'never-built.json'))).toBe(false);
+  });
+
+  it('serves /health from the bundle under plain node, with no TypeScript loader', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mc-start-'));
+    dirs.push(dataDir);
+    const child = spawn(process.execPath, [start], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: dataDir,
+        PORT: '0',
+        LOCAL_AGENT: 'off',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((resolve) => child.once('close', resolve));
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk;
+        const match = /"url":"(http:[^"]+)\/graphql"/.exec(out);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.once('close', () => reject(new Error(`exited before listening: ${out}`)));
+    });
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });

@@ -2,11 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../../scripts/build.mjs';
 import { type LogProcess, startLogProcess } from '../../testing/log-process.js';
 import { rawRequest } from './helpers.js';
 
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+// The bundle of main.ts (scripts/build.mjs), as the Dockerfile runs it.
+const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+beforeAll(() => ensureBuilt(), 60_000);
 const runs: LogProcess[] = [];
 const dirs: string[] = [];
 afterEach(() => {
@@ -14,7 +17,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `main.ts` (the server alone) with its data in a new folder and a free port, and `env` on top. */
+/** Runs dist/main.js (the server alone) with its data in a new folder and a free port, and `env` on top. */
 function start(env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'mc-main-'));
   dirs.push(dataDir);

@@ -26,6 +26,7 @@ export class ReadsBusyError extends Error {
  */
 export class ReadThread implements ThreadReads {
   readonly #workerData: { file: string; entry: string; typescript: boolean };
+  readonly #script: URL;
   readonly #waiting = new Map<
     number,
     { resolve: (value: unknown) => void; reject: (error: Error) => void }
@@ -35,8 +36,13 @@ export class ReadThread implements ThreadReads {
   #closed = false;
 
   constructor(file: string) {
-    const entry = new URL('./read-thread.ts', import.meta.url);
-    this.#workerData = { file, entry: entry.href, typescript: entry.pathname.endsWith('.ts') };
+    // From the sources (tests, tsx) the thread loads read-thread.ts through worker-entry.mjs, which
+    // registers tsx in it; inside a bundle of scripts/build.mjs (dist/*.js) it runs the bundle
+    // dist/read-thread.js beside it, with no loader.
+    const typescript = import.meta.url.endsWith('.ts');
+    const entry = new URL(typescript ? './read-thread.ts' : './read-thread.js', import.meta.url);
+    this.#script = typescript ? new URL('../../worker-entry.mjs', import.meta.url) : entry;
+    this.#workerData = { file, entry: entry.href, typescript };
   }
 
   history(...args: Parameters<MetricReads['history']>): Promise<ReturnType<MetricReads['history']>> {
@@ -69,7 +75,7 @@ export class ReadThread implements ThreadReads {
   }
 
   #start(): Worker {
-    const thread = new Worker(new URL('../../worker-entry.mjs', import.meta.url), {
+    const thread = new Worker(this.#script, {
       workerData: this.#workerData,
     });
     thread.unref();

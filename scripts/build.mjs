@@ -1,0 +1,135 @@
+// `npm run build`: bundles the server for plain `node` with esbuild into dist/ (gitignored), one bundle
+// per entry: dist/start.js (`npm start`: the server and a local agent), dist/main.js (the server alone,
+// as the Dockerfile runs it) and dist/read-thread.js (the embedded store's read thread, which
+// read-pool.ts starts beside the bundle that loads it). The sources and npm packages are bundled in, but
+// for the few in EXTERNAL.
+//
+// dist/build.json records every file the bundles were built from (esbuild's metafile inputs, plus the
+// manifests, tsconfig.json and this file) with its mtime and size: `isFresh()` compares them with a stat
+// each — a changed, added (its importer changed) or removed source makes the build stale — and
+// `ensureBuilt()` rebuilds only then. `npm start` (launch.mjs) calls it before each start.
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const DIST = join(root, 'dist');
+export const MANIFEST = join(DIST, 'build.json');
+const ENTRIES = {
+  start: 'scripts/start.ts',
+  main: 'server/src/main.ts',
+  'read-thread': 'server/src/metrics/sqlite/read-thread.ts',
+};
+const PACKAGES = ['.', 'common', 'schema', 'server', 'sdk', 'agent'].map((dir) => join(dir, 'package.json'));
+/**
+ * The npm packages left as imports of node_modules; every other one is bundled in, which halves the
+ * start's CPU (loading hundreds of node_modules files through Node's module loaders cost more than the
+ * code itself; docs/deployment.md has the figures). graphql stays one module instance (see
+ * vitest.config.ts), better-sqlite3 loads a native addon, pino starts transports from its own files.
+ */
+const EXTERNAL = ['graphql', 'better-sqlite3', 'pino'];
+/**
+ * Files that change the bundles without being one of their inputs. npm rewrites
+ * node_modules/.package-lock.json on every install: it stands for the packages bundled in (stat-ing
+ * their ~830 files instead made the check 10–25 ms rather than 1–3 ms).
+ */
+const ALSO = [
+  ...PACKAGES,
+  'package-lock.json',
+  'node_modules/.package-lock.json',
+  'tsconfig.json',
+  'scripts/build.mjs',
+];
+
+const stamp = (file) => {
+  const stat = statSync(join(root, file));
+  return [stat.mtimeMs, stat.size];
+};
+
+/** Whether dist/ was built from the files as they are now (`manifest`: the record to compare with). */
+export function isFresh(manifest = MANIFEST) {
+  let record;
+  let files;
+  try {
+    record = JSON.parse(readFileSync(manifest, 'utf8'));
+    files = record.files;
+  } catch {
+    return false; // never built, or built by an older version of this file
+  }
+  if (Object.keys(ENTRIES).some((name) => !record.entries?.includes(name))) return false; // a partial build
+  for (const [file, [mtimeMs, size]] of Object.entries(files)) {
+    let now;
+    try {
+      now = stamp(file);
+    } catch {
+      return false; // removed
+    }
+    if (now[0] !== mtimeMs || now[1] !== size) return false;
+  }
+  return true;
+}
+
+/** Builds dist/ now (`names`: only those of ENTRIES); returns how long it took in milliseconds. */
+export async function build(names = Object.keys(ENTRIES)) {
+  const started = performance.now();
+  const { build: esbuild } = await import('esbuild');
+  // Each build writes into a folder of its own, then moves the files into dist/ one by one (a rename
+  // each): two starts building at once never leave a half-written bundle for the other to load.
+  const staging = join(DIST, `.build-${process.pid}`);
+  mkdirSync(staging, { recursive: true });
+  try {
+    const result = await esbuild({
+      absWorkingDir: root,
+      entryPoints: Object.fromEntries(names.map((name) => [name, ENTRIES[name]])),
+      outdir: staging,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: EXTERNAL,
+      // The SDK resolves to its sources, as everywhere inside the repository.
+      tsconfig: join(root, 'tsconfig.json'),
+      sourcemap: true,
+      metafile: true,
+      // The CommonJS packages bundled in call require() for Node.js's modules.
+      banner: {
+        js: "import { createRequire as __mcRequire } from 'node:module'; const require = __mcRequire(import.meta.url);",
+      },
+      logLevel: 'warning',
+    });
+    const files = {};
+    const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules/'));
+    for (const file of [...inputs, ...ALSO.filter((f) => existsSync(join(root, f)))].sort())
+      files[file] = stamp(file);
+    for (const name of readdirSync(staging)) renameSync(join(staging, name), join(DIST, name));
+    const record = JSON.stringify({ built: new Date().toISOString(), entries: names, files }, null, 1);
+    writeFileSync(join(staging, 'build.json'), `${record}\n`);
+    renameSync(join(staging, 'build.json'), MANIFEST);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return performance.now() - started;
+}
+
+/** Builds dist/ unless it is fresh; returns the build's milliseconds, or null when none was needed. */
+export async function ensureBuilt() {
+  return isFresh() ? null : await build();
+}
+
+if (process.argv[1] && relative(process.argv[1], fileURLToPath(import.meta.url)) === '') {
+  // `node scripts/build.mjs main read-thread`: the server alone (the Dockerfile, without the agent's sources).
+  const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(ENTRIES);
+  for (const name of names)
+    if (!(name in ENTRIES)) throw new Error(`no entry ${name}: one of ${Object.keys(ENTRIES)}`);
+  const ms = await build(names);
+  console.error(`built ${names.join(', ')} into dist/ in ${Math.round(ms)} ms`);
+}
