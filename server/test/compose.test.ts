@@ -304,7 +304,7 @@ describe('the Grafana provisioning', () => {
 });
 
 describe.each([
-  { file: 'Dockerfile', copies: 'server/', cmd: '["node", "--import", "tsx", "server/src/main.ts"]' },
+  { file: 'Dockerfile', copies: 'server/', cmd: '["node", "dist/main.js"]' },
   { file: 'agent/Dockerfile', copies: 'agent/', cmd: '["node", "agent/dist/metrics-agent.js"]' },
 ])('$file', ({ file, copies, cmd }) => {
   const dockerfile = read(file);
