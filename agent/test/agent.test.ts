@@ -44,7 +44,12 @@ const until = async (condition: () => boolean) => {
 };
 
 describe('the agent', () => {
-  it('reports a first window of one sample at once, then epoch-aligned windows, each with the samples of its slots', async () => {
+  // Runs the agent on the real clock (100 ms slots): on a busy machine the first window was seen, rarely, to
+  // arrive without its single sample. Retried until the agent takes a fake clock and timers (see the issue 13
+  // note); the assertions are unchanged.
+  it('reports a first window of one sample at once, then epoch-aligned windows, each with the samples of its slots', {
+    retry: 2,
+  }, async () => {
     const fake = fakeConnection();
     const agent = testAgent(fake);
     agent.start();
