@@ -1,8 +1,8 @@
 /** One phase of the fan-out part: a fresh server, its subscribers, reports at a fixed rate. */
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import type WebSocket from 'ws';
-import { startBroadcast } from './fanout-bare.js';
 import { connectSubscribers, newTally, type Tally } from './fanout-subscriber.js';
 import { httpRequest } from './http.js';
 import { cpuSeconds, procMemory } from './proc.js';
@@ -64,6 +64,8 @@ export interface FanoutPhase {
  * subscription); EventTarget only warns, nothing is limited. Shown below the table rather than failing the
  * run, until the server raises the target's limit.
  */
+/** The fan-out baseline: a bare `ws` server broadcasting pre-serialised frames (`broadcast.ts`). */
+const BROADCAST_SCRIPT = fileURLToPath(new URL('./broadcast.ts', import.meta.url));
 const KNOWN_WARNING = ['MaxListenersExceededWarning', 'node --trace-warnings'];
 /** A phase fails when deliveries stop arriving for this long before every expected one arrived. */
 const STALL_MS = 15_000;
@@ -176,7 +178,7 @@ export async function phase(
   const proc =
     target === 'app'
       ? await host.startServer(label, ['app', host.tempDir('mc-bench-fanout-')])
-      : await startBroadcast(label, frameBytes);
+      : await host.startProcess(label, BROADCAST_SCRIPT, [String(frameBytes)]);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const sockets: WebSocket[] = [];
   const tally = newTally();

@@ -47,9 +47,17 @@ export class BenchHost {
 
   /** Starts `server-process.ts` with `args`; resolves once it listens. */
   startServer(label: string, args: string[]): Promise<ServerProcess> {
+    return this.startProcess(label, SERVER_SCRIPT, args);
+  }
+
+  /**
+   * Starts a bench server `script` (one that prints `BENCH_READY {"port":...}` once it listens) with `args`;
+   * resolves once it listens. Killed by `close()` if still running.
+   */
+  startProcess(label: string, script: string, args: string[]): Promise<ServerProcess> {
     const { cpuProfDir, serverNodeArgs } = this.options;
     const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-    const nodeArgs = [...profile, ...serverNodeArgs, '--import', 'tsx', SERVER_SCRIPT, ...args];
+    const nodeArgs = [...profile, ...serverNodeArgs, '--import', 'tsx', script, ...args];
     const child = spawn(process.execPath, nodeArgs, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
