@@ -27,18 +27,33 @@ const FIELDS = 'series_id, window_start, window_end, count, mean, variance, min,
 type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 type Row = [number, number, number, number, number, number, number, number];
 
-/** Writes a window to `recent` (replacing the same key in either table). Runs inside a group commit. */
+/**
+ * Writes a window to `recent` (replacing the same key in either table). Runs inside a group commit. The
+ * probe of `points` runs only for a window no later than the newest start ever merged (`mergedUpTo`): a
+ * newer one cannot be there, which is every window of an agent reporting in time.
+ */
 export class RecentWriter {
   readonly #unmerge: Statement<[number, number]>;
   readonly #upsert: Statement<Row>;
+  /** No window in `points` starts later than this. */
+  mergedUpTo: number;
 
   constructor(db: Db) {
     this.#unmerge = db.prepare('DELETE FROM points WHERE series_id = ? AND window_start = ?');
     this.#upsert = db.prepare(`INSERT OR REPLACE INTO recent (${FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    // The newest window of each series, one primary-key seek each (a max over the whole table would scan it).
+    const newestOf = db
+      .prepare<[number], number | null>('SELECT max(window_start) FROM points WHERE series_id = ?')
+      .pluck();
+    const ids = db.prepare<[], number>('SELECT id FROM series').pluck().all();
+    this.mergedUpTo = ids.reduce(
+      (max, id) => Math.max(max, newestOf.get(id) ?? max),
+      Number.NEGATIVE_INFINITY,
+    );
   }
 
   write(...row: Row): void {
-    this.#unmerge.run(row[0], row[1]);
+    if (row[1] <= this.mergedUpTo) this.#unmerge.run(row[0], row[1]);
     this.#upsert.run(...row);
   }
 }
@@ -51,8 +66,11 @@ export class Merger {
   readonly #drop: Statement<[number]>;
   readonly #newest: Statement<[], number | null>;
 
-  constructor(db: Db) {
+  readonly #writer: RecentWriter;
+
+  constructor(db: Db, writer: RecentWriter) {
     this.#db = db;
+    this.#writer = writer;
     this.#cutoff = db
       .prepare<[number], number | undefined>(
         'SELECT window_start FROM recent ORDER BY window_start LIMIT 1 OFFSET ?',
@@ -75,6 +93,8 @@ export class Merger {
       // The chunk-th oldest start, or the newest when recent holds fewer rows than a chunk.
       const limit = this.#cutoff.get(chunk - 1) ?? this.#newest.get();
       if (limit === undefined || limit === null) return 0;
+      // Raised before the commit: a rolled-back merge leaves it too high, which only costs probes.
+      this.#writer.mergedUpTo = Math.max(this.#writer.mergedUpTo, limit);
       const moved = this.#move.run(limit).changes;
       this.#drop.run(limit);
       return moved;

@@ -103,7 +103,7 @@ export class SqliteMetricStore implements MetricStore {
       onError: (error) => options.onBackgroundError?.(error),
     });
     this.#timer.start();
-    this.#merger = new Merger(db);
+    this.#merger = new Merger(db, recent);
     this.#mergeTimer = backgroundTimer({
       intervalMs: options.mergeInterval ?? 5000,
       run: () => this.merge(),
