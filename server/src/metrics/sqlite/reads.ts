@@ -61,9 +61,11 @@ export class SqliteMetricReads implements MetricReads {
   #query(selector: SeriesSelector, grouping: Grouping, width: number, aggregate: Aggregate) {
     const { where, params } = selectorSql(selector);
     const grp = grouping === 'bucket' ? 'p.window_start - p.window_start % @width' : 's.client_id';
-    const windows = `SELECT ${grp} AS grp, p.window_start AS ws, p.count AS n, p.mean AS m, p.variance AS v,
-                            p.min AS lo, p.max AS hi
-                     FROM series s JOIN points p ON p.series_id = s.id WHERE ${where}`;
+    // A window is in `points` (merged) or in `recent` (not yet), never both: read both (recent.ts).
+    const part = (table: string) => `SELECT ${grp} AS grp, p.window_start AS ws, p.count AS n, p.mean AS m,
+                            p.variance AS v, p.min AS lo, p.max AS hi
+                     FROM series s JOIN ${table} p ON p.series_id = s.id WHERE ${where}`;
+    const windows = `${part('points')} UNION ALL ${part('recent')}`;
     const allParams = { ...params, width };
     // Pooled mean and variance in two passes (law of total variance), stable for large values. A group
     // of one window returns that window's own numbers, untouched by rounding.

@@ -14,6 +14,7 @@ import { createGroupCommit } from '../../sqlite/group-commit.js';
 import { storeUnavailable } from '../../store-errors.js';
 import { type ReadThread, startReadThread, type ThreadReads } from './read-pool.js';
 import { createMetricReads, type MetricReads, storageName } from './reads.js';
+import { Merger, RECENT_MIGRATION, RecentWriter } from './recent.js';
 
 const migrations = [
   // A series is one (client, metric, core); core -1 marks series that are not per core.
@@ -35,6 +36,9 @@ const migrations = [
      max           REAL NOT NULL,
      PRIMARY KEY (series_id, window_start)
    ) WITHOUT ROWID;`,
+  // Version 2: new windows land in the time-ordered `recent` and are merged into `points` (recent.ts).
+  // A file of version 1 keeps its `points` as they are: reads read both tables.
+  RECENT_MIGRATION,
 ];
 
 export interface SqliteMetricStoreOptions {
@@ -43,7 +47,9 @@ export interface SqliteMetricStoreOptions {
   retention: number | null;
   /** How often retention runs, ms. @default min(1 hour, retention / 10) */
   retentionInterval?: number;
-  /** Called when background retention fails; it runs again on the next turn. */
+  /** How often `recent` is merged into `points`, ms. @default 5000 */
+  mergeInterval?: number;
+  /** Called when background retention or a merge fails; it runs again on the next turn. */
   onBackgroundError?: (error: unknown) => void;
   /**
    * Where history and summary queries run: `thread` (a worker thread with a connection of its own) or
@@ -63,22 +69,22 @@ export class SqliteMetricStore implements MetricStore {
   readonly #thread: ReadThread | null;
   readonly #reads: MetricReads | ThreadReads;
   readonly #timer: BackgroundTimer;
+  readonly #merger: Merger;
+  #closed = false;
+  readonly #mergeTimer: BackgroundTimer;
 
   constructor(options: SqliteMetricStoreOptions) {
     this.#options = options;
     const db = openDatabase(options.dataDir, 'metrics', migrations);
     this.#db = db;
     const series = new SeriesIds(db);
-    const upsertPoint = db.prepare(
-      `INSERT OR REPLACE INTO points (series_id, window_start, window_end, count, mean, variance, min, max)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const recent = new RecentWriter(db);
     this.#submit = createGroupCommit<readonly SeriesPoint[]>(
       db,
       (points) => {
         for (const p of points) {
           const id = series.idOf(p.clientId, storageName(p.metric), p.core ?? -1);
-          upsertPoint.run(id, p.windowStart, p.windowEnd, p.count, p.mean, p.variance, p.min, p.max);
+          recent.write(id, p.windowStart, p.windowEnd, p.count, p.mean, p.variance, p.min, p.max);
         }
       },
       // Series ids become visible to later groups only once the transaction that made them committed.
@@ -97,6 +103,13 @@ export class SqliteMetricStore implements MetricStore {
       onError: (error) => options.onBackgroundError?.(error),
     });
     this.#timer.start();
+    this.#merger = new Merger(db, recent);
+    this.#mergeTimer = backgroundTimer({
+      intervalMs: options.mergeInterval ?? 5000,
+      run: () => this.merge(),
+      onError: (error) => options.onBackgroundError?.(error),
+    });
+    this.#mergeTimer.start();
   }
 
   write(points: readonly SeriesPoint[]): Promise<void> {
@@ -121,7 +134,23 @@ export class SqliteMetricStore implements MetricStore {
     return this.#retention.enforce(this.#options.retention);
   }
 
+  /**
+   * Moves every window of `recent` into `points`, a chunk per transaction, yielding to the event loop
+   * between chunks so that ingest commits go on; returns how many moved.
+   */
+  async merge(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const moved = this.#merger.mergeChunk();
+      total += moved;
+      if (moved === 0 || this.#closed) return total;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
+    this.#mergeTimer.stop();
     this.#timer.stop();
     if (this.#thread) await this.#thread.close();
     this.#db.close();
@@ -187,7 +216,9 @@ class Retention {
   readonly #db: Db;
   readonly #seriesList: Statement<[], number>;
   readonly #newestOf: Statement<[number], number | null>;
+  readonly #newestRecent: Statement<[], number | null>;
   readonly #deleteBefore: Statement<[number, number]>;
+  readonly #deleteRecentBefore: Statement<[number]>;
 
   constructor(db: Db) {
     this.#db = db;
@@ -195,17 +226,24 @@ class Retention {
     this.#newestOf = db
       .prepare<[number], number | null>('SELECT max(window_start) FROM points WHERE series_id = ?')
       .pluck();
+    this.#newestRecent = db.prepare<[], number | null>('SELECT max(window_start) FROM recent').pluck();
     this.#deleteBefore = db.prepare('DELETE FROM points WHERE series_id = ? AND window_start < ?');
+    this.#deleteRecentBefore = db.prepare('DELETE FROM recent WHERE window_start < ?');
   }
 
-  /** Deletes windows more than `retention` ms behind the newest stored one; returns how many. */
+  /** Deletes windows more than `retention` ms behind the newest one, in both tables; returns how many. */
   enforce(retention: number): number {
     const ids = this.#seriesList.all();
-    const newest = Math.max(...ids.map((id) => this.#newestOf.get(id) ?? Number.NEGATIVE_INFINITY));
+    const newest = Math.max(
+      this.#newestRecent.get() ?? Number.NEGATIVE_INFINITY,
+      ...ids.map((id) => this.#newestOf.get(id) ?? Number.NEGATIVE_INFINITY),
+    );
     if (!Number.isFinite(newest)) return 0;
     const cutoff = newest - retention;
-    return this.#db.transaction(() =>
-      ids.reduce((sum, id) => sum + this.#deleteBefore.run(id, cutoff).changes, 0),
+    return this.#db.transaction(
+      () =>
+        this.#deleteRecentBefore.run(cutoff).changes +
+        ids.reduce((sum, id) => sum + this.#deleteBefore.run(id, cutoff).changes, 0),
     )();
   }
 }

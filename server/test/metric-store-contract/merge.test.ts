@@ -1,0 +1,144 @@
+/**
+ * The embedded store's two-part layout (server/src/metrics/sqlite/recent.ts): windows land in `recent` and
+ * are merged into `points`. Every answer must be the same before and after a merge.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSqliteMetricStore, type SqliteMetricStore } from '../../src/metrics/sqlite/store.js';
+import { MINUTE, point, select, T0 } from './contract.js';
+
+let dataDir: string;
+let store: SqliteMetricStore;
+const open = () => createSqliteMetricStore({ dataDir, retention: null, mergeInterval: 0, reads: 'inline' });
+const rows = (table: string) => {
+  const db = new Database(join(dataDir, 'metrics.db'), { readonly: true });
+  try {
+    return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  } finally {
+    db.close();
+  }
+};
+const means = async () =>
+  (await store.history(select(), MINUTE, 'MEAN')).map((b) => [b.start, b.mean, b.count]);
+
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'mc-merge-'));
+  store = open();
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('SQLite store: recent windows merged into series order', () => {
+  it('stores a window written, merged and rewritten once, the newer copy winning', async () => {
+    await store.write([point({ windowStart: T0, mean: 0.2, min: 0.2, max: 0.2 })]);
+    expect(await store.merge()).toBe(1);
+    expect([rows('points'), rows('recent')]).toEqual([1, 0]);
+    await store.write([point({ windowStart: T0, mean: 0.4, min: 0.4, max: 0.4 })]);
+    expect([rows('points'), rows('recent')]).toEqual([0, 1]);
+    expect(await means()).toEqual([[T0, 0.4, 10]]);
+    await store.merge();
+    expect([rows('points'), rows('recent')]).toEqual([1, 0]);
+    expect(await means()).toEqual([[T0, 0.4, 10]]);
+  });
+
+  it('answers history and summaries from both parts, the same before and after the merge', async () => {
+    await store.write([
+      point({ windowStart: T0, mean: 0.2 }),
+      point({ windowStart: T0 + 10_000, mean: 0.4 }),
+    ]);
+    await store.merge();
+    await store.write([
+      point({ windowStart: T0 + 20_000, mean: 0.9 }),
+      point({ windowStart: T0 + MINUTE, mean: 0.6 }),
+    ]);
+    const before = {
+      history: await store.history(select(), MINUTE, 'P90'),
+      summary: await store.summarize(select(), 'LAST'),
+    };
+    expect(before.history.map((b) => [b.start, b.count, b.value])).toEqual([
+      [T0, 30, 0.9],
+      [T0 + MINUTE, 10, 0.6],
+    ]);
+    expect(before.summary.map((s) => s.value)).toEqual([0.6]);
+    await store.merge();
+    expect([rows('points'), rows('recent')]).toEqual([4, 0]);
+    expect({
+      history: await store.history(select(), MINUTE, 'P90'),
+      summary: await store.summarize(select(), 'LAST'),
+    }).toEqual(before);
+  });
+
+  it('deletes windows out of retention from both parts', async () => {
+    await store.write([point({ windowStart: T0 }), point({ windowStart: T0 + 10 * MINUTE })]);
+    await store.merge();
+    await store.write([point({ windowStart: T0 + 10_000 }), point({ windowStart: T0 + 40 * MINUTE })]);
+    await store.close();
+    store = createSqliteMetricStore({
+      dataDir,
+      retention: 35 * MINUTE,
+      retentionInterval: 0,
+      mergeInterval: 0,
+      reads: 'inline',
+    });
+    expect(store.enforceRetention()).toBe(2);
+    expect((await store.history(select(), MINUTE, 'MEAN')).map((b) => b.start)).toEqual([
+      T0 + 10 * MINUTE,
+      T0 + 40 * MINUTE,
+    ]);
+  });
+
+  it('merges a chunk in one transaction: a failure half-way leaves every window in one part', async () => {
+    await store.write([
+      point({ windowStart: T0, mean: 0.3 }),
+      point({ windowStart: T0 + 10_000, mean: 0.5 }),
+    ]);
+    const db = new Database(join(dataDir, 'metrics.db'));
+    // Fails the merge after its rows were copied into `points`, before they left `recent`.
+    db.exec(`CREATE TRIGGER crash BEFORE DELETE ON recent BEGIN SELECT RAISE(ABORT, 'crash'); END`);
+    await expect(store.merge()).rejects.toThrow('crash');
+    expect([rows('points'), rows('recent')]).toEqual([0, 2]);
+    expect(await means()).toEqual([[T0, 0.4, 20]]);
+    db.exec('DROP TRIGGER crash');
+    db.close();
+    expect(await store.merge()).toBe(2);
+    expect(await means()).toEqual([[T0, 0.4, 20]]);
+  });
+
+  it('merges a large recent part in chunks of whole windows', async () => {
+    const points = Array.from({ length: 30_000 }, (_, i) =>
+      point({ clientId: `c${i % 3}`, windowStart: T0 + Math.floor(i / 3) * 1000 }),
+    );
+    await store.write(points);
+    expect(await store.merge()).toBe(30_000);
+    expect([rows('points'), rows('recent')]).toEqual([30_000, 0]);
+  });
+
+  it('reads a database of the old layout (schema version 1) and writes on top of it', async () => {
+    await store.close();
+    rmSync(join(dataDir, 'metrics.db'));
+    const old = new Database(join(dataDir, 'metrics.db'));
+    old.exec(`CREATE TABLE series (id INTEGER PRIMARY KEY, client_id TEXT NOT NULL, metric TEXT NOT NULL,
+                core INTEGER NOT NULL, UNIQUE (metric, core, client_id));
+              CREATE TABLE points (series_id INTEGER NOT NULL REFERENCES series (id), window_start INTEGER NOT NULL,
+                window_end INTEGER NOT NULL, count INTEGER NOT NULL, mean REAL NOT NULL, variance REAL NOT NULL,
+                min REAL NOT NULL, max REAL NOT NULL, PRIMARY KEY (series_id, window_start)) WITHOUT ROWID;
+              INSERT INTO series VALUES (1, 'a', 'cpu.utilization', -1);
+              INSERT INTO points VALUES (1, ${T0}, ${T0 + 10_000}, 10, 0.2, 0, 0.2, 0.2);
+              PRAGMA user_version = 1;`);
+    old.close();
+    store = open();
+    expect(await means()).toEqual([[T0, 0.2, 10]]);
+    await store.write([
+      point({ windowStart: T0, mean: 0.6 }),
+      point({ windowStart: T0 + 10_000, mean: 0.8 }),
+    ]);
+    expect(await means()).toEqual([[T0, 0.7, 20]]);
+    await store.merge();
+    expect(await means()).toEqual([[T0, 0.7, 20]]);
+  });
+});
