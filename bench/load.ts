@@ -1,5 +1,5 @@
 /**
- * Load with autocannon: a path beside its baseline, in alternating rounds. Used by the ingest part and the
+ * Load with autocannon: paths beside their baseline, in alternating rounds. Used by the ingest part and the
  * InfluxDB part's ingest.
  */
 import autocannon from 'autocannon';
@@ -137,26 +137,26 @@ function load(t: Target, seconds: number, measured: boolean): Promise<void> {
 }
 
 /**
- * Measures a path beside its raw baseline. Both servers run at once, each in its own process, but only one
- * is under load at a time: after a warm-up each, `rounds` rounds of `seconds / rounds` seconds alternate
- * between them (A B, B A, ...), so that a noisy neighbour or a trend over the run hits both alike.
+ * Measures paths beside their raw baseline (the first spec). All servers run at once, each in its own
+ * process, but only one is under load at a time: after a warm-up each, `rounds` rounds of `seconds / rounds`
+ * seconds go through them in turn, forwards then backwards (A B C, C B A, ...), so that a noisy neighbour or
+ * a trend over the run hits all alike. The rows come back in the order of `specs`.
  */
-export async function ingestPair(
+export async function ingestGroup(
   host: BenchHost,
   settings: LoadSettings,
-  specs: [() => Promise<TargetSpec>, () => Promise<TargetSpec>],
+  specs: (() => Promise<TargetSpec>)[],
   /** Other processes whose CPU time to charge to each target while it is under load (influxd). */
   watch: Record<string, number | undefined> = {},
-): Promise<[IngestRow, IngestRow]> {
+): Promise<IngestRow[]> {
   const started: Target[] = [];
   const cpu = new Map<Target, Record<string, number>>();
   try {
     for (const spec of specs) started.push(await target(host, await spec(), settings.connections));
-    const [raw, app] = started as [Target, Target];
-    for (const t of [raw, app]) await load(t, settings.warmup, false);
+    for (const t of started) await load(t, settings.warmup, false);
     const slice = settings.seconds / settings.rounds;
     for (let round = 0; round < settings.rounds; round += 1) {
-      for (const t of round % 2 === 0 ? [raw, app] : [app, raw]) {
+      for (const t of round % 2 === 0 ? started : [...started].reverse()) {
         const pids: Record<string, number | undefined> = { server: t.proc.pid, ...watch };
         const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
         await load(t, slice, true);
@@ -175,7 +175,7 @@ export async function ingestPair(
   }
   const rows: IngestRow[] = [];
   for (const t of started) rows.push(await ingestRow(host, t, cpu.get(t) ?? {}));
-  return rows as [IngestRow, IngestRow];
+  return rows;
 }
 
 /** The row of a measured target; its failures and missing windows go to the run's problems. */

@@ -37,25 +37,63 @@ export function graphqlReportInput(windowStart: number, clientId = originalRepor
 }
 
 /**
- * Request bodies for window `i`, built by splicing the times into a serialised template so that building
- * them costs the load generator next to nothing.
+ * The id of client `c` of a fleet of `clients`: the original report's `user_id` for a fleet of one, else a
+ * MAC address of its own (the agent's default client id is the first interface's MAC).
  */
-export function bodyFactory(kind: 'graphql' | 'rest', base: number): (i: number) => string {
-  const START = 1e15 + 1;
-  const END = 1e15 + 3;
-  let template: string;
+export function fleetClient(c: number, clients: number): string {
+  if (clients === 1) return originalReport.user_id;
+  const hex = (n: number) => n.toString(16).padStart(2, '0');
+  return `02:00:00:${hex((c >> 16) & 255)}:${hex((c >> 8) & 255)}:${hex(c & 255)}`;
+}
+
+/**
+ * Request `i` of a fleet of `clients`: client `i % clients`, its window `floor(i / clients)`, so that the
+ * clients take turns (round-robin) and every request is a new window of one of them.
+ */
+export const fleetTurn = (i: number, clients: number) => ({
+  client: i % clients,
+  window: Math.floor(i / clients),
+});
+
+/**
+ * A template cut at its `tokens`: `fill(values)` puts `values[k]` in place of each `tokens[k]`, in one
+ * string concatenation (no parsing, no searching), so building a body costs the load generator next to
+ * nothing.
+ */
+export function splicer(template: string, tokens: string[]): (values: string[]) => string {
+  const escaped = tokens.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const parts = template.split(new RegExp(`(${escaped.join('|')})`));
+  const holes = parts.map((part, k) => (k % 2 === 1 ? tokens.indexOf(part) : -1));
+  return (values) => {
+    let out = '';
+    for (let k = 0; k < parts.length; k += 1) out += k % 2 === 0 ? parts[k] : values[holes[k] as number];
+    return out;
+  };
+}
+
+/**
+ * Request bodies for request `i` of a fleet of `clients` (`fleetTurn`): the client id and the window's
+ * times spliced into a serialised template.
+ */
+export function bodyFactory(kind: 'graphql' | 'rest', base: number, clients = 1): (i: number) => string {
+  const CLIENT = '@@CLIENT@@';
+  let fill: (values: string[]) => string;
+  let format: (t: number) => string;
   if (kind === 'rest') {
-    template = JSON.stringify({ ...originalReport, start_timestamp: START, end_timestamp: END });
+    const report = { ...originalReport, user_id: CLIENT, start_timestamp: 1e15 + 1, end_timestamp: 1e15 + 3 };
+    fill = splicer(JSON.stringify(report), [CLIENT, '1000000000000001', '1000000000000003']);
+    format = String;
   } else {
-    const input = { ...graphqlReportInput(0), windowStart: 'START', windowEnd: 'END' };
-    template = JSON.stringify({ query: REPORT_MUTATION, variables: { input } });
+    const input = { ...graphqlReportInput(0), clientId: CLIENT, windowStart: 'START', windowEnd: 'END' };
+    const template = JSON.stringify({ query: REPORT_MUTATION, variables: { input } });
+    fill = splicer(template, [CLIENT, '"START"', '"END"']);
+    format = (t) => `"${new Date(t).toISOString()}"`;
   }
-  const [head, rest] = template.split(kind === 'rest' ? String(START) : '"START"') as [string, string];
-  const [mid, tail] = rest.split(kind === 'rest' ? String(END) : '"END"') as [string, string];
-  const format = kind === 'rest' ? String : (t: number) => `"${new Date(t).toISOString()}"`;
+  const ids = Array.from({ length: clients }, (_, c) => fleetClient(c, clients));
   return (i) => {
-    const start = base + i * WINDOW_MS;
-    return head + format(start) + mid + format(start + windowLength) + tail;
+    const { client, window } = fleetTurn(i, clients);
+    const start = base + window * WINDOW_MS;
+    return fill([ids[client] as string, format(start), format(start + windowLength)]);
   };
 }
 
