@@ -29,6 +29,7 @@ import {
   splicer,
   WINDOW_MS,
 } from './workload.js';
+import type { FleetBodies } from './wrk.js';
 
 /** One fleet size: the raw `/write` baseline and `reportMetrics` with `STORE=influxdb`. */
 export interface InfluxFleet {
@@ -83,7 +84,7 @@ async function influxWindows(influxd: RealServer, database: string): Promise<num
  * Line protocol of the GraphQL report of request `i` of a fleet of `clients` (`fleetTurn`), exactly as the
  * store writes it, built by splicing the client id and the time into the lines of window 0.
  */
-function lineFactory(base: number, clients: number): (i: number) => string {
+function lineFactory(base: number, clients: number): FleetBodies {
   const store = createInfluxMetricStore({
     url: 'http://127.0.0.1:1',
     api: 'v1',
@@ -99,12 +100,15 @@ function lineFactory(base: number, clients: number): (i: number) => string {
     if (!line.endsWith(suffix)) throw new Error(`line without the window start: ${line}`);
     return `${line.slice(0, -suffix.length)} @@TIME@@`;
   });
-  const fill = splicer(template.join('\n'), [CLIENT, '@@TIME@@']);
+  const cut = splicer(template.join('\n'), [CLIENT, '@@TIME@@']);
   const ids = Array.from({ length: clients }, (_, c) => fleetClient(c, clients));
-  return (i) => {
+  const bodies = (i: number) => {
     const { client, window } = fleetTurn(i, clients);
-    return fill([ids[client] as string, String(base + window * WINDOW_MS)]);
+    return cut.fill([ids[client] as string, String(base + window * WINDOW_MS)]);
   };
+  const holes = cut.holes.map((h) => (h === 0 ? ('client' as const) : ('start' as const)));
+  const template1 = { parts: cut.parts, holes, ids, base, window: WINDOW_MS, length: 0, time: 'ms' as const };
+  return Object.assign(bodies, { template: template1 });
 }
 
 /** Each fleet size: the raw `/write` of the same lines, then `reportMetrics` with `STORE=influxdb`. */

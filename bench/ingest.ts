@@ -3,7 +3,7 @@
  * requests/s and latency of `POST /graphql` with `reportMetrics` (through the server's fast path, and
  * through plain yoga as the listener of `/graphql`) and of the original `POST /api/v1/metrics`, each beside
  * a bare `node:http` server that parses the same JSON (the baseline). Every request is a new window of one
- * of the N clients, in turn. Each server runs in its own process; autocannon runs in the bench's. Called by
+ * of the N clients, in turn. Each server runs in its own process; wrk runs in its own (`wrk.ts`). Called by
  * `run.ts`.
  */
 import { createSqliteMetricStore } from '@metrics-collector/server/metrics/sqlite/store';
@@ -15,6 +15,7 @@ import {
   ingestGroup,
   type LoadSettings,
   type TargetSpec,
+  type Verify,
 } from './load.js';
 import type { BenchHost } from './servers.js';
 import { fixed, meets, table, thousands } from './table.js';
@@ -65,7 +66,6 @@ export const sqliteGraphql = (fleets: FleetIngest[] | undefined, clients: number
 
 /** `raw`: the baseline; `app`: the server; `yoga`: the server with yoga as the listener of `/graphql`. */
 type Server = 'raw' | 'app' | 'yoga';
-type Verify = (body: string) => boolean;
 
 /** The embedded-store server or the raw baseline, in its own process, for one of the two API paths. */
 async function appSpec(

@@ -3,7 +3,8 @@
  *
  * 1. Ingest (`ingest.ts`, embedded SQLite store): requests/s and latency of a bare `node:http` server that
  *    parses the JSON (the baseline), of `POST /graphql` with `reportMetrics`, and of the original `POST
- *    /api/v1/metrics`. Each server runs in its own process; autocannon runs here.
+ *    /api/v1/metrics`, from fleets of `BENCH_CLIENTS` distinct clients, and `/graphql` through plain yoga.
+ *    Each server runs in its own process; wrk (`wrk.ts`) sends the load.
  * 2. History (`history.ts`): `metricHistory` over 7 days of 10-second windows resampled to 15 minutes, over
  *    HTTP, beside the very statements the store runs, executed directly with better-sqlite3 on the same file.
  * 3. InfluxDB (`influx.ts`, when `influxd` is installed; it is started on a free port with its data in a
@@ -190,7 +191,7 @@ function headerLines(): string[] {
     `machine: ${availableParallelism()} cores, node ${process.version} (${cpus()[0]?.model ?? 'unknown cpu'}; load average before the run ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')})`,
-    `ingest: autocannon in the parent process, ${CONNECTIONS} connections, pipelining 1, ${CLIENTS.join(', ')} distinct clients taking turns, ${WARMUP} s warm-up + ${DURATION} s measured per path (${ROUNDS} rounds alternating with its baseline), each server in its own process, data in ${DATA_ROOT}`,
+    `ingest: wrk (1 thread, its own process), ${CONNECTIONS} connections, pipelining 1, ${CLIENTS.join(', ')} distinct clients taking turns, ${WARMUP} s warm-up + ${DURATION} s measured per path (${ROUNDS} rounds alternating with its baseline), each server in its own process, data in ${DATA_ROOT}`,
   ];
   if (ONLY.has('fanout')) {
     header.push(

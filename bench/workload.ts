@@ -5,6 +5,7 @@
 import type { ReportInput } from '@metrics-collector/schema/metrics/types';
 // The original README's POST body, verbatim, and the mutation: the tests send the same.
 import { originalReport, REPORT_MUTATION } from '../testing/fixtures.js';
+import type { FleetBodies } from './wrk.js';
 
 export const DAY = 86_400_000;
 /** Agents report 10-second windows. */
@@ -56,45 +57,59 @@ export const fleetTurn = (i: number, clients: number) => ({
 });
 
 /**
- * A template cut at its `tokens`: `fill(values)` puts `values[k]` in place of each `tokens[k]`, in one
- * string concatenation (no parsing, no searching), so building a body costs the load generator next to
- * nothing.
+ * A template cut at its `tokens` (`parts` around `holes`, `holes[k]` the index of the token cut out):
+ * `fill(values)` puts `values[k]` in place of each `tokens[k]`, in one string concatenation (no parsing, no
+ * searching), so building a body costs the load generator next to nothing.
  */
-export function splicer(template: string, tokens: string[]): (values: string[]) => string {
+export function splicer(template: string, tokens: string[]) {
   const escaped = tokens.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const parts = template.split(new RegExp(`(${escaped.join('|')})`));
-  const holes = parts.map((part, k) => (k % 2 === 1 ? tokens.indexOf(part) : -1));
-  return (values) => {
-    let out = '';
-    for (let k = 0; k < parts.length; k += 1) out += k % 2 === 0 ? parts[k] : values[holes[k] as number];
+  const cut = template.split(new RegExp(`(${escaped.join('|')})`));
+  const parts = cut.filter((_, k) => k % 2 === 0);
+  const holes = cut.filter((_, k) => k % 2 === 1).map((token) => tokens.indexOf(token));
+  const fill = (values: string[]) => {
+    let out = parts[0] as string;
+    for (let k = 0; k < holes.length; k += 1) out += (values[holes[k] as number] as string) + parts[k + 1];
     return out;
   };
+  return { fill, parts, holes };
 }
 
 /**
  * Request bodies for request `i` of a fleet of `clients` (`fleetTurn`): the client id and the window's
- * times spliced into a serialised template.
+ * times spliced into a serialised template; `.template` is the same for wrk (`wrk.ts`).
  */
-export function bodyFactory(kind: 'graphql' | 'rest', base: number, clients = 1): (i: number) => string {
+export function bodyFactory(kind: 'graphql' | 'rest', base: number, clients = 1): FleetBodies {
   const CLIENT = '@@CLIENT@@';
-  let fill: (values: string[]) => string;
+  let cut: ReturnType<typeof splicer>;
   let format: (t: number) => string;
   if (kind === 'rest') {
     const report = { ...originalReport, user_id: CLIENT, start_timestamp: 1e15 + 1, end_timestamp: 1e15 + 3 };
-    fill = splicer(JSON.stringify(report), [CLIENT, '1000000000000001', '1000000000000003']);
+    cut = splicer(JSON.stringify(report), [CLIENT, '1000000000000001', '1000000000000003']);
     format = String;
   } else {
     const input = { ...graphqlReportInput(0), clientId: CLIENT, windowStart: 'START', windowEnd: 'END' };
     const template = JSON.stringify({ query: REPORT_MUTATION, variables: { input } });
-    fill = splicer(template, [CLIENT, '"START"', '"END"']);
+    cut = splicer(template, [CLIENT, '"START"', '"END"']);
     format = (t) => `"${new Date(t).toISOString()}"`;
   }
   const ids = Array.from({ length: clients }, (_, c) => fleetClient(c, clients));
-  return (i) => {
+  const bodies = (i: number) => {
     const { client, window } = fleetTurn(i, clients);
     const start = base + window * WINDOW_MS;
-    return fill([ids[client] as string, format(start), format(start + windowLength)]);
+    return cut.fill([ids[client] as string, format(start), format(start + windowLength)]);
   };
+  const names = ['client', 'start', 'end'] as const;
+  return Object.assign(bodies, {
+    template: {
+      parts: cut.parts,
+      holes: cut.holes.map((h) => names[h] as (typeof names)[number]),
+      ids,
+      base,
+      window: WINDOW_MS,
+      length: windowLength,
+      time: kind === 'rest' ? ('ms' as const) : ('iso' as const),
+    },
+  });
 }
 
 /** History: 7 days of 10-second windows of one client, ending at today's UTC midnight. */
