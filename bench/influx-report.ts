@@ -20,7 +20,7 @@ export function printInflux(influx: InfluxFigures, sqlite: FleetIngest[] | undef
         fixed(row.p99, 1),
         row === raw ? '(baseline)' : fixed(ratio, 2),
         row === raw ? '' : meets(ratio, 0.6),
-        row === raw ? '' : fixed(row.reqPerSec / (onSqlite?.reqPerSec ?? Number.NaN), 2),
+        row === raw || !onSqlite ? '' : fixed(row.reqPerSec / onSqlite.reqPerSec, 2),
         row === raw ? '-' : fixed(row.cpuPerThousand?.server ?? Number.NaN, 3),
         fixed((row === raw ? row.cpuPerThousand?.server : row.cpuPerThousand?.influxd) ?? Number.NaN, 3),
         String(row.failed),
@@ -49,12 +49,13 @@ export function printInflux(influx: InfluxFigures, sqlite: FleetIngest[] | undef
   );
   for (const { clients, ingest } of influx.fleets) {
     const [raw, api] = ingest;
-    const cpu = sqliteGraphql(sqlite, clients)?.cpuPerThousand?.server ?? Number.NaN;
+    const cpu = sqliteGraphql(sqlite, clients)?.cpuPerThousand?.server;
     const pairs = api.rounds.map(
       (r, i) => `${((raw.rounds[i] ?? 0) / 1000).toFixed(1)}k/${(r / 1000).toFixed(1)}k`,
     );
-    console.log(`${clients} client(s): server CPU per report on the embedded store ${fixed(cpu, 3)} ms`);
-    console.log(`  rounds, req/s raw /write / GraphQL: ${pairs.join('  ')}`);
+    const onSqlite =
+      cpu === undefined ? '' : `; server CPU per report on the embedded store ${fixed(cpu, 3)} ms`;
+    console.log(`${clients} client(s), rounds, req/s raw /write / GraphQL: ${pairs.join('  ')}${onSqlite}`);
   }
   const h = influx.history;
   const base = quantile(h.timings[0]?.samples ?? [], 0.5);
