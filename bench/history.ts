@@ -34,6 +34,8 @@ export interface HistoryFigures {
   seedMs: number;
   /** Statements the store ran (or sent) for one query: what the direct baseline replays. */
   statements: number;
+  /** Clients seeded, each with the same week of windows; the query asks for one of them. */
+  clients: number;
 }
 
 interface RecordedStatement {
@@ -114,11 +116,15 @@ export function historyRequests(
   };
 }
 
-/** Runs the part on a server seeded with the week, `runs` timed runs of each path. */
-export async function historyBench(host: BenchHost, runs: number): Promise<HistoryFigures> {
+/**
+ * Runs the part on a server seeded with the week of `clients` clients (`seed.ts`), `runs` timed runs of
+ * each path asking for one of them.
+ */
+export async function historyBench(host: BenchHost, runs: number, clients = 1): Promise<HistoryFigures> {
   const dataDir = host.tempDir('mc-bench-history-');
   const { from, to } = historyRange(Date.now());
-  const proc = await host.startServer('history server', ['app', dataDir, '--seed-history', String(from)]);
+  const seed = ['--seed-history', String(from), '--seed-clients', String(clients)];
+  const proc = await host.startServer(`history server, ${clients} clients`, ['app', dataDir, ...seed]);
   // The store as the server opens it (reads in its read thread), and one reading on this thread, whose
   // statements can be recorded.
   const store = createSqliteMetricStore({ dataDir, retention: null });
@@ -149,7 +155,7 @@ export async function historyBench(host: BenchHost, runs: number): Promise<Histo
       ['GraphQL metricHistory over HTTP', graphqlRun],
       ['REST GET /api/v1/metrics/cpuLoadAvg/byUser', restRun],
     ]);
-    return { timings, seedMs: proc.info.seedMs as number, statements: statements.length };
+    return { timings, seedMs: proc.info.seedMs as number, statements: statements.length, clients };
   } finally {
     direct.close();
     await store.close();
@@ -187,7 +193,12 @@ export function checkHistory(expected: Bucket[], graphql: HttpAnswer, rest: Http
 export function printHistory(hist: HistoryFigures, runs: number): void {
   const base = quantile(hist.timings[0]?.samples ?? [], 0.5);
   const historyTable = table(
-    ['history: 7 days of 10 s windows -> 672 buckets of 15m', 'median ms', 'p95 ms', 'vs direct SQL'],
+    [
+      `history: 7 days of 10 s windows -> 672 buckets of 15m, 1 client of ${hist.clients.toLocaleString('en-US')}`,
+      'median ms',
+      'p95 ms',
+      'vs direct SQL',
+    ],
     hist.timings.map((t) => [
       t.label,
       fixed(quantile(t.samples, 0.5), 2),
@@ -197,7 +208,7 @@ export function printHistory(hist: HistoryFigures, runs: number): void {
     [false, true, true, true],
   );
   console.log(
-    `\nhistory: ${HISTORY_WINDOWS.toLocaleString('en-US')} windows of one client seeded through app.metrics.write in ${fixed(hist.seedMs / 1000, 1)} s; direct SQL replays the ${hist.statements} statement(s) store.history() ran; ${runs} runs each after ${HISTORY_WARMUP} warm-up, interleaved\n`,
+    `\nhistory: ${HISTORY_WINDOWS.toLocaleString('en-US')} windows of each of ${hist.clients.toLocaleString('en-US')} client(s) (${(HISTORY_WINDOWS * hist.clients).toLocaleString('en-US')} reports) seeded through app.metrics.write in ${fixed(hist.seedMs / 1000, 1)} s; direct SQL replays the ${hist.statements} statement(s) store.history() ran; ${runs} runs each after ${HISTORY_WARMUP} warm-up, interleaved\n`,
   );
   console.log(historyTable);
 }

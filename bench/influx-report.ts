@@ -1,13 +1,33 @@
 /** The InfluxDB part's tables: ingest beside raw `/write` and SQLite, history beside direct InfluxQL. */
 import type { InfluxFigures } from './influx.js';
-import type { IngestRow } from './load.js';
-import { fixed, quantile, table, thousands } from './table.js';
+import { type FleetIngest, sqliteGraphql } from './ingest.js';
+import { fixed, meets, quantile, table, thousands } from './table.js';
 import { HISTORY_WINDOWS } from './workload.js';
 
-/** Prints the part; `sqliteGraphql` is the ingest part's GraphQL row, when that part ran. */
-export function printInflux(influx: InfluxFigures, sqliteGraphql: IngestRow | undefined): void {
-  const [raw, api] = influx.ingest;
-  console.log('\nInfluxDB (influxd 1.6.7, v1 API, one database per path)\n');
+/** Prints the part; `sqlite` are the ingest part's fleets, when that part ran. */
+export function printInflux(influx: InfluxFigures, sqlite: FleetIngest[] | undefined): void {
+  console.log('\nInfluxDB (influxd 1.6.7, v1 API, one database per path and fleet size)\n');
+  const rows: string[][] = [];
+  for (const { clients, ingest } of influx.fleets) {
+    const [raw, api] = ingest;
+    const onSqlite = sqliteGraphql(sqlite, clients);
+    for (const row of [raw, api]) {
+      const ratio = row.reqPerSec / raw.reqPerSec;
+      rows.push([
+        row.label,
+        thousands(row.reqPerSec),
+        fixed(row.p50, 1),
+        fixed(row.p99, 1),
+        row === raw ? '(baseline)' : fixed(ratio, 2),
+        row === raw ? '' : meets(ratio, 0.6),
+        row === raw || !onSqlite ? '' : fixed(row.reqPerSec / onSqlite.reqPerSec, 2),
+        row === raw ? '-' : fixed(row.cpuPerThousand?.server ?? Number.NaN, 3),
+        fixed((row === raw ? row.cpuPerThousand?.server : row.cpuPerThousand?.influxd) ?? Number.NaN, 3),
+        String(row.failed),
+        row.stored === undefined ? '-' : `${thousands(row.acked)} / ${thousands(row.stored)}`,
+      ]);
+    }
+  }
   console.log(
     table(
       [
@@ -16,34 +36,27 @@ export function printInflux(influx: InfluxFigures, sqliteGraphql: IngestRow | un
         'p50 ms',
         'p99 ms',
         'vs raw /write',
+        'target',
         'vs same path on SQLite',
         'server CPU ms/report',
         'influxd CPU ms/report',
         'failed',
         'windows acked / stored',
       ],
-      [raw, api].map((row) => [
-        row.label,
-        thousands(row.reqPerSec),
-        fixed(row.p50, 1),
-        fixed(row.p99, 1),
-        row === raw ? '(baseline)' : fixed(row.reqPerSec / raw.reqPerSec, 2),
-        row === raw ? '' : fixed(row.reqPerSec / (sqliteGraphql?.reqPerSec ?? Number.NaN), 2),
-        row === raw ? '-' : fixed(row.cpuPerThousand?.server ?? Number.NaN, 3),
-        fixed((row === raw ? row.cpuPerThousand?.server : row.cpuPerThousand?.influxd) ?? Number.NaN, 3),
-        String(row.failed),
-        row.stored === undefined ? '-' : `${thousands(row.acked)} / ${thousands(row.stored)}`,
-      ]),
-      [false, true, true, true, true, true, true, true, true, true],
+      rows,
+      [false, true, true, true, true, false, true, true, true, true, true],
     ),
   );
-  console.log(
-    `server CPU per report on the embedded store (POST /graphql reportMetrics above): ${fixed(sqliteGraphql?.cpuPerThousand?.server ?? Number.NaN, 3)} ms`,
-  );
-  const pairs = api.rounds.map(
-    (r, i) => `${((raw.rounds[i] ?? 0) / 1000).toFixed(1)}k/${(r / 1000).toFixed(1)}k`,
-  );
-  console.log(`rounds, req/s raw /write / GraphQL: ${pairs.join('  ')}`);
+  for (const { clients, ingest } of influx.fleets) {
+    const [raw, api] = ingest;
+    const cpu = sqliteGraphql(sqlite, clients)?.cpuPerThousand?.server;
+    const pairs = api.rounds.map(
+      (r, i) => `${((raw.rounds[i] ?? 0) / 1000).toFixed(1)}k/${(r / 1000).toFixed(1)}k`,
+    );
+    const onSqlite =
+      cpu === undefined ? '' : `; server CPU per report on the embedded store ${fixed(cpu, 3)} ms`;
+    console.log(`${clients} client(s), rounds, req/s raw /write / GraphQL: ${pairs.join('  ')}${onSqlite}`);
+  }
   const h = influx.history;
   const base = quantile(h.timings[0]?.samples ?? [], 0.5);
   console.log(

@@ -1,7 +1,7 @@
 /**
  * InfluxDB (when `influxd` is installed; it is started on a free port with its data in a temporary
- * folder): `reportMetrics` with `STORE=influxdb` beside a raw line-protocol `POST /write` of the same lines
- * to the same influxd, and the history query beside the store's InfluxQL posted directly. Called by
+ * folder): for each fleet size (`BENCH_CLIENTS`), `reportMetrics` with `STORE=influxdb` beside a raw
+ * line-protocol `POST /write` of the same lines to the same influxd, and the history query beside the store's InfluxQL posted directly. Called by
  * `run.ts`.
  */
 import { defaultLimits } from '@metrics-collector/schema/limits';
@@ -15,21 +15,30 @@ import {
   startInfluxd,
 } from '../testing/real-servers.js';
 import { checkHistory, type HistoryFigures, historyRequests, timeInterleaved } from './history.js';
-import { emptyBody, graphqlAck, type IngestRow, ingestPair, type LoadSettings } from './load.js';
+import { emptyBody, graphqlAck, type IngestRow, ingestGroup, type LoadSettings } from './load.js';
 import type { BenchHost, ServerProcess } from './servers.js';
 import {
   bodyFactory,
+  fleetClient,
+  fleetTurn,
   graphqlReportInput,
   HISTORY_CLIENT,
   HISTORY_RESAMPLE_MS,
   historyRange,
   ingestBase,
+  splicer,
   WINDOW_MS,
 } from './workload.js';
+import type { FleetBodies } from './wrk.js';
+
+/** One fleet size: the raw `/write` baseline and `reportMetrics` with `STORE=influxdb`. */
+export interface InfluxFleet {
+  clients: number;
+  ingest: [IngestRow, IngestRow];
+}
 
 export interface InfluxFigures {
-  /** The raw `/write` baseline and `reportMetrics` with `STORE=influxdb`. */
-  ingest: [IngestRow, IngestRow];
+  fleets: InfluxFleet[];
   history: HistoryFigures;
 }
 
@@ -39,12 +48,12 @@ export const influxAvailable = () => hasBinary(influxdBinary);
 /** Runs the part against one influxd, started for it and stopped after. */
 export async function influxBench(
   host: BenchHost,
-  settings: LoadSettings & { historyRuns: number },
+  settings: LoadSettings & { historyRuns: number; fleets: number[] },
 ): Promise<InfluxFigures> {
   const influxd = await startInfluxd();
   try {
     return {
-      ingest: await influxIngest(host, settings, influxd),
+      fleets: await influxIngest(host, settings, influxd, settings.fleets),
       history: await influxHistory(host, settings.historyRuns, influxd),
     };
   } finally {
@@ -72,10 +81,10 @@ async function influxWindows(influxd: RealServer, database: string): Promise<num
 }
 
 /**
- * Line protocol of the GraphQL report for window `i`, exactly as the store writes it, built by splicing
- * the time into the lines of window 0.
+ * Line protocol of the GraphQL report of request `i` of a fleet of `clients` (`fleetTurn`), exactly as the
+ * store writes it, built by splicing the client id and the time into the lines of window 0.
  */
-function lineFactory(base: number): (i: number) => string {
+function lineFactory(base: number, clients: number): FleetBodies {
   const store = createInfluxMetricStore({
     url: 'http://127.0.0.1:1',
     api: 'v1',
@@ -83,66 +92,81 @@ function lineFactory(base: number): (i: number) => string {
     retention: null,
   });
   const ctx = { clock: { now: () => Date.now() }, limits: defaultLimits };
-  const lines = store.toLines(toPoints(ctx, graphqlReportInput(base)));
+  const CLIENT = 'CLIENT-PLACEHOLDER';
+  const lines = store.toLines(toPoints(ctx, { ...graphqlReportInput(base), clientId: CLIENT }));
   void store.close();
   const suffix = ` ${base}`;
-  const heads = lines.map((line) => {
+  const template = lines.map((line) => {
     if (!line.endsWith(suffix)) throw new Error(`line without the window start: ${line}`);
-    return line.slice(0, -suffix.length);
+    return `${line.slice(0, -suffix.length)} @@TIME@@`;
   });
-  return (i) => {
-    const time = ` ${base + i * WINDOW_MS}`;
-    return heads.map((head) => head + time).join('\n');
+  const cut = splicer(template.join('\n'), [CLIENT, '@@TIME@@']);
+  const ids = Array.from({ length: clients }, (_, c) => fleetClient(c, clients));
+  const bodies = (i: number) => {
+    const { client, window } = fleetTurn(i, clients);
+    return cut.fill([ids[client] as string, String(base + window * WINDOW_MS)]);
   };
+  const holes = cut.holes.map((h) => (h === 0 ? ('client' as const) : ('start' as const)));
+  const template1 = { parts: cut.parts, holes, ids, base, window: WINDOW_MS, length: 0, time: 'ms' as const };
+  return Object.assign(bodies, { template: template1 });
 }
 
+/** Each fleet size: the raw `/write` of the same lines, then `reportMetrics` with `STORE=influxdb`. */
 async function influxIngest(
   host: BenchHost,
   settings: LoadSettings,
   influxd: RealServer,
-): Promise<[IngestRow, IngestRow]> {
-  const base = ingestBase(Date.now());
-  await influxQuery(influxd.url, 'CREATE DATABASE bench_raw');
-  return ingestPair(
-    host,
-    settings,
-    [
-      async () => ({
-        label: 'raw POST /write to influxd, same lines',
-        proc: influxProc(influxd),
-        path: '/write?db=bench_raw&precision=ms',
-        body: lineFactory(base),
-        contentType: 'text/plain; charset=utf-8',
-        verify: emptyBody,
-        stored: () => influxWindows(influxd, 'bench_raw'),
-      }),
-      async () => {
-        const label = 'POST /graphql reportMetrics, STORE=influxdb';
-        const env = {
-          STORE: 'influxdb',
-          INFLUX_API: 'v1',
-          INFLUX_URL: influxd.url,
-          INFLUX_DATABASE: 'bench_api',
-        };
-        const proc = await host.startServer(label, [
-          'app',
-          host.tempDir('mc-bench-influx-'),
-          '--env',
-          JSON.stringify(env),
-        ]);
-        return {
-          label,
-          proc,
-          path: '/graphql',
-          body: bodyFactory('graphql', base),
-          contentType: 'application/json',
-          verify: graphqlAck,
-          stored: () => influxWindows(influxd, 'bench_api'),
-        };
-      },
-    ],
-    { influxd: influxd.pid() },
-  );
+  fleets: number[],
+): Promise<InfluxFleet[]> {
+  const out: InfluxFleet[] = [];
+  for (const clients of fleets) {
+    const base = ingestBase(Date.now());
+    const at = `${clients} client${clients === 1 ? '' : 's'}`;
+    const [rawDb, apiDb] = [`bench_raw_${clients}`, `bench_api_${clients}`];
+    await influxQuery(influxd.url, `CREATE DATABASE ${rawDb}`);
+    const rows = await ingestGroup(
+      host,
+      settings,
+      [
+        async () => ({
+          label: `raw POST /write to influxd, same lines, ${at}`,
+          proc: influxProc(influxd),
+          path: `/write?db=${rawDb}&precision=ms`,
+          body: lineFactory(base, clients),
+          contentType: 'text/plain; charset=utf-8',
+          verify: emptyBody,
+          stored: () => influxWindows(influxd, rawDb),
+        }),
+        async () => {
+          const label = `POST /graphql reportMetrics, STORE=influxdb, ${at}`;
+          const env = {
+            STORE: 'influxdb',
+            INFLUX_API: 'v1',
+            INFLUX_URL: influxd.url,
+            INFLUX_DATABASE: apiDb,
+          };
+          const proc = await host.startServer(label, [
+            'app',
+            host.tempDir('mc-bench-influx-'),
+            '--env',
+            JSON.stringify(env),
+          ]);
+          return {
+            label,
+            proc,
+            path: '/graphql',
+            body: bodyFactory('graphql', base, clients),
+            contentType: 'application/json',
+            verify: graphqlAck,
+            stored: () => influxWindows(influxd, apiDb),
+          };
+        },
+      ],
+      { influxd: influxd.pid() },
+    );
+    out.push({ clients, ingest: rows as [IngestRow, IngestRow] });
+  }
+  return out;
 }
 
 async function influxHistory(host: BenchHost, runs: number, influxd: RealServer): Promise<HistoryFigures> {
@@ -192,7 +216,7 @@ async function influxHistory(host: BenchHost, runs: number, influxd: RealServer)
       ['GraphQL metricHistory over HTTP', graphqlRun],
       ['REST GET /api/v1/metrics/cpuLoadAvg/byUser', restRun],
     ]);
-    return { timings, seedMs: proc.info.seedMs as number, statements: statements.length };
+    return { timings, seedMs: proc.info.seedMs as number, statements: statements.length, clients: 1 };
   } finally {
     await store.close();
     await proc.stop();

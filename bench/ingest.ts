@@ -1,7 +1,10 @@
 /**
- * Ingest (embedded SQLite store): requests/s and latency of `POST /graphql` with `reportMetrics` and of the
- * original `POST /api/v1/metrics`, each beside a bare `node:http` server that parses the same JSON (the
- * baseline). Each server runs in its own process; autocannon runs in the bench's. Called by `run.ts`.
+ * Ingest (embedded SQLite store) from fleets of N distinct clients (`BENCH_CLIENTS`, 1, 50 and 1,000):
+ * requests/s and latency of `POST /graphql` with `reportMetrics` (through the server's fast path, and
+ * through plain yoga as the listener of `/graphql`) and of the original `POST /api/v1/metrics`, each beside
+ * a bare `node:http` server that parses the same JSON (the baseline). Every request is a new window of one
+ * of the N clients, in turn. Each server runs in its own process; wrk runs in its own (`wrk.ts`). Called by
+ * `run.ts`.
  */
 import { createSqliteMetricStore } from '@metrics-collector/server/metrics/sqlite/store';
 import { originalReport } from '../testing/fixtures.js';
@@ -9,49 +12,82 @@ import {
   emptyBody,
   graphqlAck,
   type IngestRow,
-  ingestPair,
+  ingestGroup,
   type LoadSettings,
   type TargetSpec,
+  type Verify,
 } from './load.js';
 import type { BenchHost } from './servers.js';
 import { fixed, meets, table, thousands } from './table.js';
 import { bodyFactory, ingestBase } from './workload.js';
 
-/** The rows in print order: GraphQL's baseline, GraphQL, REST's baseline, REST. */
-export type IngestRows = [IngestRow, IngestRow, IngestRow, IngestRow];
-
-/** Runs the part: the GraphQL pair, then the REST pair. */
-export async function ingestBench(host: BenchHost, settings: LoadSettings): Promise<IngestRows> {
-  const [rawGraphql, graphql] = await ingestPair(host, settings, [
-    () => appSpec(host, 'raw node:http, GraphQL body', 'raw', 'graphql', '/graphql', emptyBody),
-    () => appSpec(host, 'POST /graphql reportMetrics', 'app', 'graphql', '/graphql', graphqlAck),
-  ]);
-  const [rawRest, rest] = await ingestPair(host, settings, [
-    () => appSpec(host, 'raw node:http, REST body', 'raw', 'rest', '/api/v1/metrics', emptyBody),
-    () => appSpec(host, 'POST /api/v1/metrics', 'app', 'rest', '/api/v1/metrics', emptyBody),
-  ]);
-  return [rawGraphql, graphql, rawRest, rest];
+/** One fleet's rows, each group's baseline first. */
+export interface FleetIngest {
+  clients: number;
+  /** raw node:http, the server's fast path, plain yoga. */
+  graphql: [IngestRow, IngestRow, IngestRow];
+  /** raw node:http, the REST shim. */
+  rest: [IngestRow, IngestRow];
 }
+
+/** Runs the part: for each fleet size, the GraphQL group, then the REST pair. */
+export async function ingestBench(
+  host: BenchHost,
+  settings: LoadSettings,
+  fleets: number[],
+): Promise<FleetIngest[]> {
+  const out: FleetIngest[] = [];
+  for (const clients of fleets) {
+    const at = (label: string) => `${label}, ${clients} client${clients === 1 ? '' : 's'}`;
+    const spec =
+      (label: string, server: Server, kind: 'graphql' | 'rest', path: string, verify: Verify) => () =>
+        appSpec(host, at(label), server, kind, path, verify, clients);
+    const graphql = await ingestGroup(host, settings, [
+      spec('raw node:http, GraphQL body', 'raw', 'graphql', '/graphql', emptyBody),
+      spec('POST /graphql reportMetrics', 'app', 'graphql', '/graphql', graphqlAck),
+      spec('POST /graphql, plain yoga', 'yoga', 'graphql', '/graphql', graphqlAck),
+    ]);
+    const rest = await ingestGroup(host, settings, [
+      spec('raw node:http, REST body', 'raw', 'rest', '/api/v1/metrics', emptyBody),
+      spec('POST /api/v1/metrics', 'app', 'rest', '/api/v1/metrics', emptyBody),
+    ]);
+    out.push({
+      clients,
+      graphql: graphql as FleetIngest['graphql'],
+      rest: rest as FleetIngest['rest'],
+    });
+  }
+  return out;
+}
+
+/** The fast-path GraphQL row of the fleet of `clients`, if measured (the InfluxDB part compares with it). */
+export const sqliteGraphql = (fleets: FleetIngest[] | undefined, clients: number): IngestRow | undefined =>
+  fleets?.find((f) => f.clients === clients)?.graphql[1];
+
+/** `raw`: the baseline; `app`: the server; `yoga`: the server with yoga as the listener of `/graphql`. */
+type Server = 'raw' | 'app' | 'yoga';
 
 /** The embedded-store server or the raw baseline, in its own process, for one of the two API paths. */
 async function appSpec(
   host: BenchHost,
   label: string,
-  server: 'raw' | 'app',
+  server: Server,
   kind: 'graphql' | 'rest',
   path: string,
-  verify: (body: string) => boolean,
+  verify: Verify,
+  clients: number,
 ): Promise<TargetSpec> {
   const dataDir = host.tempDir('mc-bench-ingest-');
-  const proc = await host.startServer(label, server === 'raw' ? ['raw'] : ['app', dataDir]);
+  const args = server === 'raw' ? ['raw'] : ['app', dataDir, ...(server === 'yoga' ? ['--plain-yoga'] : [])];
+  const proc = await host.startServer(label, args);
   return {
     label,
     proc,
     path,
-    body: bodyFactory(kind, ingestBase(Date.now())),
+    body: bodyFactory(kind, ingestBase(Date.now()), clients),
     contentType: 'application/json',
     verify,
-    stored: server === 'app' ? () => storedWindows(dataDir) : undefined,
+    stored: server === 'raw' ? undefined : () => storedWindows(dataDir),
   };
 }
 
@@ -69,14 +105,22 @@ async function storedWindows(dataDir: string): Promise<number> {
   }
 }
 
+/** The targets of issue 13 for fleets (50 and more clients); a single client keeps the earlier ones. */
+const targets = (clients: number) =>
+  clients === 1 ? { graphql: 0.25, rest: 0.8 } : { graphql: 0.3, rest: 0.6 };
+
 /** Prints the part's table (each path beside its baseline, with its target) and the rounds. */
-export function printIngest([rawGraphql, graphql, rawRest, rest]: IngestRows): void {
-  const ingestRows = [
-    [rawGraphql, undefined, undefined],
-    [graphql, rawGraphql, 0.25],
-    [rawRest, undefined, undefined],
-    [rest, rawRest, 0.8],
-  ] as const;
+export function printIngest(fleets: FleetIngest[]): void {
+  const rows: [IngestRow, IngestRow | undefined, number | undefined][] = [];
+  for (const { clients, graphql, rest } of fleets) {
+    const t = targets(clients);
+    rows.push([graphql[0], undefined, undefined], [graphql[1], graphql[0], t.graphql]);
+    rows.push(
+      [graphql[2], graphql[0], undefined],
+      [rest[0], undefined, undefined],
+      [rest[1], rest[0], t.rest],
+    );
+  }
   const ingestTable = table(
     [
       'path',
@@ -89,7 +133,7 @@ export function printIngest([rawGraphql, graphql, rawRest, rest]: IngestRows): v
       'failed',
       'windows acked / stored',
     ],
-    ingestRows.map(([row, raw, min]) => {
+    rows.map(([row, raw, min]) => {
       const ratio = raw ? row.reqPerSec / raw.reqPerSec : 1;
       const perRound = raw ? row.rounds.map((r, i) => r / (raw.rounds[i] ?? Number.NaN)) : [];
       return [
@@ -98,8 +142,8 @@ export function printIngest([rawGraphql, graphql, rawRest, rest]: IngestRows): v
         fixed(row.p50, 1),
         fixed(row.p99, 1),
         fixed(ratio, 2),
-        raw ? `${fixed(Math.min(...perRound), 2)}–${fixed(Math.max(...perRound), 2)}` : '',
-        min === undefined ? '(baseline)' : meets(ratio, min),
+        raw ? `${fixed(Math.min(...perRound), 2)}\u2013${fixed(Math.max(...perRound), 2)}` : '',
+        raw === undefined ? '(baseline)' : min === undefined ? '' : meets(ratio, min),
         String(row.failed),
         row.stored === undefined ? '-' : `${thousands(row.acked)} / ${thousands(row.stored)}`,
       ];
@@ -109,11 +153,16 @@ export function printIngest([rawGraphql, graphql, rawRest, rest]: IngestRows): v
 
   console.log(ingestTable);
   const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
-  for (const [raw, row] of [
-    [rawGraphql, graphql],
-    [rawRest, rest],
-  ] as const) {
-    const pairs = row.rounds.map((r, i) => `${k(raw.rounds[i] ?? 0)}/${k(r)}`).join('  ');
-    console.log(`rounds, req/s raw/path, ${row.label}: ${pairs}`);
+  for (const { graphql, rest } of fleets) {
+    for (const [raw, row] of [
+      [graphql[0], graphql[1]],
+      [graphql[0], graphql[2]],
+      [rest[0], rest[1]],
+    ] as const) {
+      const pairs = row.rounds.map((r, i) => `${k(raw.rounds[i] ?? 0)}/${k(r)}`).join('  ');
+      console.log(`rounds, req/s raw/path, ${row.label}: ${pairs}`);
+    }
+    const gain = graphql[1].reqPerSec / graphql[2].reqPerSec;
+    console.log(`fast path / plain yoga, ${graphql[1].label}: ${fixed(gain, 2)}`);
   }
 }

@@ -1,14 +1,13 @@
 /**
- * Load with autocannon: a path beside its baseline, in alternating rounds. Used by the ingest part and the
+ * Load with wrk (`wrk.ts`): paths beside their baseline, in alternating rounds. Used by the ingest part and the
  * InfluxDB part's ingest.
  */
-import autocannon from 'autocannon';
 import { cpuSeconds } from './proc.js';
 import type { BenchHost, ServerProcess } from './servers.js';
-import { quantile } from './table.js';
+import { type FleetBodies, runWrk, writeTemplate } from './wrk.js';
 
 export interface LoadSettings {
-  /** autocannon connections. */
+  /** wrk connections. */
   connections: number;
   /** Seconds measured per path, split into `rounds`. */
   seconds: number;
@@ -34,27 +33,35 @@ export interface IngestRow {
   cpuPerThousand?: Record<string, number>;
 }
 
-export const emptyBody = (body: string) => body === '';
-export const graphqlAck = (body: string) =>
-  body.startsWith('{"data":{"reportMetrics":{') && !body.includes('"errors"');
+/** A check of an answer's body, and the same check as `wrk-load.lua` makes it (`empty`, or a prefix). */
+export type Verify = ((body: string) => boolean) & { wrk: string };
+
+export const emptyBody: Verify = Object.assign((body: string) => body === '', { wrk: 'empty' });
+const ACK = '{"data":{"reportMetrics":{';
+export const graphqlAck: Verify = Object.assign(
+  (body: string) => body.startsWith(ACK) && !body.includes('"errors"'),
+  { wrk: ACK },
+);
 
 /** One server under load: its process, what it is sent, and everything measured so far. */
 interface Target {
   label: string;
   stored: (() => Promise<number>) | undefined;
   proc: ServerProcess;
-  options: autocannon.Options;
+  /** The template file of its bodies, for wrk, and the next request index. */
+  templateFile: string;
+  next: number;
   /** 2xx answers: all, and in measured rounds only. */
   ok: number;
   measuredOk: number;
   seconds: number;
-  latencies: number[];
+  /** Latency µs -> count, of the measured rounds. */
+  latencies: Map<number, number>;
   rounds: number[];
   non2xx: number;
   errors: number;
   timeouts: number;
   mismatches: number;
-  statusCodes: Record<string, number>;
 }
 
 /** What one side of a pair is: a started process, what to send it, how to check and count. */
@@ -62,104 +69,97 @@ export interface TargetSpec {
   label: string;
   proc: ServerProcess;
   path: string;
-  body: (i: number) => string;
+  body: FleetBodies;
   contentType: string;
-  verify: (body: string) => boolean;
+  verify: Verify;
   /** Windows the server stored, counted after the run; absent for baselines that store nothing we count. */
   stored?: () => Promise<number>;
 }
 
-async function target(host: BenchHost, spec: TargetSpec, connections: number): Promise<Target> {
+async function target(host: BenchHost, spec: TargetSpec, dir: string, name: string): Promise<Target> {
   const { label, proc, path, body, verify } = spec;
   const first = await host.http.request(proc.port, 'POST', path, body(0), spec.contentType);
   if (first.status < 200 || first.status > 299 || !verify(first.text)) {
     throw new Error(`${label}: the first request answered ${first.status} ${first.text.slice(0, 500)}`);
   }
-  let next = 1;
-  const options: autocannon.Options = {
-    url: `http://127.0.0.1:${proc.port}${path}`,
-    method: 'POST',
-    headers: { 'content-type': spec.contentType },
-    connections,
-    pipelining: 1,
-    requests: [
-      {
-        setupRequest: (req) => {
-          req.body = body(next++);
-          return req;
-        },
-      },
-    ],
-    verifyBody: (text) => verify(String(text)),
-  };
+  const templateFile = writeTemplate(dir, name, body.template, {
+    path,
+    contentType: spec.contentType,
+    verify: verify.wrk,
+  });
   return {
     label,
     stored: spec.stored,
     proc,
-    options,
+    templateFile,
+    next: 1,
     ok: 1,
     measuredOk: 0,
     seconds: 0,
-    latencies: [],
+    latencies: new Map(),
     rounds: [],
     non2xx: 0,
     errors: 0,
     timeouts: 0,
     mismatches: 0,
-    statusCodes: {},
   };
 }
 
-/** One autocannon run of `seconds` against `t`; counts failures always, the rest only when `measured`. */
-function load(t: Target, seconds: number, measured: boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const latencies: number[] = [];
-    const instance = autocannon({ ...t.options, duration: seconds }, (error, result) => {
-      if (error) return reject(error);
-      t.ok += result['2xx'];
-      t.non2xx += result.non2xx;
-      t.errors += result.errors;
-      t.timeouts += result.timeouts;
-      t.mismatches += result.mismatches;
-      for (const [code, { count = 0 }] of Object.entries(result.statusCodeStats ?? {})) {
-        t.statusCodes[code] = (t.statusCodes[code] ?? 0) + count;
-      }
-      if (measured) {
-        t.seconds += result.duration;
-        t.measuredOk += result['2xx'];
-        t.rounds.push(result['2xx'] / result.duration);
-        for (const ms of latencies) t.latencies.push(ms);
-      }
-      resolve();
-    });
-    if (measured) instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
-  });
+/** One wrk run of `seconds` against `t`; counts failures always, the rest only when `measured`. */
+async function load(t: Target, connections: number, seconds: number, measured: boolean): Promise<void> {
+  const result = await runWrk(t.proc.port, t.templateFile, t.next, connections, seconds);
+  t.next = result.next;
+  t.ok += result.ok;
+  t.non2xx += result.non2xx;
+  t.errors += result.errors;
+  t.timeouts += result.timeouts;
+  t.mismatches += result.mismatches;
+  if (measured) {
+    t.seconds += result.duration;
+    t.measuredOk += result.ok;
+    t.rounds.push(result.ok / result.duration);
+    for (const [us, count] of result.latency) t.latencies.set(us, (t.latencies.get(us) ?? 0) + count);
+  }
+}
+
+/** The `q` quantile, in milliseconds, of a latency histogram in microseconds. */
+function histogramQuantile(histogram: Map<number, number>, q: number): number {
+  const sorted = [...histogram].sort((x, y) => x[0] - y[0]);
+  const total = sorted.reduce((sum, [, count]) => sum + count, 0);
+  let seen = 0;
+  for (const [us, count] of sorted) {
+    seen += count;
+    if (seen >= q * total) return us / 1000;
+  }
+  return Number.NaN;
 }
 
 /**
- * Measures a path beside its raw baseline. Both servers run at once, each in its own process, but only one
- * is under load at a time: after a warm-up each, `rounds` rounds of `seconds / rounds` seconds alternate
- * between them (A B, B A, ...), so that a noisy neighbour or a trend over the run hits both alike.
+ * Measures paths beside their raw baseline (the first spec). All servers run at once, each in its own
+ * process, but only one is under load at a time: after a warm-up each, `rounds` rounds of `seconds / rounds`
+ * seconds go through them in turn, forwards then backwards (A B C, C B A, ...), so that a noisy neighbour or
+ * a trend over the run hits all alike. The rows come back in the order of `specs`.
  */
-export async function ingestPair(
+export async function ingestGroup(
   host: BenchHost,
   settings: LoadSettings,
-  specs: [() => Promise<TargetSpec>, () => Promise<TargetSpec>],
+  specs: (() => Promise<TargetSpec>)[],
   /** Other processes whose CPU time to charge to each target while it is under load (influxd). */
   watch: Record<string, number | undefined> = {},
-): Promise<[IngestRow, IngestRow]> {
+): Promise<IngestRow[]> {
   const started: Target[] = [];
   const cpu = new Map<Target, Record<string, number>>();
   try {
-    for (const spec of specs) started.push(await target(host, await spec(), settings.connections));
-    const [raw, app] = started as [Target, Target];
-    for (const t of [raw, app]) await load(t, settings.warmup, false);
+    const dir = host.tempDir('mc-bench-wrk-');
+    for (const [k, spec] of specs.entries())
+      started.push(await target(host, await spec(), dir, `target-${k}`));
+    for (const t of started) await load(t, settings.connections, settings.warmup, false);
     const slice = settings.seconds / settings.rounds;
     for (let round = 0; round < settings.rounds; round += 1) {
-      for (const t of round % 2 === 0 ? [raw, app] : [app, raw]) {
+      for (const t of round % 2 === 0 ? started : [...started].reverse()) {
         const pids: Record<string, number | undefined> = { server: t.proc.pid, ...watch };
         const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
-        await load(t, slice, true);
+        await load(t, settings.connections, slice, true);
         const used = cpu.get(t) ?? {};
         for (const [k, pid] of Object.entries(pids)) {
           used[k] = (used[k] ?? 0) + cpuSeconds(pid) - (before[k] ?? Number.NaN);
@@ -175,22 +175,22 @@ export async function ingestPair(
   }
   const rows: IngestRow[] = [];
   for (const t of started) rows.push(await ingestRow(host, t, cpu.get(t) ?? {}));
-  return rows as [IngestRow, IngestRow];
+  return rows;
 }
 
 /** The row of a measured target; its failures and missing windows go to the run's problems. */
 async function ingestRow(host: BenchHost, t: Target, cpu: Record<string, number>): Promise<IngestRow> {
-  const failed = t.non2xx + t.errors + t.mismatches;
+  const failed = t.non2xx + t.errors + t.timeouts + t.mismatches;
   if (failed > 0) {
     host.problems.push(
-      `${t.label}: ${t.non2xx} non-2xx, ${t.errors} errors (${t.timeouts} timeouts), ${t.mismatches} wrong bodies; status codes ${JSON.stringify(t.statusCodes)}`,
+      `${t.label}: ${t.non2xx} non-2xx, ${t.errors} errors (${t.timeouts} timeouts), ${t.mismatches} wrong bodies`,
     );
   }
   const row: IngestRow = {
     label: t.label,
     reqPerSec: t.seconds > 0 ? t.measuredOk / t.seconds : 0,
-    p50: quantile(t.latencies, 0.5),
-    p99: quantile(t.latencies, 0.99),
+    p50: histogramQuantile(t.latencies, 0.5),
+    p99: histogramQuantile(t.latencies, 0.99),
     rounds: t.rounds,
     failed,
     acked: t.ok,

@@ -3,7 +3,8 @@
  *
  * 1. Ingest (`ingest.ts`, embedded SQLite store): requests/s and latency of a bare `node:http` server that
  *    parses the JSON (the baseline), of `POST /graphql` with `reportMetrics`, and of the original `POST
- *    /api/v1/metrics`. Each server runs in its own process; autocannon runs here.
+ *    /api/v1/metrics`, from fleets of `BENCH_CLIENTS` distinct clients, and `/graphql` through plain yoga.
+ *    Each server runs in its own process; wrk (`wrk.ts`) sends the load.
  * 2. History (`history.ts`): `metricHistory` over 7 days of 10-second windows resampled to 15 minutes, over
  *    HTTP, beside the very statements the store runs, executed directly with better-sqlite3 on the same file.
  * 3. InfluxDB (`influx.ts`, when `influxd` is installed; it is started on a free port with its data in a
@@ -20,7 +21,8 @@
  * 8. Start (`start.ts`): spawn to the first `/health` 200 of `npm start`, beside a bare `node -e` server.
  *
  * Settings (environment): BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_WARMUP (2 s),
- * BENCH_ROUNDS (10), BENCH_HISTORY_RUNS (30), BENCH_DATA_DIR (the OS temp folder), BENCH_CPU_PROF (a
+ * BENCH_ROUNDS (10), BENCH_CLIENTS (1,50,1000: the ingest fleets), BENCH_HISTORY_CLIENTS (1000: the
+ * history's fleet, besides one client), BENCH_HISTORY_RUNS (30), BENCH_DATA_DIR (data/bench), BENCH_CPU_PROF (a
  * folder: profile every server process with `--cpu-prof`), BENCH_SERVER_NODE_ARGS (more Node.js arguments
  * for the servers), BENCH_FANOUT_SUBSCRIBERS (1000,5000), BENCH_FANOUT_RATE (20/s), BENCH_FANOUT_SECONDS (10),
  * BENCH_AGENT_SECONDS (60), BENCH_AGENT_COLLECTORS (all), BENCH_ONLY (a list of
@@ -30,14 +32,16 @@
  * This file reads the settings, prints the header and runs the parts in order; each part's file measures
  * and prints it. `servers.ts` starts the server processes (`server-process.ts`) and keeps the problems.
  */
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { type AgentFigures, agentBench } from './agent.js';
 import { printAgent } from './agent-report.js';
 import { type FanoutFigures, fanoutBench, printFanout } from './fanout.js';
 import { type HistoryFigures, historyBench, printHistory } from './history.js';
 import { type InfluxFigures, influxAvailable, influxBench } from './influx.js';
 import { printInflux } from './influx-report.js';
-import { type IngestRows, ingestBench, printIngest } from './ingest.js';
+import { type FleetIngest, ingestBench, printIngest } from './ingest.js';
 import type { LoadSettings } from './load.js';
 import { printSdk, type SdkRow, sdkBench } from './sdk.js';
 import { printSecurity, type SecurityFigures, securityBench } from './security.js';
@@ -56,17 +60,26 @@ const DURATION = env('BENCH_DURATION', 10);
 const WARMUP = env('BENCH_WARMUP', 2);
 const ROUNDS = env('BENCH_ROUNDS', 10);
 const HISTORY_RUNS = env('BENCH_HISTORY_RUNS', 30);
-const DATA_ROOT = process.env.BENCH_DATA_DIR || tmpdir();
+/** On the disk of the default `./data` (not a tmpfs, which would make commits nearly free). */
+const DATA_ROOT = process.env.BENCH_DATA_DIR || fileURLToPath(new URL('../data/bench', import.meta.url));
+mkdirSync(DATA_ROOT, { recursive: true });
 /** When set, every server process writes a V8 CPU profile (`.cpuprofile`) into this folder. */
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 /** Extra Node.js arguments for every server process, separated by spaces (experiments: `--import ./x.mjs`). */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const FANOUT_SUBSCRIBERS = (process.env.BENCH_FANOUT_SUBSCRIBERS ?? '1000,5000').split(',').map((n) => {
-  const value = Number(n.trim());
-  if (!Number.isSafeInteger(value) || value <= 0)
-    throw new Error('BENCH_FANOUT_SUBSCRIBERS must be a list of positive integers');
-  return value;
-});
+function counts(name: string, fallback: string): number[] {
+  return (process.env[name] || fallback).split(',').map((n) => {
+    const value = Number(n.trim());
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new Error(`${name} must be a list of positive integers`);
+    return value;
+  });
+}
+const FANOUT_SUBSCRIBERS = counts('BENCH_FANOUT_SUBSCRIBERS', '1000,5000');
+/** Ingest (and InfluxDB ingest): the fleet sizes, distinct clients taking turns. */
+const CLIENTS = counts('BENCH_CLIENTS', '1,50,1000');
+/** History: the clients seeded besides the one-client run (the query asks for one of them). */
+const HISTORY_CLIENTS = env('BENCH_HISTORY_CLIENTS', 1000);
 const FANOUT_RATE = env('BENCH_FANOUT_RATE', 20);
 const FANOUT_SECONDS = env('BENCH_FANOUT_SECONDS', 10);
 const AGENT_SECONDS = env('BENCH_AGENT_SECONDS', 60);
@@ -86,18 +99,23 @@ async function main(host: BenchHost) {
   const header = headerLines();
   console.log(header.join('\n'));
 
-  let ingest: IngestRows | undefined;
+  let ingest: FleetIngest[] | undefined;
   if (ONLY.has('ingest')) {
-    console.log(`\nrunning ingest (2 pairs of servers, ${ROUNDS} alternating rounds each)…`);
-    ingest = await ingestBench(host, LOAD);
+    console.log(
+      `\nrunning ingest (${CLIENTS.join(', ')} clients: 5 servers each, ${ROUNDS} alternating rounds)…`,
+    );
+    ingest = await ingestBench(host, LOAD, CLIENTS);
   }
 
-  let hist: HistoryFigures | undefined;
+  const hist: HistoryFigures[] = [];
   if (ONLY.has('history')) {
-    console.log(
-      `running history (seed ${HISTORY_WINDOWS.toLocaleString('en-US')} windows, ${HISTORY_RUNS} timed runs)…`,
-    );
-    hist = await historyBench(host, HISTORY_RUNS);
+    for (const clients of new Set([1, HISTORY_CLIENTS])) {
+      const windows = (HISTORY_WINDOWS * clients).toLocaleString('en-US');
+      console.log(
+        `running history (seed ${windows} windows of ${clients} client(s), ${HISTORY_RUNS} timed runs)…`,
+      );
+      hist.push(await historyBench(host, HISTORY_RUNS, clients));
+    }
   }
 
   let influx: InfluxFigures | undefined;
@@ -105,7 +123,7 @@ async function main(host: BenchHost) {
     // BENCH_ONLY left it out.
   } else if (influxAvailable()) {
     console.log('running InfluxDB ingest and history against a real influxd…');
-    influx = await influxBench(host, { ...LOAD, historyRuns: HISTORY_RUNS });
+    influx = await influxBench(host, { ...LOAD, historyRuns: HISTORY_RUNS, fleets: CLIENTS });
   } else {
     console.log('influxd is not installed (Debian package influxdb): the InfluxDB part is skipped');
   }
@@ -159,8 +177,8 @@ async function main(host: BenchHost) {
 
   console.log(`\n${header.join('\n')}\n`);
   if (ingest) printIngest(ingest);
-  if (hist) printHistory(hist, HISTORY_RUNS);
-  if (influx) printInflux(influx, ingest?.[1]);
+  for (const h of hist) printHistory(h, HISTORY_RUNS);
+  if (influx) printInflux(influx, ingest);
   if (fanout) printFanout(fanout);
   if (sdkRows) printSdk(sdkRows, CONNECTIONS);
   if (agentFigures) printAgent(agentFigures);
@@ -184,7 +202,7 @@ function headerLines(): string[] {
     `machine: ${availableParallelism()} cores, node ${process.version} (${cpus()[0]?.model ?? 'unknown cpu'}; load average before the run ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')})`,
-    `ingest: autocannon in the parent process, ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up + ${DURATION} s measured per path (${ROUNDS} rounds alternating with its baseline), each server in its own process, data in ${DATA_ROOT}`,
+    `ingest: wrk (1 thread, its own process), ${CONNECTIONS} connections, pipelining 1, ${CLIENTS.join(', ')} distinct clients taking turns, ${WARMUP} s warm-up + ${DURATION} s measured per path (${ROUNDS} rounds alternating with its baseline), each server in its own process, data in ${DATA_ROOT}`,
   ];
   if (ONLY.has('fanout')) {
     header.push(

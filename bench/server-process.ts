@@ -2,12 +2,16 @@
  * One server under test, in its own process so that the load generator does not share its event loop.
  *
  *   node --import tsx bench/server-process.ts raw
- *   node --import tsx bench/server-process.ts app <dataDir> [--seed-history <fromMs>] [--env <json>]
+ *   node --import tsx bench/server-process.ts app <dataDir> [--seed-history <fromMs> [--seed-clients <n>]]
+ *     [--env <json>] [--plain-yoga] [--loop-delay <file>]
  *
  * `app` is the real server: `buildApp(loadConfig({ PORT: '0', DATA_DIR, LOG_LEVEL: 'warn', ...env }))`, served by `listen`;
  * `--env` adds configuration variables (`{"STORE":"influxdb",…}`).
- * `--seed-history` first stores `HISTORY_WINDOWS` 10-second windows of one client from `fromMs` through
- * `app.metrics.write` (the store's own write path, group-committed).
+ * `--seed-history` first stores `HISTORY_WINDOWS` 10-second windows from `fromMs` of one client, or of
+ * `--seed-clients` clients, through `app.metrics.write` (`seed.ts`).
+ *
+ * `--plain-yoga` takes the server's GraphQL fast path out: yoga (with the server's plugins) is the
+ * `node:http` listener of `/graphql`, everything else goes to the app's handler as usual.
  *
  * `--loop-delay <file>` watches the event loop (`monitorEventLoopDelay`, 1 ms resolution): each SIGUSR2
  * writes `{"maxMs":…,"p99Ms":…}` since the previous one to `file` and starts over.
@@ -18,13 +22,11 @@
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { defaultLimits } from '@metrics-collector/schema/limits';
-import { toPoints } from '@metrics-collector/schema/metrics/service';
 import { buildApp } from '@metrics-collector/server/app';
 import { loadConfig } from '@metrics-collector/server/config';
 import { listen } from '@metrics-collector/server/listen';
 import { createRawServer } from './raw-server.js';
-import { HISTORY_WINDOWS, historyReport } from './workload.js';
+import { seedHistory } from './seed.js';
 
 const [mode, dataDir, ...rest] = process.argv.slice(2);
 
@@ -48,30 +50,24 @@ if (mode === 'raw') {
   if (seedAt !== -1) {
     const from = Number(rest[seedAt + 1]);
     if (!Number.isSafeInteger(from)) throw new Error('--seed-history needs the first window start, epoch ms');
-    const started = performance.now();
-    const ctx = { clock: { now: () => Date.now() }, limits: defaultLimits };
-    const perChunk = 8_640; // one day per transaction group
-    for (let first = 0; first < HISTORY_WINDOWS; first += perChunk) {
-      const writes: Promise<void>[] = [];
-      for (let i = first; i < Math.min(first + perChunk, HISTORY_WINDOWS); i += 1) {
-        writes.push(app.metrics.write(toPoints(ctx, historyReport(from, i))));
-      }
-      await Promise.all(writes);
-    }
-    const last = historyReport(from, HISTORY_WINDOWS - 1);
-    await app.state.recordSighting({
-      id: last.clientId,
-      hostname: null,
-      osType: last.osType ?? null,
-      osVersion: last.osVersion ?? null,
-      coreCount: last.cpu?.cores?.length ?? null,
-      seenAt: last.windowEnd.getTime(),
-    });
-    seedMs = performance.now() - started;
+    const clientsAt = rest.indexOf('--seed-clients');
+    const clients = clientsAt === -1 ? 1 : Number(rest[clientsAt + 1]);
+    if (!Number.isSafeInteger(clients) || clients < 1)
+      throw new Error('--seed-clients needs a positive integer');
+    seedMs = await seedHistory(app, from, clients);
   }
   const loopAt = rest.indexOf('--loop-delay');
   if (loopAt !== -1) watchEventLoop(rest[loopAt + 1] as string);
-  const { port, close } = await listen(app, config);
+  const { port, close, server } = await listen(app, config);
+  if (rest.includes('--plain-yoga')) {
+    // No fast path: yoga is the listener of `/graphql` (it reads, parses and runs every request itself).
+    server.off('request', app.handleRequest);
+    server.on('request', (req, res) =>
+      (req.url ?? '').startsWith('/graphql')
+        ? app.yoga.requestListener(req, res)
+        : app.handleRequest(req, res),
+    );
+  }
   ready({ port, seedMs });
   process.once('SIGTERM', () => {
     close().then(
@@ -83,7 +79,9 @@ if (mode === 'raw') {
     );
   });
 } else {
-  console.error('usage: server-process.ts raw | app <dataDir> [--seed-history <fromMs>] [--env <json>]');
+  console.error(
+    'usage: server-process.ts raw | app <dataDir> [--seed-history <fromMs> [--seed-clients <n>]] [--env <json>] [--plain-yoga]',
+  );
   process.exit(2);
 }
 

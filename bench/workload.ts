@@ -5,6 +5,7 @@
 import type { ReportInput } from '@metrics-collector/schema/metrics/types';
 // The original README's POST body, verbatim, and the mutation: the tests send the same.
 import { originalReport, REPORT_MUTATION } from '../testing/fixtures.js';
+import type { FleetBodies } from './wrk.js';
 
 export const DAY = 86_400_000;
 /** Agents report 10-second windows. */
@@ -37,26 +38,78 @@ export function graphqlReportInput(windowStart: number, clientId = originalRepor
 }
 
 /**
- * Request bodies for window `i`, built by splicing the times into a serialised template so that building
- * them costs the load generator next to nothing.
+ * The id of client `c` of a fleet of `clients`: the original report's `user_id` for a fleet of one, else a
+ * MAC address of its own (the agent's default client id is the first interface's MAC).
  */
-export function bodyFactory(kind: 'graphql' | 'rest', base: number): (i: number) => string {
-  const START = 1e15 + 1;
-  const END = 1e15 + 3;
-  let template: string;
-  if (kind === 'rest') {
-    template = JSON.stringify({ ...originalReport, start_timestamp: START, end_timestamp: END });
-  } else {
-    const input = { ...graphqlReportInput(0), windowStart: 'START', windowEnd: 'END' };
-    template = JSON.stringify({ query: REPORT_MUTATION, variables: { input } });
-  }
-  const [head, rest] = template.split(kind === 'rest' ? String(START) : '"START"') as [string, string];
-  const [mid, tail] = rest.split(kind === 'rest' ? String(END) : '"END"') as [string, string];
-  const format = kind === 'rest' ? String : (t: number) => `"${new Date(t).toISOString()}"`;
-  return (i) => {
-    const start = base + i * WINDOW_MS;
-    return head + format(start) + mid + format(start + windowLength) + tail;
+export function fleetClient(c: number, clients: number): string {
+  if (clients === 1) return originalReport.user_id;
+  const hex = (n: number) => n.toString(16).padStart(2, '0');
+  return `02:00:00:${hex((c >> 16) & 255)}:${hex((c >> 8) & 255)}:${hex(c & 255)}`;
+}
+
+/**
+ * Request `i` of a fleet of `clients`: client `i % clients`, its window `floor(i / clients)`, so that the
+ * clients take turns (round-robin) and every request is a new window of one of them.
+ */
+export const fleetTurn = (i: number, clients: number) => ({
+  client: i % clients,
+  window: Math.floor(i / clients),
+});
+
+/**
+ * A template cut at its `tokens` (`parts` around `holes`, `holes[k]` the index of the token cut out):
+ * `fill(values)` puts `values[k]` in place of each `tokens[k]`, in one string concatenation (no parsing, no
+ * searching), so building a body costs the load generator next to nothing.
+ */
+export function splicer(template: string, tokens: string[]) {
+  const escaped = tokens.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const cut = template.split(new RegExp(`(${escaped.join('|')})`));
+  const parts = cut.filter((_, k) => k % 2 === 0);
+  const holes = cut.filter((_, k) => k % 2 === 1).map((token) => tokens.indexOf(token));
+  const fill = (values: string[]) => {
+    let out = parts[0] as string;
+    for (let k = 0; k < holes.length; k += 1) out += (values[holes[k] as number] as string) + parts[k + 1];
+    return out;
   };
+  return { fill, parts, holes };
+}
+
+/**
+ * Request bodies for request `i` of a fleet of `clients` (`fleetTurn`): the client id and the window's
+ * times spliced into a serialised template; `.template` is the same for wrk (`wrk.ts`).
+ */
+export function bodyFactory(kind: 'graphql' | 'rest', base: number, clients = 1): FleetBodies {
+  const CLIENT = '@@CLIENT@@';
+  let cut: ReturnType<typeof splicer>;
+  let format: (t: number) => string;
+  if (kind === 'rest') {
+    const report = { ...originalReport, user_id: CLIENT, start_timestamp: 1e15 + 1, end_timestamp: 1e15 + 3 };
+    cut = splicer(JSON.stringify(report), [CLIENT, '1000000000000001', '1000000000000003']);
+    format = String;
+  } else {
+    const input = { ...graphqlReportInput(0), clientId: CLIENT, windowStart: 'START', windowEnd: 'END' };
+    const template = JSON.stringify({ query: REPORT_MUTATION, variables: { input } });
+    cut = splicer(template, [CLIENT, '"START"', '"END"']);
+    format = (t) => `"${new Date(t).toISOString()}"`;
+  }
+  const ids = Array.from({ length: clients }, (_, c) => fleetClient(c, clients));
+  const bodies = (i: number) => {
+    const { client, window } = fleetTurn(i, clients);
+    const start = base + window * WINDOW_MS;
+    return cut.fill([ids[client] as string, format(start), format(start + windowLength)]);
+  };
+  const names = ['client', 'start', 'end'] as const;
+  return Object.assign(bodies, {
+    template: {
+      parts: cut.parts,
+      holes: cut.holes.map((h) => names[h] as (typeof names)[number]),
+      ids,
+      base,
+      window: WINDOW_MS,
+      length: windowLength,
+      time: kind === 'rest' ? ('ms' as const) : ('iso' as const),
+    },
+  });
 }
 
 /** History: 7 days of 10-second windows of one client, ending at today's UTC midnight. */
