@@ -1,7 +1,7 @@
 // `npm run build`: bundles the server for plain `node` with esbuild into dist/ (gitignored), one bundle
 // per entry: dist/start.js (`npm start`: the server and a local agent), dist/main.js (the server alone,
-// as the Dockerfile runs it) and dist/read-thread.js (the embedded store's read thread, which
-// read-pool.ts starts beside the bundle that loads it). The sources and npm packages are bundled in, but
+// as the Dockerfile runs it), dist/read-thread.js and dist/write-thread.js (the embedded store's read and
+// write threads, which the store starts beside the bundle that loads it). The sources and npm packages are bundled in, but
 // for the few in EXTERNAL.
 //
 // dist/build.json records every file the bundles were built from (esbuild's metafile inputs, plus the
@@ -28,6 +28,7 @@ const ENTRIES = {
   start: 'scripts/start.ts',
   main: 'server/src/main.ts',
   'read-thread': 'server/src/metrics/sqlite/read-thread.ts',
+  'write-thread': 'server/src/metrics/sqlite/write-thread.ts',
 };
 const PACKAGES = ['.', 'common', 'schema', 'server', 'sdk', 'agent'].map((dir) => join(dir, 'package.json'));
 /**

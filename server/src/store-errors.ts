@@ -21,3 +21,15 @@ export function storeUnavailable(cause: unknown, outcome?: StoreOutcome): AppErr
     ...(outcome ? { extensions: { outcome } } : {}),
   });
 }
+
+/**
+ * Runs `work` in SQLite; a failure (a locked or broken file) becomes STORE_UNAVAILABLE, shown unmasked.
+ * Whatever `work` wrote is rolled back with its transaction: nothing was stored.
+ */
+export function attempt<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw storeUnavailable(error, 'NOT_STORED');
+  }
+}

@@ -17,6 +17,8 @@ export class AlertCache {
   readonly statuses = new Map<string, AlertStatus>();
   /** Per THRESHOLD pair, the newest window end evaluated: older (late or repeated) reports are skipped. */
   readonly evaluatedUpTo = new Map<string, number>();
+  /** Whether `refresh` checked the file already in this turn of the event loop. */
+  #checked = false;
 
   constructor(table: AlertTable) {
     this.table = table;
@@ -37,6 +39,13 @@ export class AlertCache {
 
   /** Another server sharing `DATA_DIR` changed rules or states: read them again. */
   refresh(): void {
+    if (this.#checked) return;
+    // One check per turn of the event loop: a group commit acknowledges tens of reports in one turn, and
+    // the PRAGMA (it reads the WAL index) cost more than the rest of a report's evaluation together.
+    this.#checked = true;
+    setImmediate(() => {
+      this.#checked = false;
+    });
     if (this.table.changedElsewhere()) this.load();
   }
 

@@ -4,7 +4,8 @@ import type {
   AlertRule,
   AlertStatus,
 } from '@metrics-collector/schema/alerts/types';
-import { attempt, type Db, openDatabase } from '../sqlite/database.js';
+import { type Db, openDatabase } from '../sqlite/database.js';
+import { attempt } from '../store-errors.js';
 
 const migrations = [
   `CREATE TABLE rules (

@@ -7,7 +7,8 @@ import type {
   AgentCommandType,
   NewAgentCommand,
 } from '@metrics-collector/schema/commands/types';
-import { attempt, type Db, openDatabase } from '../sqlite/database.js';
+import { type Db, openDatabase } from '../sqlite/database.js';
+import { attempt } from '../store-errors.js';
 
 const migrations = [
   `CREATE TABLE commands (

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { storeUnavailable } from '../store-errors.js';
 
 export type Db = Database.Database;
 
@@ -33,16 +32,4 @@ export function openDatabase(dataDir: string, name: string, migrations: readonly
     })();
   }
   return db;
-}
-
-/**
- * Runs `work` in SQLite; a failure (a locked or broken file) becomes STORE_UNAVAILABLE, shown unmasked.
- * Whatever `work` wrote is rolled back with its transaction: nothing was stored.
- */
-export function attempt<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw storeUnavailable(error, 'NOT_STORED');
-  }
 }

@@ -85,7 +85,7 @@ describe('SQLite store: recent windows merged into series order', () => {
       mergeInterval: 0,
       reads: 'inline',
     });
-    expect(store.enforceRetention()).toBe(2);
+    expect(await store.enforceRetention()).toBe(2);
     expect((await store.history(select(), MINUTE, 'MEAN')).map((b) => b.start)).toEqual([
       T0 + 10 * MINUTE,
       T0 + 40 * MINUTE,

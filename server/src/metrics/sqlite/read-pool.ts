@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { type ReadAnswer, unpackRows } from './read-protocol.js';
 import type { MetricReads } from './reads.js';
+import { threadScript } from './thread-entry.js';
 
 /** The reads of `MetricReads`, each answered by the read thread. */
 export type ThreadReads = {
@@ -25,7 +26,7 @@ export class ReadsBusyError extends Error {
  * pays) and keeps the process alive only while reads are waiting.
  */
 export class ReadThread implements ThreadReads {
-  readonly #workerData: { file: string; entry: string; typescript: boolean };
+  readonly #workerData: { file: string };
   readonly #script: URL;
   readonly #waiting = new Map<
     number,
@@ -36,13 +37,8 @@ export class ReadThread implements ThreadReads {
   #closed = false;
 
   constructor(file: string) {
-    // From the sources (tests, tsx) the thread loads read-thread.ts through worker-entry.mjs, which
-    // registers tsx in it; inside a bundle of scripts/build.mjs (dist/*.js) it runs the bundle
-    // dist/read-thread.js beside it, with no loader.
-    const typescript = import.meta.url.endsWith('.ts');
-    const entry = new URL(typescript ? './read-thread.ts' : './read-thread.js', import.meta.url);
-    this.#script = typescript ? new URL('../../worker-entry.mjs', import.meta.url) : entry;
-    this.#workerData = { file, entry: entry.href, typescript };
+    this.#script = threadScript('read-thread');
+    this.#workerData = { file };
   }
 
   history(...args: Parameters<MetricReads['history']>): Promise<ReturnType<MetricReads['history']>> {

@@ -8,38 +8,12 @@ import type {
   SeriesPoint,
   SeriesSelector,
 } from '@metrics-collector/schema/metrics/types';
-import type Database from 'better-sqlite3';
 import { type Db, openDatabase } from '../../sqlite/database.js';
-import { createGroupCommit } from '../../sqlite/group-commit.js';
 import { storeUnavailable } from '../../store-errors.js';
+import { migrations } from './migrations.js';
 import { type ReadThread, startReadThread, type ThreadReads } from './read-pool.js';
-import { createMetricReads, type MetricReads, storageName } from './reads.js';
-import { Merger, RECENT_MIGRATION, RecentWriter } from './recent.js';
-
-const migrations = [
-  // A series is one (client, metric, core); core -1 marks series that are not per core.
-  `CREATE TABLE series (
-     id         INTEGER PRIMARY KEY,
-     client_id  TEXT NOT NULL,
-     metric     TEXT NOT NULL,
-     core       INTEGER NOT NULL,
-     UNIQUE (metric, core, client_id)
-   );
-   CREATE TABLE points (
-     series_id     INTEGER NOT NULL REFERENCES series (id),
-     window_start  INTEGER NOT NULL,
-     window_end    INTEGER NOT NULL,
-     count         INTEGER NOT NULL,
-     mean          REAL NOT NULL,
-     variance      REAL NOT NULL,
-     min           REAL NOT NULL,
-     max           REAL NOT NULL,
-     PRIMARY KEY (series_id, window_start)
-   ) WITHOUT ROWID;`,
-  // Version 2: new windows land in the time-ordered `recent` and are merged into `points` (recent.ts).
-  // A file of version 1 keeps its `points` as they are: reads read both tables.
-  RECENT_MIGRATION,
-];
+import { createMetricReads, type MetricReads } from './reads.js';
+import { WriteThread } from './write-pool.js';
 
 export interface SqliteMetricStoreOptions {
   dataDir: string;
@@ -58,43 +32,28 @@ export interface SqliteMetricStoreOptions {
   reads?: 'thread' | 'inline';
 }
 
-type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
-
-/** The embedded metric store: `<dataDir>/metrics.db`. */
+/**
+ * The embedded metric store: `<dataDir>/metrics.db`. Writes, merges and retention run in the write thread
+ * (`WriteThread`), history and summaries in the read thread; this thread's own connection runs the
+ * migrations at start, answers `ping`, and serves reads when they are `inline`.
+ */
 export class SqliteMetricStore implements MetricStore {
   readonly #options: SqliteMetricStoreOptions;
   readonly #db: Db;
-  readonly #submit: (points: readonly SeriesPoint[]) => Promise<void>;
-  readonly #retention: Retention;
+  readonly #writer: WriteThread;
   readonly #thread: ReadThread | null;
   readonly #reads: MetricReads | ThreadReads;
   readonly #timer: BackgroundTimer;
-  readonly #merger: Merger;
-  #closed = false;
   readonly #mergeTimer: BackgroundTimer;
 
   constructor(options: SqliteMetricStoreOptions) {
     this.#options = options;
-    const db = openDatabase(options.dataDir, 'metrics', migrations);
-    this.#db = db;
-    const series = new SeriesIds(db);
-    const recent = new RecentWriter(db);
-    this.#submit = createGroupCommit<readonly SeriesPoint[]>(
-      db,
-      (points) => {
-        for (const p of points) {
-          const id = series.idOf(p.clientId, storageName(p.metric), p.core ?? -1);
-          recent.write(id, p.windowStart, p.windowEnd, p.count, p.mean, p.variance, p.min, p.max);
-        }
-      },
-      // Series ids become visible to later groups only once the transaction that made them committed.
-      { committed: () => series.commit(), rolledBack: () => series.rollBack() },
-    );
-    this.#retention = new Retention(db);
+    this.#db = openDatabase(options.dataDir, 'metrics', migrations);
+    this.#writer = new WriteThread(options.dataDir);
     // Reads run in the read thread unless told otherwise: a history scanning days of windows takes tens of
     // milliseconds or more, which would block every other request on the event loop.
     this.#thread = options.reads === 'inline' ? null : startReadThread(join(options.dataDir, 'metrics.db'));
-    this.#reads = this.#thread ?? createMetricReads(db);
+    this.#reads = this.#thread ?? createMetricReads(this.#db);
 
     this.#timer = backgroundTimer({
       intervalMs:
@@ -103,7 +62,6 @@ export class SqliteMetricStore implements MetricStore {
       onError: (error) => options.onBackgroundError?.(error),
     });
     this.#timer.start();
-    this.#merger = new Merger(db, recent);
     this.#mergeTimer = backgroundTimer({
       intervalMs: options.mergeInterval ?? 5000,
       run: () => this.merge(),
@@ -113,7 +71,7 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   write(points: readonly SeriesPoint[]): Promise<void> {
-    return points.length === 0 ? Promise.resolve() : this.#submit(points);
+    return points.length === 0 ? Promise.resolve() : this.#writer.write(points);
   }
 
   history(selector: SeriesSelector, width: number, aggregate: Aggregate): Promise<Bucket[]> {
@@ -128,30 +86,24 @@ export class SqliteMetricStore implements MetricStore {
     this.#db.prepare('SELECT 1').get();
   }
 
-  /** Deletes windows outside retention now; returns how many. */
-  enforceRetention(): number {
+  /** Deletes windows outside retention now; resolves with how many. */
+  async enforceRetention(): Promise<number> {
     if (this.#options.retention === null) return 0;
-    return this.#retention.enforce(this.#options.retention);
+    return this.#writer.enforceRetention(this.#options.retention);
   }
 
   /**
-   * Moves every window of `recent` into `points`, a chunk per transaction, yielding to the event loop
-   * between chunks so that ingest commits go on; returns how many moved.
+   * Moves every window of `recent` into `points`, a chunk per transaction (in the write thread, with
+   * ingest commits in between chunks); resolves with how many moved.
    */
-  async merge(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const moved = this.#merger.mergeChunk();
-      total += moved;
-      if (moved === 0 || this.#closed) return total;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+  merge(): Promise<number> {
+    return this.#writer.merge();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
     this.#mergeTimer.stop();
     this.#timer.stop();
+    await this.#writer.close();
     if (this.#thread) await this.#thread.close();
     this.#db.close();
   }
@@ -169,81 +121,4 @@ export class SqliteMetricStore implements MetricStore {
 /** Opens `<dataDir>/metrics.db` (the embedded metric store). */
 export function createSqliteMetricStore(options: SqliteMetricStoreOptions): SqliteMetricStore {
   return new SqliteMetricStore(options);
-}
-
-/**
- * The id of each series (client, metric, core), inserted on first sight. Ids made by a transaction are
- * `pending` until it commits: a rolled-back one must not leave ids that do not exist.
- */
-class SeriesIds {
-  readonly #committed = new Map<string, number>();
-  readonly #pending = new Map<string, number>();
-  readonly #insert: Statement<[string, string, number], { id: number }>;
-  readonly #select: Statement<[string, string, number], { id: number }>;
-
-  constructor(db: Db) {
-    this.#insert = db.prepare(
-      'INSERT INTO series (client_id, metric, core) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING id',
-    );
-    this.#select = db.prepare('SELECT id FROM series WHERE client_id = ? AND metric = ? AND core = ?');
-  }
-
-  idOf(clientId: string, metric: string, core: number): number {
-    const key = `${metric}\u0000${core}\u0000${clientId}`;
-    const known = this.#committed.get(key) ?? this.#pending.get(key);
-    if (known !== undefined) return known;
-    const id = (this.#insert.get(clientId, metric, core) ?? this.#select.get(clientId, metric, core))?.id;
-    if (id === undefined) throw new Error(`series ${key} was neither inserted nor found`);
-    this.#pending.set(key, id);
-    return id;
-  }
-
-  commit(): void {
-    for (const [key, id] of this.#pending) this.#committed.set(key, id);
-    this.#pending.clear();
-  }
-
-  rollBack(): void {
-    this.#pending.clear();
-  }
-}
-
-/**
- * Retention counts back from the newest stored window (as Prometheus does), not from the wall clock, so
- * replayed history is not deleted just because it is old. Every lookup here walks a primary key.
- */
-class Retention {
-  readonly #db: Db;
-  readonly #seriesList: Statement<[], number>;
-  readonly #newestOf: Statement<[number], number | null>;
-  readonly #newestRecent: Statement<[], number | null>;
-  readonly #deleteBefore: Statement<[number, number]>;
-  readonly #deleteRecentBefore: Statement<[number]>;
-
-  constructor(db: Db) {
-    this.#db = db;
-    this.#seriesList = db.prepare<[], number>('SELECT id FROM series').pluck();
-    this.#newestOf = db
-      .prepare<[number], number | null>('SELECT max(window_start) FROM points WHERE series_id = ?')
-      .pluck();
-    this.#newestRecent = db.prepare<[], number | null>('SELECT max(window_start) FROM recent').pluck();
-    this.#deleteBefore = db.prepare('DELETE FROM points WHERE series_id = ? AND window_start < ?');
-    this.#deleteRecentBefore = db.prepare('DELETE FROM recent WHERE window_start < ?');
-  }
-
-  /** Deletes windows more than `retention` ms behind the newest one, in both tables; returns how many. */
-  enforce(retention: number): number {
-    const ids = this.#seriesList.all();
-    const newest = Math.max(
-      this.#newestRecent.get() ?? Number.NEGATIVE_INFINITY,
-      ...ids.map((id) => this.#newestOf.get(id) ?? Number.NEGATIVE_INFINITY),
-    );
-    if (!Number.isFinite(newest)) return 0;
-    const cutoff = newest - retention;
-    return this.#db.transaction(
-      () =>
-        this.#deleteRecentBefore.run(cutoff).changes +
-        ids.reduce((sum, id) => sum + this.#deleteBefore.run(id, cutoff).changes, 0),
-    )();
-  }
 }
