@@ -16,6 +16,29 @@ import type { Plugin } from 'graphql-yoga';
  */
 const SHARED_FIELDS = new Set(['metricReported', 'clientStatusChanged', 'alertEvents']);
 
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+
+/**
+ * The key of a subscription to one shared field (document, operation name, variables), `null` for any
+ * other operation. Subscribers with one key see the same events alike: they share one execution per event
+ * here, and over graphql-ws one source and one frame per event (server/src/http/ws-groups.ts). Documents
+ * are told apart by identity (yoga's parser cache hands out one per query text).
+ */
+export function sharedOperationKey(args: ExecutionArgs): string | null {
+  const operation = getOperationAST(args.document, args.operationName);
+  const selections = operation?.selectionSet.selections ?? [];
+  if (selections.length !== 1) return null;
+  const [field] = selections;
+  if (field?.kind !== 'Field' || !SHARED_FIELDS.has(field.name.value)) return null;
+  let id = documentIds.get(args.document);
+  if (id === undefined) {
+    id = nextDocumentId++;
+    documentIds.set(args.document, id);
+  }
+  return `${id}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+}
+
 /**
  * Fan-out: with thousands of subscribers to `metricReported`, executing the same selection over the same
  * event per subscriber was the server's largest cost (docs/benchmarks.md, fan-out).
@@ -23,22 +46,7 @@ const SHARED_FIELDS = new Set(['metricReported', 'clientStatusChanged', 'alertEv
 export function useSharedSubscriptionResults(): Plugin {
   /** Per published event object: the result for each operation key. */
   const results = new WeakMap<object, Map<string, Promise<ExecutionResult> | ExecutionResult>>();
-  const documentIds = new WeakMap<DocumentNode, number>();
-  let nextId = 0;
-
-  const operationKey = (args: ExecutionArgs): string | null => {
-    const operation = getOperationAST(args.document, args.operationName);
-    const selections = operation?.selectionSet.selections ?? [];
-    if (selections.length !== 1) return null;
-    const [field] = selections;
-    if (field?.kind !== 'Field' || !SHARED_FIELDS.has(field.name.value)) return null;
-    let id = documentIds.get(args.document);
-    if (id === undefined) {
-      id = nextId++;
-      documentIds.set(args.document, id);
-    }
-    return `${id}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
-  };
+  const operationKey = sharedOperationKey;
 
   return {
     onSubscribe({ subscribeFn, setSubscribeFn }) {

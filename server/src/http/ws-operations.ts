@@ -16,9 +16,11 @@ import {
 } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
+import { sharedOperationKey } from '../graphql/use-shared-subscription-results.js';
 import type { Logger } from '../logger.js';
 import { checkJsonValues, graphqlField } from './body.js';
 import { refuseConnection, responseTooLarge, tooManySubscriptions } from './error-boundary.js';
+import { DeliveryGroups } from './ws-groups.js';
 import type { SocketSender } from './ws-send.js';
 
 type Yoga = YogaServerInstance<Record<string, never>, Context>;
@@ -34,7 +36,10 @@ export interface Extra {
   principal?: Principal;
 }
 
-export type OperationServer = GraphQLWsServer<Extra>;
+export type OperationServer = GraphQLWsServer<Extra> & {
+  /** The delivery groups of shared subscriptions (ws-groups.ts); `size` is how many are open. */
+  groups: DeliveryGroups;
+};
 
 export interface OperationOptions {
   /** Largest answer to a query or mutation sent over the socket, bytes (`MAX_RESPONSE_BYTES`). */
@@ -46,10 +51,15 @@ export interface OperationOptions {
   logger: Logger;
 }
 
-/** Where the operation's envelop functions travel from `onSubscribe` to `execute`/`subscribe`. */
+/**
+ * Where the operation's envelop functions travel from `onSubscribe` to `execute`/`subscribe`, with the
+ * socket's sender and the operation's id, which a subscriber joining a delivery group needs.
+ */
 interface Enveloped {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+  sender: SocketSender;
+  id: string;
 }
 
 /**
@@ -58,13 +68,29 @@ interface Enveloped {
  * validation caches, query limits and error masking as over HTTP.
  */
 export function createOperationServer(yoga: Yoga, options: OperationOptions): OperationServer {
-  return makeServer<ConnectionParams, Extra>({
+  const groups = new DeliveryGroups();
+  const server = makeServer<ConnectionParams, Extra>({
     execute: (args) => executeWithinLimit(args, options.maxResponseBytes) as never,
-    subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
+    subscribe: (args) => subscribeGrouped(args, groups) as never,
     onConnect: (ctx) => authenticateConnection(ctx, options),
-    onSubscribe: (ctx, _id, payload) => prepareOperation(yoga, ctx, payload, options.maxSubscriptions),
+    onSubscribe: (ctx, id, payload) => prepareOperation(yoga, ctx, id, payload, options.maxSubscriptions),
     onNext: (ctx, id, _payload, args, result) => deliverNext(ctx.extra.sender, id, args, result),
   });
+  return Object.assign(server, { groups });
+}
+
+/**
+ * Subscribes through envelop (auth, limits and subscribe-time errors as for any operation); a stream of
+ * a shared field then joins the delivery group of its operation key, which sends its events from then on
+ * (ws-groups.ts). Other subscriptions (`agentCommands`) are graphql-ws's to iterate, through `onNext`.
+ */
+async function subscribeGrouped(args: ExecutionArgs, groups: DeliveryGroups): Promise<unknown> {
+  const { subscribe, sender, id } = args.rootValue as Enveloped;
+  const result = await subscribe(args);
+  if (result === null || typeof result !== 'object' || !(Symbol.asyncIterator in result)) return result;
+  const key = sharedOperationKey(args);
+  if (key === null) return result;
+  return groups.join(key, result as AsyncIterable<ExecutionResult>, sender, id);
 }
 
 /**
@@ -161,6 +187,7 @@ function authenticateConnection(ctx: ConnectionContext<ConnectionParams, Extra>,
 async function prepareOperation(
   yoga: Yoga,
   ctx: ConnectionContext<ConnectionParams, Extra>,
+  id: string,
   payload: SubscribePayload,
   maxSubscriptions: number,
 ): Promise<ExecutionArgs | readonly GraphQLError[]> {
@@ -187,7 +214,7 @@ async function prepareOperation(
       operationName: payload.operationName,
       variableValues: payload.variables,
       contextValue: await contextFactory(),
-      rootValue: { execute, subscribe } satisfies Enveloped,
+      rootValue: { execute, subscribe, sender: ctx.extra.sender, id } satisfies Enveloped,
     };
   } catch (error) {
     if (error instanceof GraphQLError) return [error];

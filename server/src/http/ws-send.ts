@@ -27,13 +27,19 @@ export const DELIVERY_CHUNK = 256;
 export interface SocketSender {
   /** Sends now, unless frames of this socket wait in the delivery queue (then after them, in order). */
   send(data: string): void;
-  /** Sends on a later turn of the event loop, in order, `DELIVERY_CHUNK` sockets' frames per turn. */
-  deliver(data: string): void;
+  /**
+   * Sends on a later turn of the event loop, in order, `DELIVERY_CHUNK` sockets' frames per turn. A Buffer
+   * (UTF-8 text) may be shared by many sockets' deliveries: it is encoded once, and never changed after.
+   */
+  deliver(data: Frame): void;
 }
+
+/** A text message: a string, or its UTF-8 bytes. Its `length` (characters or bytes) is what is counted. */
+export type Frame = string | Buffer;
 
 interface Queued {
   sender: BoundedSender;
-  data: string;
+  data: Frame;
 }
 
 /**
@@ -92,7 +98,7 @@ class BoundedSender implements SocketSender {
     else if (this.admit()) this.transmit(data);
   }
 
-  deliver(data: string): void {
+  deliver(data: Frame): void {
     if (!this.admit()) return;
     this.queuedBytes += data.length;
     this.queuedFrames += 1;
@@ -100,7 +106,7 @@ class BoundedSender implements SocketSender {
   }
 
   /** Called by the queue: the frame's turn. */
-  write(data: string): void {
+  write(data: Frame): void {
     this.queuedBytes -= data.length;
     this.queuedFrames -= 1;
     if (!this.slow && this.socket.readyState === this.socket.OPEN) this.transmit(data);
@@ -117,8 +123,12 @@ class BoundedSender implements SocketSender {
     return false;
   }
 
-  private transmit(data: string): void {
-    this.socket.send(data, { compress: data.length >= COMPRESS_FROM && data.length < COMPRESS_BELOW });
+  private transmit(data: Frame): void {
+    // `binary: false`: a Buffer is sent as a text message, as a string is.
+    this.socket.send(data, {
+      binary: false,
+      compress: data.length >= COMPRESS_FROM && data.length < COMPRESS_BELOW,
+    });
   }
 }
 

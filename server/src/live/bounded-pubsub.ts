@@ -28,6 +28,11 @@ export type BoundedPubSub<T extends Topics> = PubSub<T> & {
    * unsubscribe function.
    */
   listen<K extends Extract<keyof T, string>>(topic: K, handler: (payload: T[K][0]) => void): () => void;
+  /**
+   * Subscriptions (from `subscribe`) listening on `topic` in this process, `topic:id` for a keyed one:
+   * a subscription listens from its first `next()` until it is returned or ended.
+   */
+  listening(topic: string): number;
 };
 
 export function createBoundedPubSub<T extends Topics>(options: {
@@ -38,6 +43,12 @@ export function createBoundedPubSub<T extends Topics>(options: {
   const target = options.eventTarget ?? new EventTarget();
   // Every subscription is a listener; Node warns past 10 on one event.
   if (target instanceof EventTarget) setMaxListeners(0, target);
+  const listening = new Map<string, number>();
+  const count = (topic: string, by: number) => {
+    const n = (listening.get(topic) ?? 0) + by;
+    if (n === 0) listening.delete(topic);
+    else listening.set(topic, n);
+  };
   return {
     publish(routingKey: string, ...args: unknown[]) {
       const payload = args[1] ?? args[0] ?? null;
@@ -48,9 +59,16 @@ export function createBoundedPubSub<T extends Topics>(options: {
       const topic = id === undefined ? routingKey : `${routingKey}:${id}`;
       return new Repeater<unknown>((push, stop) => {
         let pending = 0;
+        let attached = true;
+        const detach = () => {
+          if (!attached) return;
+          attached = false;
+          target.removeEventListener(topic, listener);
+          count(topic, -1);
+        };
         const listener = (event: Event) => {
           if (pending >= options.maxPending) {
-            target.removeEventListener(topic, listener);
+            detach();
             options.onSlowConsumer?.(topic, pending);
             stop(new SlowConsumerError(pending));
             return;
@@ -65,7 +83,8 @@ export function createBoundedPubSub<T extends Topics>(options: {
           );
         };
         target.addEventListener(topic, listener);
-        stop.then(() => target.removeEventListener(topic, listener));
+        count(topic, 1);
+        stop.then(detach);
       });
     },
     listen(topic: string, handler: (payload: unknown) => void) {
@@ -73,5 +92,6 @@ export function createBoundedPubSub<T extends Topics>(options: {
       target.addEventListener(topic, listener);
       return () => target.removeEventListener(topic, listener);
     },
+    listening: (topic: string) => listening.get(topic) ?? 0,
   } as unknown as BoundedPubSub<T>;
 }
