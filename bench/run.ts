@@ -39,6 +39,7 @@ import { type AgentFigures, agentBench } from './agent.js';
 import { printAgent } from './agent-report.js';
 import { type FanoutFigures, fanoutBench, printFanout } from './fanout.js';
 import { type HistoryFigures, historyBench, printHistory } from './history.js';
+import { type FleetHistoryFigures, fleetHistoryBench, printFleetHistory } from './history-among.js';
 import { type InfluxFigures, influxAvailable, influxBench } from './influx.js';
 import { printInflux } from './influx-report.js';
 import { type FleetIngest, ingestBench, printIngest } from './ingest.js';
@@ -112,9 +113,15 @@ async function main(host: BenchHost) {
     for (const clients of new Set([1, HISTORY_CLIENTS])) {
       const windows = (HISTORY_WINDOWS * clients).toLocaleString('en-US');
       console.log(
-        `running history (seed ${windows} windows of ${clients} client(s), ${HISTORY_RUNS} timed runs)…`,
+        clients === 1
+          ? `running history (seed ${windows} windows of ${clients} client(s), ${HISTORY_RUNS} timed runs)…`
+          : `running history among ${clients} clients (${windows} windows by direct SQL, cached under ${DATA_ROOT})…`,
       );
-      hist.push(await historyBench(host, HISTORY_RUNS, clients));
+      hist.push(
+        clients === 1
+          ? await historyBench(host, HISTORY_RUNS, clients)
+          : await fleetHistoryBench(host, HISTORY_RUNS, clients),
+      );
     }
   }
 
@@ -177,7 +184,10 @@ async function main(host: BenchHost) {
 
   console.log(`\n${header.join('\n')}\n`);
   if (ingest) printIngest(ingest);
-  for (const h of hist) printHistory(h, HISTORY_RUNS);
+  for (const h of hist) {
+    if ('dataset' in h) printFleetHistory(h as FleetHistoryFigures, HISTORY_RUNS);
+    else printHistory(h, HISTORY_RUNS);
+  }
   if (influx) printInflux(influx, ingest);
   if (fanout) printFanout(fanout);
   if (sdkRows) printSdk(sdkRows, CONNECTIONS);
