@@ -4,7 +4,8 @@
  * each keeps up with; then one phase past the graphql-ws maximum, where slow consumers must be shed while
  * ingest holds. Called by `fanout.ts`.
  *
- * A step at a rate: `STEP_WARMUP_S` s of counted reports, then `STEP_SECONDS` s measured, on a server whose
+ * A step at a rate: `STEP_WARMUP_S` s of counted reports, then `STEP_SECONDS` s measured (at least
+ * `MIN_REPORTS` reports), on a server whose
  * subscribers are all live. It **keeps up** when every subscriber received every counted report within
  * `DRAIN_MS` of the last report's answer, no socket was closed, no report failed, and the delivery delay p99
  * of the measured reports is at most `KEEP_UP_P99_MS`. The search doubles the rate from `FIRST_RATE` until a
@@ -29,6 +30,8 @@ export const FIRST_RATE = 2;
 export const BISECTIONS = 2;
 export const STEP_WARMUP_S = 1;
 export const STEP_SECONDS = 3;
+/** At a low rate a step measures longer, so that its p99 is over at least this many reports. */
+export const MIN_REPORTS = 10;
 export const DRAIN_MS = 2_000;
 export const KEEP_UP_P99_MS = 1_000;
 /** Issue 13's targets: graphql-ws's highest rate ≥ 0.7 × the bare broadcast's; past it, report p99 ≤ 3×. */
@@ -76,7 +79,7 @@ async function step(session: FanoutSession, subscribers: number, rate: number): 
   const inFlight: Promise<void>[] = [];
   await reporter.run(rate, STEP_WARMUP_S, 'counted', inFlight);
   const before = { server: cpuSeconds(proc.pid), bench: process.cpuUsage(), wall: performance.now() };
-  await reporter.run(rate, STEP_SECONDS, 'measured', inFlight);
+  await reporter.run(rate, Math.max(STEP_SECONDS, MIN_REPORTS / rate), 'measured', inFlight);
   await Promise.all(inFlight);
   const wall = (performance.now() - before.wall) / 1000;
   const bench = process.cpuUsage(before.bench);
