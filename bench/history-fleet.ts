@@ -154,9 +154,9 @@ function seed(dataDir: string, from: number, clients: number, log: (line: string
       }
     }
     const recent = fillRecent(db, t, clients, cut);
-    const merged = db.prepare<[], number>('SELECT count(*) FROM points').pluck().get() as number;
     db.pragma('journal_mode = WAL');
-    return merged + recent;
+    // Counted, not asked of SQLite: a count(*) would read the whole file.
+    return clients * perClientRows + recent;
   } finally {
     db.close();
   }
