@@ -9,7 +9,8 @@
  * subscribers are all live. It **keeps up** when every subscriber received every counted report within
  * `DRAIN_MS` of the last report's answer, no socket was closed, no report failed, and the delivery delay p99
  * of the measured reports is at most `KEEP_UP_P99_MS`. The search doubles the rate from `FIRST_RATE` until a
- * step fails, then bisects `BISECTIONS` times between the last kept and the first failed rate. Steps that
+ * step fails (or, when the first fails, halves it down to `MIN_RATE` until one keeps up), then bisects
+ * `BISECTIONS` times between the last kept and the first failed rate (to a quarter report per second). Steps that
  * keep up run one after another on the same server and sockets; after a failed one (a backlog, perhaps
  * sockets shed) the next step starts on a fresh server with fresh subscribers.
  */
@@ -27,11 +28,14 @@ import type { BenchHost } from './servers.js';
 import { quantileOfSorted as quantile, table } from './table.js';
 
 export const FIRST_RATE = 2;
+/** The lowest rate tried when `FIRST_RATE` is already too high. */
+export const MIN_RATE = 0.25;
 export const BISECTIONS = 2;
 export const STEP_WARMUP_S = 1;
 export const STEP_SECONDS = 3;
-/** At a low rate a step measures longer, so that its p99 is over at least this many reports. */
+/** At a low rate a step measures longer, so that its p99 is over at least this many reports (at most `MAX_STEP_SECONDS`). */
 export const MIN_REPORTS = 10;
+export const MAX_STEP_SECONDS = 10;
 export const DRAIN_MS = 2_000;
 export const KEEP_UP_P99_MS = 1_000;
 /** Issue 13's targets: graphql-ws's highest rate ≥ 0.7 × the bare broadcast's; past it, report p99 ≤ 3×. */
@@ -79,7 +83,12 @@ async function step(session: FanoutSession, subscribers: number, rate: number): 
   const inFlight: Promise<void>[] = [];
   await reporter.run(rate, STEP_WARMUP_S, 'counted', inFlight);
   const before = { server: cpuSeconds(proc.pid), bench: process.cpuUsage(), wall: performance.now() };
-  await reporter.run(rate, Math.max(STEP_SECONDS, MIN_REPORTS / rate), 'measured', inFlight);
+  await reporter.run(
+    rate,
+    Math.max(STEP_SECONDS, Math.min(MAX_STEP_SECONDS, MIN_REPORTS / rate)),
+    'measured',
+    inFlight,
+  );
   await Promise.all(inFlight);
   const wall = (performance.now() - before.wall) / 1000;
   const bench = process.cpuUsage(before.bench);
@@ -140,8 +149,13 @@ export async function searchRate(
       if (await tryRate(rate)) kept = rate;
       else failed = rate;
     }
-    for (let i = 0; i < BISECTIONS && failed > 0; i += 1) {
-      const mid = Math.round(((kept || failed / 2) + failed) / 2);
+    // Below the first rate: halve until a step keeps up.
+    for (let rate = FIRST_RATE / 2; kept === 0 && rate >= MIN_RATE; rate /= 2) {
+      if (await tryRate(rate)) kept = rate;
+      else failed = rate;
+    }
+    for (let i = 0; i < BISECTIONS && failed > 0 && kept > 0; i += 1) {
+      const mid = Math.round(((kept + failed) / 2) * 4) / 4;
       if (mid === kept || mid === failed) break;
       if (await tryRate(mid)) kept = mid;
       else failed = mid;
@@ -166,7 +180,7 @@ export async function fanoutSearch(
   const app = await searchRate(host, 'app', subscribers, warnings, frameBytes);
   const bare = await searchRate(host, 'bare', subscribers, warnings, frameBytes);
   const figures: SearchFigures = { searches: [app, bare] };
-  const rate = PAST_FACTOR * (app.max || FIRST_RATE / 2);
+  const rate = PAST_FACTOR * (app.max || MIN_RATE);
   console.log(`  fanout: past the maximum, graphql-ws, ${subscribers} subscribers at ${rate}/s, then none…`);
   const loaded = await phase(host, { ...settings, subscribers: [subscribers], rate }, subscribers, warnings);
   const alone = await phase(host, { ...settings, subscribers: [0], rate }, 0, warnings);
@@ -180,7 +194,7 @@ export function printSearch({ searches, past }: SearchFigures): void {
   const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
   const ratio = app && bare && bare.max > 0 ? app.max / bare.max : Number.NaN;
   console.log(
-    `\nfan-out, highest rate: reports/s stepped up from ${FIRST_RATE} (doubling, then ${BISECTIONS} bisections), each step ${STEP_WARMUP_S} s counted + ${STEP_SECONDS} s measured; kept up = every delivery within ${DRAIN_MS / 1000} s of the last answer, no socket closed, no report failed, delay p99 ≤ ${KEEP_UP_P99_MS} ms\n`,
+    `\nfan-out, highest rate: reports/s stepped up from ${FIRST_RATE} (doubling, or halving down to ${MIN_RATE} when ${FIRST_RATE} is too many, then ${BISECTIONS} bisections), each step ${STEP_WARMUP_S} s counted + ${STEP_SECONDS} s measured; kept up = every delivery within ${DRAIN_MS / 1000} s of the last answer, no socket closed, no report failed, delay p99 ≤ ${KEEP_UP_P99_MS} ms\n`,
   );
   console.log(
     table(
