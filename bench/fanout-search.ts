@@ -106,7 +106,11 @@ async function step(session: FanoutSession, subscribers: number, rate: number): 
     tally.received < expected ? `${expected - tally.received} of ${expected} deliveries late` : '',
     closed > 0 ? `${closed} sockets closed ${JSON.stringify(tally.closes)}` : '',
     reporter.failed > failedBefore ? `${reporter.failed - failedBefore} reports failed` : '',
-    !(delayP99 <= KEEP_UP_P99_MS) ? `delay p99 ${delayP99.toFixed(0)} ms` : '',
+    Number.isNaN(delayP99)
+      ? 'no measured delivery arrived'
+      : delayP99 > KEEP_UP_P99_MS
+        ? `delay p99 ${delayP99.toFixed(0)} ms`
+        : '',
   ]
     .filter(Boolean)
     .join(', ');
