@@ -25,7 +25,8 @@
  * history's fleet, besides one client), BENCH_HISTORY_RUNS (30), BENCH_DATA_DIR (data/bench), BENCH_CPU_PROF (a
  * folder: profile every server process with `--cpu-prof`), BENCH_SERVER_NODE_ARGS (more Node.js arguments
  * for the servers), BENCH_FANOUT_SUBSCRIBERS (1000,5000), BENCH_FANOUT_RATE (20/s), BENCH_FANOUT_SECONDS (10),
- * BENCH_AGENT_SECONDS (60), BENCH_AGENT_COLLECTORS (all), BENCH_ONLY (a list of
+ * BENCH_FANOUT_SEARCH (10000: the highest-rate search; 0: off), BENCH_AGENT_SECONDS (60),
+ * BENCH_AGENT_COLLECTORS (all), BENCH_ONLY (a list of
  * ingest,history,influx,fanout,sdk,agent,security,start: run only those parts). See docs/benchmarks.md. Exits 1
  * when any request failed or an answer was wrong: such a run measures nothing.
  *
