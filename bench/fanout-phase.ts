@@ -65,13 +65,13 @@ export interface FanoutPhase {
  * run, until the server raises the target's limit.
  */
 /** The fan-out baseline: a bare `ws` server broadcasting pre-serialised frames (`broadcast.ts`). */
-const BROADCAST_SCRIPT = fileURLToPath(new URL('./broadcast.ts', import.meta.url));
-const KNOWN_WARNING = ['MaxListenersExceededWarning', 'node --trace-warnings'];
+export const BROADCAST_SCRIPT = fileURLToPath(new URL('./broadcast.ts', import.meta.url));
+export const KNOWN_WARNING = ['MaxListenersExceededWarning', 'node --trace-warnings'];
 /** A phase fails when deliveries stop arriving for this long before every expected one arrived. */
 const STALL_MS = 15_000;
 
 /** Sends the phase's reports over HTTP, each for the next window, and records their latency. */
-class Reporter {
+export class Reporter {
   readonly latencies: number[] = [];
   failed = 0;
   private next = 0;
@@ -161,20 +161,31 @@ async function awaitDeliveries(tally: Tally, expected: number, sockets: WebSocke
   }
 }
 
+/** A fresh server (or bare broadcast) with `subscribers` live subscriptions, ready for reports. */
+export interface FanoutSession {
+  proc: Awaited<ReturnType<BenchHost['startServer']>>;
+  sockets: WebSocket[];
+  tally: Tally;
+  reporter: Reporter;
+  connectSeconds: number;
+  /** Server RSS, MB, once listening and once every subscriber is connected. */
+  rssStart: number;
+  rssSubscribed: number;
+  /** Terminates the sockets and stops the server; its known warnings go to `warnings`, other errors to the run's problems. */
+  close(host: BenchHost, warnings: Set<string>): Promise<void>;
+}
+
 /**
- * One phase on a fresh server: `subscribers` sockets, then reports at the settings' rate. Server warnings
- * matching `KNOWN_WARNING` go to `warnings`, its other errors to the run's problems.
+ * Starts the server of `target` and connects `subscribers` subscribers, then sends reports one at a time
+ * until every subscription delivered one, so that every subscription is live before the counted reports.
  */
-export async function phase(
+export async function openSession(
   host: BenchHost,
-  settings: FanoutSettings,
+  label: string,
+  target: FanoutTarget,
   subscribers: number,
-  warnings: Set<string>,
-  target: FanoutTarget = 'app',
-  /** The bare broadcast's frame size (the real server's, from the same run); 0: not padded. */
-  frameBytes = 0,
-): Promise<FanoutPhase> {
-  const label = `fanout ${target === 'app' ? 'server' : 'bare broadcast'}, ${subscribers} subscribers`;
+  frameBytes: number,
+): Promise<FanoutSession> {
   const proc =
     target === 'app'
       ? await host.startServer(label, ['app', host.tempDir('mc-bench-fanout-')])
@@ -182,12 +193,19 @@ export async function phase(
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const sockets: WebSocket[] = [];
   const tally = newTally();
+  const close = async (host: BenchHost, warnings: Set<string>) => {
+    tally.ending = true;
+    for (const socket of sockets) socket.terminate();
+    agent.destroy();
+    await proc.stop();
+    for (const line of proc.errors) {
+      if (KNOWN_WARNING.some((known) => line.includes(known))) warnings.add(line.replace(/^.*stderr: /, ''));
+      else host.problems.push(line);
+    }
+  };
   try {
     const reporter = new Reporter(proc.port, agent, tally, ingestBase(Date.now()));
     const rssStart = procMemory(proc.pid, 'VmRSS');
-
-    // Subscribers, then reports until every subscription delivered one, so that every subscription is live
-    // before the counted reports.
     const connectStarted = performance.now();
     const subs = await connectSubscribers(`ws://127.0.0.1:${proc.port}/graphql`, subscribers, tally, sockets);
     const syncDeadline = performance.now() + 60_000;
@@ -202,7 +220,30 @@ export async function phase(
     const connectSeconds = (performance.now() - connectStarted) / 1000;
     await sleep(500);
     const rssSubscribed = procMemory(proc.pid, 'VmRSS');
+    return { proc, sockets, tally, reporter, connectSeconds, rssStart, rssSubscribed, close };
+  } catch (error) {
+    await close(host, new Set());
+    throw error;
+  }
+}
 
+/**
+ * One phase on a fresh server: `subscribers` sockets, then reports at the settings' rate. Server warnings
+ * matching `KNOWN_WARNING` go to `warnings`, its other errors to the run's problems.
+ */
+export async function phase(
+  host: BenchHost,
+  settings: FanoutSettings,
+  subscribers: number,
+  warnings: Set<string>,
+  target: FanoutTarget = 'app',
+  /** The bare broadcast's frame size (the real server's, from the same run); 0: not padded. */
+  frameBytes = 0,
+): Promise<FanoutPhase> {
+  const label = `fanout ${target === 'app' ? 'server' : 'bare broadcast'}, ${subscribers} subscribers`;
+  const session = await openSession(host, label, target, subscribers, frameBytes);
+  const { proc, sockets, tally, reporter, connectSeconds, rssStart, rssSubscribed } = session;
+  try {
     const inFlight: Promise<void>[] = [];
     await reporter.run(settings.rate, settings.warmup, 'counted', inFlight);
     const cpuBefore = { server: cpuSeconds(proc.pid), bench: process.cpuUsage() };
@@ -258,13 +299,6 @@ export async function phase(
       cpu,
     };
   } finally {
-    tally.ending = true;
-    for (const socket of sockets) socket.terminate();
-    agent.destroy();
-    await proc.stop();
-    for (const line of proc.errors) {
-      if (KNOWN_WARNING.some((known) => line.includes(known))) warnings.add(line.replace(/^.*stderr: /, ''));
-      else host.problems.push(line);
-    }
+    await session.close(host, warnings);
   }
 }

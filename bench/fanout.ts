@@ -9,6 +9,7 @@
  * it is unset but `BENCH_FANOUT_SUBSCRIBERS` is set, those counts at the run's rate.
  */
 import { type FanoutPhase, type FanoutSettings, type FanoutTarget, phase } from './fanout-phase.js';
+import { fanoutSearch, printSearch, type SearchFigures } from './fanout-search.js';
 import type { BenchHost } from './servers.js';
 import { table } from './table.js';
 
@@ -17,6 +18,16 @@ export interface FanoutFigures {
   phases: FanoutPhase[];
   /** Server warnings known to be harmless, shown below the table rather than failing the run. */
   warnings: Set<string>;
+  /** The highest rate with `BENCH_FANOUT_SEARCH` subscribers, and past it (`fanout-search.ts`). */
+  search?: SearchFigures;
+}
+
+/** Subscribers of the highest-rate search: `BENCH_FANOUT_SEARCH` (10,000; 0 leaves the search out). */
+export function searchSubscribers(): number {
+  const n = Number(process.env.BENCH_FANOUT_SEARCH ?? 10_000);
+  if (!(Number.isSafeInteger(n) && n >= 0))
+    throw new Error('BENCH_FANOUT_SEARCH must be a count of subscribers');
+  return n;
 }
 
 interface FanoutCase {
@@ -73,11 +84,20 @@ export async function fanoutBench(host: BenchHost, settings: FanoutSettings): Pr
     const app = await run(subscribers, rate, 'app');
     await run(subscribers, rate, 'bare', app?.messageBytes ?? 0);
   }
-  return { phases, warnings };
+  const searching = searchSubscribers();
+  if (searching === 0) return { phases, warnings };
+  const frameBytes = phases.find((p) => p.target === 'app' && p.messageBytes > 0)?.messageBytes ?? 0;
+  try {
+    const search = await fanoutSearch(host, searching, settings, warnings, frameBytes);
+    return { phases, warnings, search };
+  } catch (error) {
+    host.problems.push(`fanout search, ${searching} subscribers: ${(error as Error).message}`);
+    return { phases, warnings };
+  }
 }
 
 /** Prints the part: what the columns mean, the table of phases and the lines under it. */
-export function printFanout({ phases, warnings }: FanoutFigures): void {
+export function printFanout({ phases, warnings, search }: FanoutFigures): void {
   console.log(
     `\nfan-out: delay = receive time at a subscriber - send time of the report, over every delivery of the measured reports; report = HTTP latency of reportMetrics; "vs bare" = graphql-ws delay p99 / the bare ws broadcast's (same subscribers, same rate, same run); "vs no subscriber" = report latency / the no-subscriber phase's at the same rate; RSS from /proc/<pid>/status (peak: VmHWM)\n`,
   );
@@ -86,6 +106,7 @@ export function printFanout({ phases, warnings }: FanoutFigures): void {
     phases.find((p) => p.target === target && p.messageBytes > 0)?.messageBytes;
   if (bytes('app')) console.log(`one delivery (graphql-ws next message): ${bytes('app')} bytes`);
   if (bytes('bare')) console.log(`one delivery (bare broadcast frame): ${bytes('bare')} bytes`);
+  if (search) printSearch(search);
   for (const warning of warnings) console.log(`server warned (not counted as a failure): ${warning}`);
 }
 

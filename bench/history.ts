@@ -47,7 +47,7 @@ interface RecordedStatement {
  * Runs `fn` while recording every `Statement#all` and `#get` better-sqlite3 executes in this process:
  * the SQL text and the bound parameters.
  */
-async function recordStatements<T>(
+export async function recordStatements<T>(
   fn: () => Promise<T>,
 ): Promise<{ result: T; statements: RecordedStatement[] }> {
   const probe = new Database(':memory:');
@@ -190,7 +190,7 @@ export function checkHistory(expected: Bucket[], graphql: HttpAnswer, rest: Http
 }
 
 /** Prints the part's table: each path's median and p95 beside the direct SQL's median. */
-export function printHistory(hist: HistoryFigures, runs: number): void {
+export function printHistory(hist: HistoryFigures, runs: number, header = true): void {
   const base = quantile(hist.timings[0]?.samples ?? [], 0.5);
   const historyTable = table(
     [
@@ -207,6 +207,10 @@ export function printHistory(hist: HistoryFigures, runs: number): void {
     ]),
     [false, true, true, true],
   );
+  if (!header) {
+    console.log(`\n${historyTable}`);
+    return;
+  }
   console.log(
     `\nhistory: ${HISTORY_WINDOWS.toLocaleString('en-US')} windows of each of ${hist.clients.toLocaleString('en-US')} client(s) (${(HISTORY_WINDOWS * hist.clients).toLocaleString('en-US')} reports) seeded through app.metrics.write in ${fixed(hist.seedMs / 1000, 1)} s; direct SQL replays the ${hist.statements} statement(s) store.history() ran; ${runs} runs each after ${HISTORY_WARMUP} warm-up, interleaved\n`,
   );

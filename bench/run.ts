@@ -25,7 +25,8 @@
  * history's fleet, besides one client), BENCH_HISTORY_RUNS (30), BENCH_DATA_DIR (data/bench), BENCH_CPU_PROF (a
  * folder: profile every server process with `--cpu-prof`), BENCH_SERVER_NODE_ARGS (more Node.js arguments
  * for the servers), BENCH_FANOUT_SUBSCRIBERS (1000,5000), BENCH_FANOUT_RATE (20/s), BENCH_FANOUT_SECONDS (10),
- * BENCH_AGENT_SECONDS (60), BENCH_AGENT_COLLECTORS (all), BENCH_ONLY (a list of
+ * BENCH_FANOUT_SEARCH (10000: the highest-rate search; 0: off), BENCH_AGENT_SECONDS (60),
+ * BENCH_AGENT_COLLECTORS (all), BENCH_ONLY (a list of
  * ingest,history,influx,fanout,sdk,agent,security,start: run only those parts). See docs/benchmarks.md. Exits 1
  * when any request failed or an answer was wrong: such a run measures nothing.
  *
@@ -39,6 +40,7 @@ import { type AgentFigures, agentBench } from './agent.js';
 import { printAgent } from './agent-report.js';
 import { type FanoutFigures, fanoutBench, printFanout } from './fanout.js';
 import { type HistoryFigures, historyBench, printHistory } from './history.js';
+import { type FleetHistoryFigures, fleetHistoryBench, printFleetHistory } from './history-among.js';
 import { type InfluxFigures, influxAvailable, influxBench } from './influx.js';
 import { printInflux } from './influx-report.js';
 import { type FleetIngest, ingestBench, printIngest } from './ingest.js';
@@ -112,9 +114,15 @@ async function main(host: BenchHost) {
     for (const clients of new Set([1, HISTORY_CLIENTS])) {
       const windows = (HISTORY_WINDOWS * clients).toLocaleString('en-US');
       console.log(
-        `running history (seed ${windows} windows of ${clients} client(s), ${HISTORY_RUNS} timed runs)…`,
+        clients === 1
+          ? `running history (seed ${windows} windows of ${clients} client(s), ${HISTORY_RUNS} timed runs)…`
+          : `running history among ${clients} clients (${windows} windows by direct SQL, cached under ${DATA_ROOT})…`,
       );
-      hist.push(await historyBench(host, HISTORY_RUNS, clients));
+      hist.push(
+        clients === 1
+          ? await historyBench(host, HISTORY_RUNS, clients)
+          : await fleetHistoryBench(host, HISTORY_RUNS, clients),
+      );
     }
   }
 
@@ -177,7 +185,10 @@ async function main(host: BenchHost) {
 
   console.log(`\n${header.join('\n')}\n`);
   if (ingest) printIngest(ingest);
-  for (const h of hist) printHistory(h, HISTORY_RUNS);
+  for (const h of hist) {
+    if ('dataset' in h) printFleetHistory(h as FleetHistoryFigures, HISTORY_RUNS);
+    else printHistory(h, HISTORY_RUNS);
+  }
   if (influx) printInflux(influx, ingest);
   if (fanout) printFanout(fanout);
   if (sdkRows) printSdk(sdkRows, CONNECTIONS);

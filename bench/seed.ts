@@ -35,6 +35,12 @@ export async function seedHistory(app: App, from: number, clients: number): Prom
     }
     await Promise.all(writes);
   }
+  await recordSightings(app, from, ids);
+  return performance.now() - started;
+}
+
+/** Records each client as seen at the end of the week from `from`, as its last report would. */
+export async function recordSightings(app: App, from: number, ids: string[]): Promise<void> {
   const last = historyReport(from, HISTORY_WINDOWS - 1);
   for (const id of ids) {
     await app.state.recordSighting({
@@ -46,5 +52,4 @@ export async function seedHistory(app: App, from: number, clients: number): Prom
       seenAt: last.windowEnd.getTime(),
     });
   }
-  return performance.now() - started;
 }

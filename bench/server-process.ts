@@ -3,12 +3,13 @@
  *
  *   node --import tsx bench/server-process.ts raw
  *   node --import tsx bench/server-process.ts app <dataDir> [--seed-history <fromMs> [--seed-clients <n>]]
- *     [--env <json>] [--plain-yoga] [--loop-delay <file>]
+ *     [--sightings <fromMs> <clients>] [--env <json>] [--plain-yoga] [--loop-delay <file>]
  *
  * `app` is the real server: `buildApp(loadConfig({ PORT: '0', DATA_DIR, LOG_LEVEL: 'warn', ...env }))`, served by `listen`;
  * `--env` adds configuration variables (`{"STORE":"influxdb",…}`).
  * `--seed-history` first stores `HISTORY_WINDOWS` 10-second windows from `fromMs` of one client, or of
- * `--seed-clients` clients, through `app.metrics.write` (`seed.ts`).
+ * `--seed-clients` clients, through `app.metrics.write` (`seed.ts`). `--sightings` only records the
+ * sightings of a fleet whose metrics were seeded into the file beforehand (`history-fleet.ts`).
  *
  * `--plain-yoga` takes the server's GraphQL fast path out: yoga (with the server's plugins) is the
  * `node:http` listener of `/graphql`, everything else goes to the app's handler as usual.
@@ -26,7 +27,7 @@ import { buildApp } from '@metrics-collector/server/app';
 import { loadConfig } from '@metrics-collector/server/config';
 import { listen } from '@metrics-collector/server/listen';
 import { createRawServer } from './raw-server.js';
-import { seedHistory } from './seed.js';
+import { recordSightings, seedClients, seedHistory } from './seed.js';
 
 const [mode, dataDir, ...rest] = process.argv.slice(2);
 
@@ -55,6 +56,12 @@ if (mode === 'raw') {
     if (!Number.isSafeInteger(clients) || clients < 1)
       throw new Error('--seed-clients needs a positive integer');
     seedMs = await seedHistory(app, from, clients);
+  }
+  const sightingsAt = rest.indexOf('--sightings');
+  if (sightingsAt !== -1) {
+    // The metrics are in the file already (`history-fleet.ts`); the clients' sightings are stored here.
+    const [from, clients] = [Number(rest[sightingsAt + 1]), Number(rest[sightingsAt + 2])];
+    await recordSightings(app, from, seedClients(clients));
   }
   const loopAt = rest.indexOf('--loop-delay');
   if (loopAt !== -1) watchEventLoop(rest[loopAt + 1] as string);

@@ -105,6 +105,11 @@ export class BenchHost {
     });
   }
 
+  /** The folder the bench's data goes in (cached datasets too). */
+  get dataRoot(): string {
+    return this.options.dataRoot;
+  }
+
   /** A new folder under the data root, removed by `close()`. */
   tempDir(prefix: string): string {
     const dir = mkdtempSync(join(this.options.dataRoot, prefix));

@@ -1,0 +1,151 @@
+/**
+ * History of one client among a fleet (`BENCH_HISTORY_CLIENTS`, 1,000): the week of every client seeded by
+ * direct SQL into the store's tables and cached (`history-fleet.ts`), then the same rows as the one-client
+ * run (`history.ts`) beside two baselines on the same file: the store's own statements replayed directly,
+ * and the same statements without their `recent` half, on `points` alone: the series-ordered layout holding
+ * everything, the best layout `bench/layouts.ts` measured for history. Called by `run.ts`.
+ */
+import { join } from 'node:path';
+import { createSqliteMetricStore } from '@metrics-collector/server/metrics/sqlite/store';
+import Database from 'better-sqlite3';
+import {
+  checkHistory,
+  type HistoryFigures,
+  historyRequests,
+  printHistory,
+  recordStatements,
+  timeInterleaved,
+} from './history.js';
+import { type FleetDataset, fleetDataset, RECENT_MS } from './history-fleet.js';
+import type { BenchHost } from './servers.js';
+import { fixed, quantile, table } from './table.js';
+import { HISTORY_CLIENT, HISTORY_RESAMPLE_MS } from './workload.js';
+
+/** Issue 13: at most this many times the best layout's query, and no slower than this many ms. */
+export const FLEET_TARGET = { vsBest: 1.2, ms: 65 };
+/** How long the bench waits for the server to merge the seeded `recent` before timing. */
+const MERGE_WAIT_MS = 600_000;
+
+export interface FleetHistoryFigures extends HistoryFigures {
+  dataset: FleetDataset;
+  /** The store's statements replayed while the last hour was still in `recent` (before the server ran). */
+  unmerged: number[];
+  /** How long the server took to merge that hour into `points`, ms. */
+  mergeMs: number;
+}
+
+/** The recorded statements without the `UNION ALL` over `recent`: the query on `points` alone. */
+export function pointsOnly(sql: string): string {
+  return sql.replace(/\s+UNION ALL\s+SELECT((?!UNION ALL)[\s\S])*?\bJOIN recent p ON [^)]*/g, '');
+}
+
+export async function fleetHistoryBench(
+  host: BenchHost,
+  runs: number,
+  clients: number,
+): Promise<FleetHistoryFigures> {
+  const dataset = await fleetDataset(host.dataRoot, clients, (line) => console.log(line));
+  const { dataDir, from, to } = dataset;
+  const file = join(dataDir, 'metrics.db');
+  const selector = { metric: 'CPU_UTILIZATION' as const, clientId: HISTORY_CLIENT, core: null, from, to };
+  // The bench's own stores on the file never merge or delete (merge interval 0 = off, retention off): the
+  // server does, as it would.
+  const options = { dataDir, retention: null, mergeInterval: 0 };
+  const inline = createSqliteMetricStore({ ...options, reads: 'inline' });
+  const store = createSqliteMetricStore(options);
+  const direct = new Database(file, { readonly: true });
+  let proc: Awaited<ReturnType<BenchHost['startServer']>> | undefined;
+  try {
+    const inlineRun = () => inline.history(selector, HISTORY_RESAMPLE_MS, 'MEAN');
+    const storeRun = () => store.history(selector, HISTORY_RESAMPLE_MS, 'MEAN');
+    const { result: expected, statements } = await recordStatements(inlineRun);
+    if (statements.length === 0) throw new Error('history: recorded no statement of the store');
+    const replay = statements.map((s) => ({ statement: direct.prepare(s.sql), args: s.args }));
+    const sqlRun = () => replay.map((r) => r.statement.all(...r.args));
+    const best = statements.map((s) => ({ statement: direct.prepare(pointsOnly(s.sql)), args: s.args }));
+    if (statements.every((s) => pointsOnly(s.sql) === s.sql)) {
+      host.problems.push('history: found no `recent` part in the store’s statements to take out');
+    }
+    const bestRun = () => best.map((r) => r.statement.all(...r.args));
+
+    // Before the server starts: the last hour of every client is in `recent`, as the seed left it.
+    const [unmerged] = await timeInterleaved(host, 'history', Math.min(runs, 10), [['unmerged', sqlRun]]);
+
+    const env = JSON.stringify({ RETENTION: 'off' });
+    const args = ['app', dataDir, '--env', env, '--sightings', String(from), String(clients)];
+    proc = await host.startServer(`history server, ${clients} clients`, args);
+    const mergeStarted = performance.now();
+    const recentRows = direct.prepare<[], number>('SELECT count(*) FROM recent').pluck();
+    while ((recentRows.get() as number) > 0) {
+      if (performance.now() - mergeStarted > MERGE_WAIT_MS) {
+        host.problems.push(`history: the server had not merged recent after ${MERGE_WAIT_MS / 1000} s`);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const mergeMs = performance.now() - mergeStarted;
+
+    const { graphqlRun, restRun } = historyRequests(host, proc.port, { from, to });
+    checkHistory(expected, await graphqlRun(), await restRun());
+    for (const [label, run] of [
+      ['the read thread', storeRun],
+      ['points alone', bestRun],
+    ] as const) {
+      const rows = await run();
+      const same = label === 'points alone' ? JSON.stringify(rows) === JSON.stringify(sqlRun()) : true;
+      if (!same || (label === 'the read thread' && JSON.stringify(rows) !== JSON.stringify(expected))) {
+        host.problems.push(`history: ${label} answered other buckets than the store inline`);
+      }
+    }
+
+    const timings = await timeInterleaved(host, 'history', runs, [
+      ['direct SQL: the store\u2019s statements via better-sqlite3', sqlRun],
+      ['best layout: the same on points alone (fully merged)', bestRun],
+      ['store.history() in-process, inline', inlineRun],
+      ['store.history() in-process, read thread', storeRun],
+      ['GraphQL metricHistory over HTTP', graphqlRun],
+      ['REST GET /api/v1/metrics/cpuLoadAvg/byUser', restRun],
+    ]);
+    const figures = { timings, seedMs: dataset.seedMs, statements: statements.length, clients };
+    return { ...figures, dataset, unmerged: unmerged?.samples ?? [], mergeMs };
+  } finally {
+    direct.close();
+    await store.close();
+    await inline.close();
+    if (proc) {
+      await proc.stop();
+      host.problems.push(...proc.errors);
+    }
+  }
+}
+
+/** Prints the fleet run: how the data was made, then each path beside the direct SQL and the best layout. */
+export function printFleetHistory(hist: FleetHistoryFigures, runs: number): void {
+  const { dataset: d } = hist;
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const seeded = d.reused
+    ? `reused the cached dataset (seeded in ${fixed(d.seedMs / 1000, 0)} s when made; moving its last hour back to recent took ${fixed(d.splitMs / 1000, 1)} s)`
+    : `seeded by direct SQL in ${fixed(d.seedMs / 1000, 0)} s (${n(d.rows / (d.seedMs / 1000))} rows/s)`;
+  console.log(
+    `\nhistory among ${n(d.clients)} clients: ${n(d.rows)} rows (7 days of 10 s windows of each client) in ${d.dataDir}, ${seeded}; the last ${RECENT_MS / 60_000} min of every client (${n(d.recentRows)} rows) in recent at start, which the server merged into points in ${fixed(hist.mergeMs / 1000, 1)} s; before that, the store's statements took ${fixed(quantile(hist.unmerged, 0.5), 2)} ms (median of ${hist.unmerged.length})`,
+  );
+  printHistory(hist, runs, false);
+  const best = quantile(hist.timings[1]?.samples ?? [], 0.5);
+  const rows = hist.timings.slice(2).map((t) => {
+    const median = quantile(t.samples, 0.5);
+    const ok = median <= FLEET_TARGET.vsBest * best && median <= FLEET_TARGET.ms;
+    return [t.label, fixed(median, 2), fixed(median / best, 2), ok ? 'met' : 'MISSED'];
+  });
+  console.log(
+    `\n${table(
+      [
+        `target: ≤ ${FLEET_TARGET.vsBest}× the best layout (${fixed(best, 2)} ms) and ≤ ${FLEET_TARGET.ms} ms`,
+        'median ms',
+        'vs best layout',
+        'target',
+      ],
+      rows,
+      [false, true, true, false],
+    )}`,
+  );
+}
