@@ -21,7 +21,7 @@ COPY common/ common/
 COPY schema/ schema/
 COPY server/ server/
 # The server alone (not dist/start.js, which bundles the agent's sources, not copied here).
-RUN node scripts/build.mjs main read-thread
+RUN node scripts/build.mjs main read-thread write-thread
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \

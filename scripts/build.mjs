@@ -127,7 +127,7 @@ export async function ensureBuilt() {
 }
 
 if (process.argv[1] && relative(process.argv[1], fileURLToPath(import.meta.url)) === '') {
-  // `node scripts/build.mjs main read-thread`: the server alone (the Dockerfile, without the agent's sources).
+  // `node scripts/build.mjs main read-thread write-thread`: the server alone (the Dockerfile, without the agent's sources).
   const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(ENTRIES);
   for (const name of names)
     if (!(name in ENTRIES)) throw new Error(`no entry ${name}: one of ${Object.keys(ENTRIES)}`);

@@ -9,6 +9,7 @@ import type {
 } from '@metrics-collector/schema/metrics/types';
 import { aggregateValue } from '@metrics-collector/schema/metrics/types';
 import type { Db } from '../../sqlite/database.js';
+import { RECENT_STARTS } from './recent.js';
 
 type Grouping = 'bucket' | 'client';
 interface GroupRow {
@@ -62,21 +63,32 @@ export class SqliteMetricReads implements MetricReads {
     const { where, params } = selectorSql(selector);
     const grp = grouping === 'bucket' ? 'p.window_start - p.window_start % @width' : 's.client_id';
     // A window is in `points` (merged) or in `recent` (not yet), never both: read both (recent.ts).
+    // `recent` is keyed time-first: one client's windows are read by seeking each distinct start (`st`,
+    // RECENT_STARTS) rather than scanning every client's rows in the range.
+    const seek = selector.clientId !== null;
     const part = (table: string) => `SELECT ${grp} AS grp, p.window_start AS ws, p.count AS n, p.mean AS m,
                             p.variance AS v, p.min AS lo, p.max AS hi
-                     FROM series s JOIN ${table} p ON p.series_id = s.id WHERE ${where}`;
-    const windows = `${part('points')} UNION ALL ${part('recent')}`;
+                     FROM ${table === 'recent' && seek ? 'st JOIN series s JOIN recent p ON p.window_start = st.ws AND' : `series s JOIN ${table} p ON`}
+                          p.series_id = s.id WHERE ${where}`;
     const allParams = { ...params, width };
     // Pooled mean and variance in two passes (law of total variance), stable for large values. A group
-    // of one window returns that window's own numbers, untouched by rounding.
-    const stats = this.#prepared(`
-      WITH w AS (${windows}),
+    // of one window returns that window's own numbers, untouched by rounding. Each table is grouped on
+    // its own and the groups found in both are pooled by `poolGroups`: over a UNION ALL of the two,
+    // SQLite first copied every window into a temporary table (a week of one client among 1,000: 73 ms
+    // against 48 ms for `points` alone).
+    const [merged, recent] = ['points', 'recent'].map(
+      (table) =>
+        this.#prepared(`
+      WITH RECURSIVE ${RECENT_STARTS}, w AS (${part(table)}),
            g AS (SELECT grp, sum(n) AS n, sum(n * m) / sum(n) AS m, count(*) AS k FROM w GROUP BY grp)
       SELECT g.grp AS grp, g.n AS count,
              CASE WHEN g.k = 1 THEN max(w.m) ELSE g.m END AS mean,
              CASE WHEN g.k = 1 THEN max(w.v) ELSE sum(w.n * (w.v + (w.m - g.m) * (w.m - g.m))) / g.n END AS variance,
              min(w.lo) AS min, max(w.hi) AS max
-      FROM w JOIN g ON g.grp = w.grp GROUP BY g.grp ORDER BY g.grp`).all(allParams) as GroupRow[];
+      FROM w JOIN g ON g.grp = w.grp GROUP BY g.grp ORDER BY g.grp`).all(allParams) as GroupRow[],
+    ) as [GroupRow[], GroupRow[]];
+    const stats = poolGroups(merged, recent);
+    const windows = `${part('points')} UNION ALL ${part('recent')}`;
     const values = this.#valuesFor(aggregate, windows, allParams);
     return stats.map((row) => ({ grp: row.grp, ...pooled(row, aggregate, values?.get(row.grp)) }));
   }
@@ -86,7 +98,7 @@ export class SqliteMetricReads implements MetricReads {
       // The mean of the window that starts last; among windows starting together (clients or cores
       // pooled), the largest, as InfluxQL's last() breaks ties.
       const rows = this.#prepared(
-        `WITH w AS (${windows})
+        `WITH RECURSIVE ${RECENT_STARTS}, w AS (${windows})
          SELECT w.grp AS grp, max(w.m) AS m FROM w
          JOIN (SELECT grp, max(ws) AS ws FROM w GROUP BY grp) l ON l.grp = w.grp AND l.ws = w.ws
          GROUP BY w.grp`,
@@ -95,10 +107,11 @@ export class SqliteMetricReads implements MetricReads {
     }
     const rank = RANKED[aggregate];
     if (!rank) return undefined;
-    const rows = this.#prepared(`SELECT grp, m FROM (${windows}) ORDER BY grp, m`).raw().all(params) as [
-      number | string,
-      number,
-    ][];
+    const rows = this.#prepared(
+      `WITH RECURSIVE ${RECENT_STARTS} SELECT grp, m FROM (${windows}) ORDER BY grp, m`,
+    )
+      .raw()
+      .all(params) as [number | string, number][];
     const result = new Map<number | string, number>();
     let begin = 0;
     for (let i = 1; i <= rows.length; i += 1) {
@@ -142,6 +155,41 @@ function selectorSql(selector: SeriesSelector): { where: string; params: Record<
     params.clientId = selector.clientId;
   }
   return { where: where.join(' AND '), params };
+}
+
+/**
+ * The groups of both tables in SQL's order (`ORDER BY grp`), a group found in both pooled as the query
+ * pools windows: counts add up, the mean is count-weighted, the variance is the law of total variance.
+ */
+function poolGroups(merged: GroupRow[], recent: GroupRow[]): GroupRow[] {
+  if (recent.length === 0) return merged;
+  if (merged.length === 0) return recent;
+  const groups = new Map(merged.map((row) => [row.grp, row]));
+  for (const row of recent) {
+    const other = groups.get(row.grp);
+    if (!other) {
+      groups.set(row.grp, row);
+      continue;
+    }
+    const count = other.count + row.count;
+    const mean = (other.count * other.mean + row.count * row.mean) / count;
+    const spread = (g: GroupRow) => g.count * (g.variance + (g.mean - mean) * (g.mean - mean));
+    groups.set(row.grp, {
+      grp: row.grp,
+      count,
+      mean,
+      variance: (spread(other) + spread(row)) / count,
+      min: Math.min(other.min, row.min),
+      max: Math.max(other.max, row.max),
+    });
+  }
+  return [...groups.values()].sort((a, b) => compareGroups(a.grp, b.grp));
+}
+
+/** SQLite's order of group keys: numbers ascending, text by UTF-8 bytes (its BINARY collation). */
+function compareGroups(a: number | string, b: number | string): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return Buffer.compare(Buffer.from(String(a)), Buffer.from(String(b)));
 }
 
 /** Nearest-rank percentile and median over sorted window means, exactly as InfluxQL computes them. */

@@ -20,11 +20,27 @@ export const RECENT_MIGRATION = `CREATE TABLE recent (
      PRIMARY KEY (window_start, series_id)
    ) WITHOUT ROWID;`;
 
-/**
- * About this many rows move in one merge transaction (more when one window start holds more: a start moves
- * whole). The write thread commits no ingest group while a chunk runs; 20,000 rows took 150–300 ms.
- */
+/** About this many rows move in one merge transaction: the write thread commits no ingest group meanwhile. */
 export const MERGE_CHUNK = 4_000;
+/**
+ * A background merge moves the windows older than this behind the newest start, and only once `recent`
+ * spans `MERGE_SPAN`: each merge then moves tens of windows of every series, which fill a few pages of
+ * `points` per series. (Merging every few seconds moved one window per series, dirtying one leaf page of
+ * `points` per row: 9,000 rows, a window of 1,000 hosts, took 360–410 ms.)
+ */
+export const MERGE_KEEP = 60_000;
+export const MERGE_SPAN = 10 * 60_000;
+
+/**
+ * The distinct window starts of `recent` from `@from` to `@to`, one index seek each: agents' windows line up
+ * on epoch multiples, so a few hundred starts hold every row, and reading one series seeks each start
+ * instead of scanning every host's rows (recent is keyed time-first).
+ */
+export const RECENT_STARTS = `st(ws) AS (
+     SELECT (SELECT min(window_start) FROM recent WHERE window_start >= @from)
+     UNION ALL
+     SELECT (SELECT min(window_start) FROM recent WHERE window_start > st.ws) FROM st
+     WHERE st.ws IS NOT NULL AND st.ws < @to)`;
 
 const FIELDS = 'series_id, window_start, window_end, count, mean, variance, min, max';
 type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
@@ -84,45 +100,67 @@ export class RecentWriter {
   }
 }
 
-/** Moves `recent` into `points`, oldest windows first, one transaction per chunk. */
+/** Moves `recent` into `points`, a range of series per transaction. */
 export class Merger {
   readonly #db: Db;
-  readonly #cutoff: Statement<[number], number | undefined>;
-  readonly #move: Statement<[number]>;
-  readonly #drop: Statement<[number]>;
-  readonly #newest: Statement<[], number | null>;
-
   readonly #writer: RecentWriter;
+  readonly #oldest: Statement<[], number | null>;
+  readonly #newest: Statement<[], number | null>;
+  readonly #starts: Statement<[{ from: number; to: number }], number>;
+  readonly #lastSeries: Statement<[], number | null>;
+  readonly #move: Statement<[{ from: number; to: number; lo: number; hi: number }]>;
+  readonly #drop: Statement<[{ from: number; to: number; lo: number; hi: number }]>;
 
   constructor(db: Db, writer: RecentWriter) {
     this.#db = db;
     this.#writer = writer;
-    this.#cutoff = db
-      .prepare<[number], number | undefined>(
-        'SELECT window_start FROM recent ORDER BY window_start LIMIT 1 OFFSET ?',
+    this.#oldest = db.prepare<[], number | null>('SELECT min(window_start) FROM recent').pluck();
+    this.#newest = db.prepare<[], number | null>('SELECT max(window_start) FROM recent').pluck();
+    this.#starts = db
+      .prepare<[{ from: number; to: number }], number>(
+        `WITH RECURSIVE ${RECENT_STARTS} SELECT count(*) FROM st WHERE ws <= @to`,
       )
       .pluck();
+    this.#lastSeries = db.prepare<[], number | null>('SELECT max(id) FROM series').pluck();
+    const chunk = `WITH RECURSIVE ${RECENT_STARTS}`;
     this.#move = db.prepare(
-      `INSERT OR REPLACE INTO points (${FIELDS})
-       SELECT ${FIELDS} FROM recent WHERE window_start <= ? ORDER BY series_id, window_start`,
+      `${chunk} INSERT OR REPLACE INTO points (${FIELDS})
+       SELECT ${FIELDS.replaceAll('window_start', 'r.window_start')} FROM st
+       JOIN recent r ON r.window_start = st.ws AND r.series_id BETWEEN @lo AND @hi
+       WHERE st.ws <= @to ORDER BY r.series_id, r.window_start`,
     );
-    this.#drop = db.prepare('DELETE FROM recent WHERE window_start <= ?');
-    this.#newest = db.prepare<[], number | null>('SELECT max(window_start) FROM recent').pluck();
+    this.#drop = db.prepare(
+      `${chunk} DELETE FROM recent
+       WHERE window_start IN (SELECT ws FROM st WHERE ws <= @to) AND series_id BETWEEN @lo AND @hi`,
+    );
   }
 
   /**
-   * Moves the oldest windows of `recent` (about `chunk` rows; all windows of one start move together) in
-   * one transaction: a crash leaves each window in exactly one of the tables. Returns how many moved.
+   * What a merge moves now: the windows up to `to` (every window when `keep` is null, else those more
+   * than `keep` behind the newest, once recent spans `MERGE_SPAN`), and the series per chunk. Null: nothing.
    */
-  mergeChunk(chunk = MERGE_CHUNK): number {
+  plan(keep: number | null): { from: number; to: number; seriesPerChunk: number; lastSeries: number } | null {
+    const from = this.#oldest.get();
+    const newest = this.#newest.get();
+    if (from === null || from === undefined || newest === null || newest === undefined) return null;
+    if (keep !== null && newest - from < MERGE_SPAN) return null;
+    const to = keep === null ? newest : newest - keep;
+    const starts = this.#starts.get({ from, to }) ?? 0;
+    if (starts === 0) return null;
+    const seriesPerChunk = Math.max(1, Math.floor(MERGE_CHUNK / starts));
+    return { from, to, seriesPerChunk, lastSeries: this.#lastSeries.get() ?? 0 };
+  }
+
+  /**
+   * Moves the windows from `from` to `to` of the series `lo` to `hi` in one transaction: a crash leaves
+   * each window in exactly one of the tables. Returns how many moved.
+   */
+  mergeChunk(range: { from: number; to: number; lo: number; hi: number }): number {
     return this.#db.transaction(() => {
-      // The chunk-th oldest start, or the newest when recent holds fewer rows than a chunk.
-      const limit = this.#cutoff.get(chunk - 1) ?? this.#newest.get();
-      if (limit === undefined || limit === null) return 0;
       // Raised before the commit: a rolled-back merge leaves it too high, which only costs probes.
-      this.#writer.mergedUpTo = Math.max(this.#writer.mergedUpTo, limit);
-      const moved = this.#move.run(limit).changes;
-      this.#drop.run(limit);
+      this.#writer.mergedUpTo = Math.max(this.#writer.mergedUpTo, range.to);
+      const moved = this.#move.run(range).changes;
+      this.#drop.run(range);
       return moved;
     })();
   }

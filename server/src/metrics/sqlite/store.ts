@@ -64,7 +64,7 @@ export class SqliteMetricStore implements MetricStore {
     this.#timer.start();
     this.#mergeTimer = backgroundTimer({
       intervalMs: options.mergeInterval ?? 5000,
-      run: () => this.merge(),
+      run: () => this.#writer.merge(false),
       onError: (error) => options.onBackgroundError?.(error),
     });
     this.#mergeTimer.start();
@@ -93,11 +93,12 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   /**
-   * Moves every window of `recent` into `points`, a chunk per transaction (in the write thread, with
-   * ingest commits in between chunks); resolves with how many moved.
+   * Moves every window of `recent` into `points` now, a chunk per transaction (in the write thread, with
+   * ingest commits in between chunks); resolves with how many moved. The background merge moves only
+   * what is due (recent.ts).
    */
   merge(): Promise<number> {
-    return this.#writer.merge();
+    return this.#writer.merge(true);
   }
 
   async close(): Promise<void> {

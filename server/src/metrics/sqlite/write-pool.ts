@@ -51,9 +51,12 @@ export class WriteThread {
     });
   }
 
-  /** Merges `recent` into `points` (in the thread, a chunk per transaction); resolves with the rows moved. */
-  async merge(): Promise<number> {
-    return this.#count(await this.#request({ op: 'merge' }));
+  /**
+   * Merges `recent` into `points` in the thread, a chunk per transaction: every window, or (`all` false)
+   * only what is due (recent.ts, `MERGE_KEEP`). Resolves with the rows moved.
+   */
+  async merge(all: boolean): Promise<number> {
+    return this.#count(await this.#request({ op: 'merge', all }));
   }
 
   async enforceRetention(retention: number): Promise<number> {

@@ -5,7 +5,7 @@ import type { PackedItems } from './writes.js';
 /** A request to the write thread; `id` pairs it with its answer. */
 export type WriteRequest =
   | { id: number; op: 'write'; items: PackedItems }
-  | { id: number; op: 'merge' }
+  | { id: number; op: 'merge'; all: boolean }
   | { id: number; op: 'retention'; retention: number }
   | { id: number; op: 'close' };
 

@@ -8,6 +8,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../../sqlite/database.js';
 import { migrations } from './migrations.js';
+import { MERGE_KEEP } from './recent.js';
 import type { WriteAnswer, WriteRequest } from './write-protocol.js';
 import { MetricWrites } from './writes.js';
 
@@ -21,15 +22,19 @@ let closing = false;
 
 const answer = (message: WriteAnswer) => parentPort?.postMessage(message);
 
-/** Merges `recent` a chunk per transaction, letting the writes that arrive meanwhile in between chunks. */
-async function merge(): Promise<number> {
+/**
+ * Merges `recent` into `points` (all of it, or only what is due: `MERGE_KEEP`), a range of series per
+ * transaction, letting the writes that arrive meanwhile in between chunks.
+ */
+async function merge(all: boolean): Promise<number> {
+  const plan = writes.mergePlan(all ? null : MERGE_KEEP);
+  if (!plan) return 0;
   let total = 0;
-  for (;;) {
-    const moved = writes.mergeChunk();
-    total += moved;
-    if (moved === 0 || closing) return total;
+  for (let lo = 1; lo <= plan.lastSeries && !closing; lo += plan.seriesPerChunk) {
+    total += writes.mergeChunk({ from: plan.from, to: plan.to, lo, hi: lo + plan.seriesPerChunk - 1 });
     await nextTurn();
   }
+  return total;
 }
 
 parentPort?.on('message', async (request: WriteRequest) => {
@@ -40,7 +45,7 @@ parentPort?.on('message', async (request: WriteRequest) => {
         answer({ id, errors: writes.write(request.items) });
         return;
       case 'merge':
-        answer({ id, value: await merge() });
+        answer({ id, value: await merge(request.all) });
         return;
       case 'retention':
         answer({ id, value: writes.enforceRetention(request.retention) });

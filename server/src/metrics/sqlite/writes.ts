@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { commitItems } from '../../sqlite/commit-items.js';
 import type { Db } from '../../sqlite/database.js';
-import { MERGE_CHUNK, Merger, RecentWriter, ROW_WIDTH } from './recent.js';
+import { Merger, RecentWriter, ROW_WIDTH } from './recent.js';
 
 /*
  * The embedded store's writes, synchronous on the write connection: in the write thread (write-thread.ts),
@@ -79,9 +79,14 @@ export class MetricWrites {
     return errors.map((error) => (error === undefined ? null : String((error as Error).message ?? error)));
   }
 
-  /** Moves the oldest windows of `recent` into `points` (`Merger.mergeChunk`); returns how many moved. */
-  mergeChunk(chunk = MERGE_CHUNK): number {
-    return this.#merger.mergeChunk(chunk);
+  /** What a merge moves now (`Merger.plan`). */
+  mergePlan(keep: number | null) {
+    return this.#merger.plan(keep);
+  }
+
+  /** Moves one chunk of a merge (`Merger.mergeChunk`); returns how many rows moved. */
+  mergeChunk(range: { from: number; to: number; lo: number; hi: number }): number {
+    return this.#merger.mergeChunk(range);
   }
 
   /** Deletes windows more than `retention` ms behind the newest one; returns how many. */
