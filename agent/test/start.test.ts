@@ -80,7 +80,10 @@ describe('the build npm start runs', () => {
     const file = 'scripts/launch.mjs';
     const { mtimeMs, size } = statSync(fileURLToPath(new URL(`../../${file}`, import.meta.url)));
     const write = (files: Record<string, [number, number]>) =>
-      writeFileSync(record, JSON.stringify({ entries: ['start', 'main', 'read-thread', 'write-thread'], files }));
+      writeFileSync(
+        record,
+        JSON.stringify({ entries: ['start', 'main', 'read-thread', 'write-thread'], files }),
+      );
     write({ [file]: [mtimeMs, size] });
     expect(isFresh(record)).toBe(true);
     write({ [file]: [mtimeMs, size + 1] });
