@@ -6,6 +6,7 @@
  * everything, the best layout `bench/layouts.ts` measured for history. Called by `run.ts`.
  */
 import { join } from 'node:path';
+import { MERGE_SPAN } from '@metrics-collector/server/metrics/sqlite/recent';
 import { createSqliteMetricStore } from '@metrics-collector/server/metrics/sqlite/store';
 import Database from 'better-sqlite3';
 import {
@@ -34,7 +35,7 @@ export interface FleetHistoryFigures extends HistoryFigures {
   mergeMs: number;
 }
 
-/** The recorded statements without the `UNION ALL` over `recent`: the query on `points` alone. */
+/** A recorded statement without its `UNION ALL` over `recent`: the query on `points` alone. */
 export function pointsOnly(sql: string): string {
   return sql.replace(/\s+UNION ALL\s+SELECT((?!UNION ALL)[\s\S])*?\bJOIN recent p ON [^)]*/g, '');
 }
@@ -62,8 +63,11 @@ export async function fleetHistoryBench(
     if (statements.length === 0) throw new Error('history: recorded no statement of the store');
     const replay = statements.map((s) => ({ statement: direct.prepare(s.sql), args: s.args }));
     const sqlRun = () => replay.map((r) => r.statement.all(...r.args));
-    const best = statements.map((s) => ({ statement: direct.prepare(pointsOnly(s.sql)), args: s.args }));
-    if (statements.every((s) => pointsOnly(s.sql) === s.sql)) {
+    // The store aggregates each table in a statement of its own (and ranked values over a UNION ALL):
+    // the best layout keeps the statements on `points`, without the `recent` ones or parts.
+    const onPoints = statements.filter((s) => /\bJOIN points p\b/.test(s.sql));
+    const best = onPoints.map((s) => ({ statement: direct.prepare(pointsOnly(s.sql)), args: s.args }));
+    if (onPoints.length === statements.length && statements.every((s) => pointsOnly(s.sql) === s.sql)) {
       host.problems.push('history: found no `recent` part in the store’s statements to take out');
     }
     const bestRun = () => best.map((r) => r.statement.all(...r.args));
@@ -75,8 +79,12 @@ export async function fleetHistoryBench(
     const args = ['app', dataDir, '--env', env, '--sightings', String(from), String(clients)];
     proc = await host.startServer(`history server, ${clients} clients`, args);
     const mergeStarted = performance.now();
-    const recentRows = direct.prepare<[], number>('SELECT count(*) FROM recent').pluck();
-    while ((recentRows.get() as number) > 0) {
+    // The server's background merge moves what is due (all but the last minute, recent.ts): wait until
+    // no merge is due any more, as on a server running for a while.
+    const span = direct
+      .prepare<[], number | null>('SELECT max(window_start) - min(window_start) FROM recent')
+      .pluck();
+    while ((span.get() ?? 0) >= MERGE_SPAN) {
       if (performance.now() - mergeStarted > MERGE_WAIT_MS) {
         host.problems.push(`history: the server had not merged recent after ${MERGE_WAIT_MS / 1000} s`);
         break;
@@ -92,15 +100,20 @@ export async function fleetHistoryBench(
       ['points alone', bestRun],
     ] as const) {
       const rows = await run();
-      const same = label === 'points alone' ? JSON.stringify(rows) === JSON.stringify(sqlRun()) : true;
-      if (!same || (label === 'the read thread' && JSON.stringify(rows) !== JSON.stringify(expected))) {
+      // Points alone lacks the windows still in recent (the last minute): the same buckets, not counts.
+      const starts = (rows: unknown) => JSON.stringify((rows as { grp: number }[][])[0]?.map((r) => r.grp));
+      const same = label === 'points alone' ? starts(rows) === starts(sqlRun()) : true;
+      // Against the inline store now: the merge moved windows between the parts, which may change the
+      // pooled figures in the last bit (recent.ts), not the buckets.
+      const now = label === 'the read thread' ? JSON.stringify(await inlineRun()) : '';
+      if (!same || (label === 'the read thread' && JSON.stringify(rows) !== now)) {
         host.problems.push(`history: ${label} answered other buckets than the store inline`);
       }
     }
 
     const timings = await timeInterleaved(host, 'history', runs, [
       ['direct SQL: the store\u2019s statements via better-sqlite3', sqlRun],
-      ['best layout: the same on points alone (fully merged)', bestRun],
+      ['best layout: the same on points alone', bestRun],
       ['store.history() in-process, inline', inlineRun],
       ['store.history() in-process, read thread', storeRun],
       ['GraphQL metricHistory over HTTP', graphqlRun],
@@ -127,7 +140,7 @@ export function printFleetHistory(hist: FleetHistoryFigures, runs: number): void
     ? `reused the cached dataset (seeded in ${fixed(d.seedMs / 1000, 0)} s when made; moving its last hour back to recent took ${fixed(d.splitMs / 1000, 1)} s)`
     : `seeded by direct SQL in ${fixed(d.seedMs / 1000, 0)} s (${n(d.rows / (d.seedMs / 1000))} rows/s)`;
   console.log(
-    `\nhistory among ${n(d.clients)} clients: ${n(d.rows)} rows (7 days of 10 s windows of each client) in ${d.dataDir}, ${seeded}; the last ${RECENT_MS / 60_000} min of every client (${n(d.recentRows)} rows) in recent at start, which the server merged into points in ${fixed(hist.mergeMs / 1000, 1)} s; before that, the store's statements took ${fixed(quantile(hist.unmerged, 0.5), 2)} ms (median of ${hist.unmerged.length})`,
+    `\nhistory among ${n(d.clients)} clients: ${n(d.rows)} rows (7 days of 10 s windows of each client) in ${d.dataDir}, ${seeded}; the last ${RECENT_MS / 60_000} min of every client (${n(d.recentRows)} rows) in recent at start, of which the server merged what was due (all but the last minute) into points in ${fixed(hist.mergeMs / 1000, 1)} s; before that, the store's statements took ${fixed(quantile(hist.unmerged, 0.5), 2)} ms (median of ${hist.unmerged.length})`,
   );
   printHistory(hist, runs, false);
   const best = quantile(hist.timings[1]?.samples ?? [], 0.5);

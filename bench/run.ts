@@ -24,7 +24,8 @@
  * BENCH_ROUNDS (10), BENCH_CLIENTS (1,50,1000: the ingest fleets), BENCH_HISTORY_CLIENTS (1000: the
  * history's fleet, besides one client), BENCH_HISTORY_RUNS (30), BENCH_DATA_DIR (data/bench), BENCH_CPU_PROF (a
  * folder: profile every server process with `--cpu-prof`), BENCH_SERVER_NODE_ARGS (more Node.js arguments
- * for the servers), BENCH_FANOUT_SUBSCRIBERS (1000,5000), BENCH_FANOUT_RATE (20/s), BENCH_FANOUT_SECONDS (10),
+ * for the servers), BENCH_FANOUT_CASES (1000x20,10000x2), BENCH_FANOUT_SUBSCRIBERS (unset), BENCH_FANOUT_RATE
+ * (20/s), BENCH_FANOUT_SECONDS (10),
  * BENCH_FANOUT_SEARCH (10000: the highest-rate search; 0: off), BENCH_AGENT_SECONDS (60),
  * BENCH_AGENT_COLLECTORS (all), BENCH_ONLY (a list of
  * ingest,history,influx,fanout,sdk,agent,security,start: run only those parts). See docs/benchmarks.md. Exits 1
@@ -38,7 +39,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type AgentFigures, agentBench } from './agent.js';
 import { printAgent } from './agent-report.js';
-import { type FanoutFigures, fanoutBench, printFanout } from './fanout.js';
+import { type FanoutFigures, fanoutBench, fanoutCases, printFanout } from './fanout.js';
 import { type HistoryFigures, historyBench, printHistory } from './history.js';
 import { type FleetHistoryFigures, fleetHistoryBench, printFleetHistory } from './history-among.js';
 import { type InfluxFigures, influxAvailable, influxBench } from './influx.js';
@@ -83,6 +84,16 @@ const CLIENTS = counts('BENCH_CLIENTS', '1,50,1000');
 /** History: the clients seeded besides the one-client run (the query asks for one of them). */
 const HISTORY_CLIENTS = env('BENCH_HISTORY_CLIENTS', 1000);
 const FANOUT_RATE = env('BENCH_FANOUT_RATE', 20);
+/** The fan-out cases as `<subscribers> × <rate>/s`, then the search. */
+const describeFanout = () =>
+  [
+    ...fanoutCases({ subscribers: FANOUT_SUBSCRIBERS, rate: FANOUT_RATE, seconds: 0, warmup: 0 }).map(
+      (c) => `${c.subscribers} × ${c.rate}/s`,
+    ),
+    ...(process.env.BENCH_FANOUT_SEARCH === '0'
+      ? []
+      : [`the highest rate for ${process.env.BENCH_FANOUT_SEARCH || '10000'}`]),
+  ].join(', ');
 const FANOUT_SECONDS = env('BENCH_FANOUT_SECONDS', 10);
 const AGENT_SECONDS = env('BENCH_AGENT_SECONDS', 60);
 /** Seconds of the agent before its measured seconds (at least; the period starts mid-window). */
@@ -138,7 +149,7 @@ async function main(host: BenchHost) {
 
   let fanout: FanoutFigures | undefined;
   if (ONLY.has('fanout')) {
-    console.log(`running fanout (no subscriber, then ${FANOUT_SUBSCRIBERS.join(', ')})…`);
+    console.log(`running fanout (${describeFanout()})…`);
     fanout = await fanoutBench(host, {
       subscribers: FANOUT_SUBSCRIBERS,
       rate: FANOUT_RATE,
@@ -217,7 +228,7 @@ function headerLines(): string[] {
   ];
   if (ONLY.has('fanout')) {
     header.push(
-      `fanout: ${FANOUT_SUBSCRIBERS.join(' and ')} WebSocket subscribers (one socket each, in this process) to metricReported, ${FANOUT_RATE} reports/s over HTTP for ${WARMUP} s warm-up + ${FANOUT_SECONDS} s measured, beside no subscriber; a fresh server each`,
+      `fanout: ${describeFanout()}: WebSocket subscribers (one socket each, in subscriber processes) to metricReported, reports over HTTP for ${WARMUP} s warm-up + ${FANOUT_SECONDS} s measured per phase, each beside the bare broadcast and the same rate with no subscriber; a fresh server each`,
     );
   }
   if (ONLY.has('agent')) {

@@ -203,6 +203,7 @@ export const SLOW_CONSUMER_CLOSE_CODE = 4008;
 export const socketCloses = {
   /** The socket's send buffer passed `maxBufferedBytes`. */
   slowSend: { code: SLOW_CONSUMER_CLOSE_CODE, reason: 'Slow consumer: too many unsent messages' },
+  slowDelivery: { code: SLOW_CONSUMER_CLOSE_CODE, reason: 'Slow consumer: events fell too far behind' },
   /** A subscription fell too far behind (server/src/live/bounded-pubsub.ts). */
   slowEvents: { code: SLOW_CONSUMER_CLOSE_CODE, reason: 'Slow consumer: too many events waiting' },
   /** Handling a message failed unexpectedly. */
@@ -219,8 +220,11 @@ export function closeForFailure(error: unknown, logger: Logger): { code: number;
 }
 
 /** The log line of a subscriber closed because its send buffer passed the limit. */
-export function logSlowSubscriber(logger: Logger, bufferedAmount: number, limit: number): void {
-  logger.warn({ bufferedAmount, limit }, 'websocket subscriber too slow: closing it');
+export function logSlowSubscriber(
+  logger: Logger,
+  why: { bufferedAmount: number; limit: number } | { lagMs: number },
+): void {
+  logger.warn(why, 'websocket subscriber too slow: closing it');
 }
 
 /**

@@ -37,10 +37,23 @@ export interface SocketSender {
 /** A text message: a string, or its UTF-8 bytes. Its `length` (characters or bytes) is what is counted. */
 export type Frame = string | Buffer;
 
-interface Queued {
-  sender: BoundedSender;
-  data: Frame;
+/** What the delivery queue writes through: a socket's sender. */
+export interface QueuedSender {
+  /** The frame's turn: sends it. */
+  write(data: Frame): void;
+  /** The frame waited longer than the queue's `maxLag`: closes the socket as a slow consumer (once). */
+  shed(lagMs: number): void;
 }
+
+interface Queued {
+  sender: QueuedSender;
+  data: Frame;
+  /** When it was queued (`now()`), ms. */
+  at: number;
+}
+
+/** How long a frame may wait in the delivery queue before its socket is shed, ms. */
+export const MAX_DELIVERY_LAG = 2000;
 
 /**
  * The frames of every socket of a server waiting to be written. An event for ten thousand subscribers
@@ -52,13 +65,27 @@ export class DeliveryQueue {
   private head = 0;
   private scheduled = false;
   private readonly chunk: number;
+  private readonly maxLag: number;
+  private readonly now: () => number;
 
-  constructor(chunk = DELIVERY_CHUNK) {
+  /**
+   * `maxLag`: when the server cannot write events as fast as they come (more subscribers and events than
+   * its CPU serves), frames wait here longer and longer; a frame that waited more than `maxLag` ms is
+   * not written and its socket is shed as a slow consumer (4008), which sheds work until the queue keeps
+   * up, so that ingest, sharing the event loop, is not starved behind an ever longer fan-out.
+   */
+  constructor(
+    chunk = DELIVERY_CHUNK,
+    maxLag = MAX_DELIVERY_LAG,
+    now: () => number = () => performance.now(),
+  ) {
     this.chunk = chunk;
+    this.maxLag = maxLag;
+    this.now = now;
   }
 
-  push(item: Queued): void {
-    this.items.push(item);
+  push(sender: QueuedSender, data: Frame): void {
+    this.items.push({ sender, data, at: this.now() });
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
@@ -67,8 +94,10 @@ export class DeliveryQueue {
 
   private readonly flush = (): void => {
     const end = Math.min(this.items.length, this.head + this.chunk);
+    const stale = this.now() - this.maxLag;
     for (; this.head < end; this.head += 1) {
-      const { sender, data } = this.items[this.head] as Queued;
+      const { sender, data, at } = this.items[this.head] as Queued;
+      if (at < stale) sender.shed(stale + this.maxLag - at);
       sender.write(data);
     }
     if (this.head < this.items.length) {
@@ -81,7 +110,7 @@ export class DeliveryQueue {
   };
 }
 
-class BoundedSender implements SocketSender {
+class BoundedSender implements SocketSender, QueuedSender {
   private slow = false;
   private queuedBytes = 0;
   private queuedFrames = 0;
@@ -102,7 +131,14 @@ class BoundedSender implements SocketSender {
     if (!this.admit()) return;
     this.queuedBytes += data.length;
     this.queuedFrames += 1;
-    this.queue.push({ sender: this, data });
+    this.queue.push(this, data);
+  }
+
+  shed(lagMs: number): void {
+    if (this.slow) return;
+    this.slow = true;
+    logSlowSubscriber(this.logger, { lagMs: Math.round(lagMs) });
+    this.socket.close(socketCloses.slowDelivery.code, socketCloses.slowDelivery.reason);
   }
 
   /** Called by the queue: the frame's turn. */
@@ -118,7 +154,7 @@ class BoundedSender implements SocketSender {
     const held = this.socket.bufferedAmount + this.queuedBytes;
     if (held <= this.maxBufferedBytes) return true;
     this.slow = true;
-    logSlowSubscriber(this.logger, held, this.maxBufferedBytes);
+    logSlowSubscriber(this.logger, { bufferedAmount: held, limit: this.maxBufferedBytes });
     this.socket.close(socketCloses.slowSend.code, socketCloses.slowSend.reason);
     return false;
   }
