@@ -1,53 +1,63 @@
 /**
- * The delivery queue's bound in time (server/src/http/ws-send.ts, `MAX_DELIVERY_LAG`): a frame that
- * waited longer than the bound is not written and its socket is shed, once; fresh frames are written, in
- * order. The clock is a fake one.
+ * The delivery queue's bound in time (server/src/http/ws-send.ts, `MAX_DELIVERY_LAG`, `SHED_EVERY`): once
+ * frames wait longer than the bound, one stale frame in `SHED_EVERY` is not written and its socket is
+ * shed; fresh frames, and the other stale ones, are written in order; the sockets shed are reported at
+ * most once a second. The clock is a fake one.
  */
 import { describe, expect, it } from 'vitest';
-import { DeliveryQueue, type Frame, type QueuedSender } from '../src/http/ws-send.js';
+import { DeliveryQueue, type Frame, type QueuedSender, SHED_EVERY } from '../src/http/ws-send.js';
 import { waitFor } from './ws-helpers.js';
 
 /** A sender that records what it wrote and whether it was shed (and stops writing then, as a socket does). */
-function recorder(): QueuedSender & { written: string[]; shedAfter: number | null } {
+function recorder(): QueuedSender & { written: string[]; shed: () => boolean; isShed: boolean } {
   const sender = {
     written: [] as string[],
-    shedAfter: null as number | null,
+    isShed: false,
     write(data: Frame) {
-      if (sender.shedAfter === null) sender.written.push(String(data));
+      if (!sender.isShed) sender.written.push(String(data));
     },
-    shed(lagMs: number) {
-      if (sender.shedAfter === null) sender.shedAfter = lagMs;
+    shed() {
+      if (sender.isShed) return false;
+      sender.isShed = true;
+      return true;
     },
   };
   return sender;
 }
 
 describe('the delivery queue', () => {
-  it('writes frames in order, and sheds the sockets whose frames waited past the bound', async () => {
+  it('sheds one socket in SHED_EVERY among those whose frames went stale, writes the rest in order', async () => {
     let now = 0;
-    const queue = new DeliveryQueue(2, 2000, () => now);
-    const [slow, late, fresh] = [recorder(), recorder(), recorder()];
-    queue.push(slow, 'a1');
-    queue.push(late, 'b1');
+    const reports: [number, number][] = [];
+    const queue = new DeliveryQueue({
+      chunk: 100,
+      maxLag: 2000,
+      now: () => now,
+      onShed: (count, lagMs) => reports.push([count, lagMs]),
+    });
+    const stale = Array.from({ length: 2 * SHED_EVERY }, () => recorder());
+    for (const [i, sender] of stale.entries()) queue.push(sender, `old${i}`);
     now = 1500;
-    queue.push(fresh, 'c1');
-    queue.push(slow, 'a2');
-    now = 3000; // before the first flush: a1 and b1 waited 3 s, c1 and a2 1.5 s
+    const fresh = recorder();
+    queue.push(fresh, 'new');
+    now = 3000; // before the first flush: the old frames waited 3 s, the new one 1.5 s
     await waitFor(() => fresh.written.length === 1, 'the fresh frame', 30_000);
-    expect(slow).toMatchObject({ written: [], shedAfter: 3000 });
-    expect(late).toMatchObject({ written: [], shedAfter: 3000 });
-    expect(fresh).toMatchObject({ written: ['c1'], shedAfter: null });
+    const shed = stale.filter((s) => s.isShed);
+    expect(shed).toHaveLength(2);
+    expect(stale.filter((s) => !s.isShed).every((s) => s.written.length === 1)).toBe(true);
+    expect(reports).toEqual([[2, 3000]]);
+    expect(fresh).toMatchObject({ written: ['new'], isShed: false });
   });
 
   it('sheds nobody while the queue keeps up', async () => {
     let now = 0;
-    const queue = new DeliveryQueue(1, 2000, () => now);
+    const queue = new DeliveryQueue({ chunk: 1, maxLag: 2000, now: () => now });
     const sender = recorder();
     for (let i = 0; i < 5; i += 1) {
       queue.push(sender, `f${i}`);
       now += 1000;
       await waitFor(() => sender.written.length === i + 1, `frame ${i}`, 30_000);
     }
-    expect(sender).toMatchObject({ written: ['f0', 'f1', 'f2', 'f3', 'f4'], shedAfter: null });
+    expect(sender).toMatchObject({ written: ['f0', 'f1', 'f2', 'f3', 'f4'], isShed: false });
   });
 });

@@ -220,11 +220,13 @@ export function closeForFailure(error: unknown, logger: Logger): { code: number;
 }
 
 /** The log line of a subscriber closed because its send buffer passed the limit. */
-export function logSlowSubscriber(
-  logger: Logger,
-  why: { bufferedAmount: number; limit: number } | { lagMs: number },
-): void {
-  logger.warn(why, 'websocket subscriber too slow: closing it');
+export function logSlowSubscriber(logger: Logger, bufferedAmount: number, limit: number): void {
+  logger.warn({ bufferedAmount, limit }, 'websocket subscriber too slow: closing it');
+}
+
+/** Sockets the delivery queue shed since its last report (at most one a second). */
+export function logShedSubscribers(logger: Logger, count: number, lagMs: number): void {
+  logger.warn({ count, lagMs }, 'websocket subscribers too far behind: closed some');
 }
 
 /**

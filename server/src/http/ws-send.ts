@@ -41,8 +41,11 @@ export type Frame = string | Buffer;
 export interface QueuedSender {
   /** The frame's turn: sends it. */
   write(data: Frame): void;
-  /** The frame waited longer than the queue's `maxLag`: closes the socket as a slow consumer (once). */
-  shed(lagMs: number): void;
+  /**
+   * The frame waited longer than the queue's `maxLag`: closes the socket as a slow consumer; `true` the
+   * first time (the socket was open and is shed now).
+   */
+  shed(): boolean;
 }
 
 interface Queued {
@@ -67,21 +70,41 @@ export class DeliveryQueue {
   private readonly chunk: number;
   private readonly maxLag: number;
   private readonly now: () => number;
+  private readonly onShed: (count: number, lagMs: number) => void;
+  /** Stale frames met so far; every `SHED_EVERY`th one's socket is shed. */
+  private stale = 0;
+  /**
+   * A shedding round covers the frames queued until it began (`roundUntil`); frames queued before the last
+   * round ended (`exemptUntil`) shed nothing more: the backlog a round leaves is stale too, and shedding
+   * on it shed everyone.
+   */
+  private roundUntil: number | null = null;
+  private exemptUntil = Number.NEGATIVE_INFINITY;
+  private shedSinceReport = 0;
+  private lastReport = Number.NEGATIVE_INFINITY;
 
   /**
    * `maxLag`: when the server cannot write events as fast as they come (more subscribers and events than
-   * its CPU serves), frames wait here longer and longer; a frame that waited more than `maxLag` ms is
-   * not written and its socket is shed as a slow consumer (4008), which sheds work until the queue keeps
-   * up, so that ingest, sharing the event loop, is not starved behind an ever longer fan-out.
+   * its CPU serves), frames wait here longer and longer. Past `maxLag` ms, a shedding round begins: of the
+   * frames queued until then, one stale frame in `SHED_EVERY` is not written and its socket is shed as a
+   * slow consumer (4008); frames queued since may begin another round once they are stale in turn. The
+   * server sheds a part of its subscribers at a time (shedding every socket whose frame was stale shed them
+   * all at once, since a whole event's frames go stale together) until the queue keeps up, so that ingest, sharing the event
+   * loop, is not starved behind an ever longer fan-out. `onShed` hears of the sockets shed, at most once a
+   * second (a log line per socket would flood the log when thousands go).
    */
   constructor(
-    chunk = DELIVERY_CHUNK,
-    maxLag = MAX_DELIVERY_LAG,
-    now: () => number = () => performance.now(),
+    options: {
+      chunk?: number;
+      maxLag?: number;
+      now?: () => number;
+      onShed?: (count: number, lagMs: number) => void;
+    } = {},
   ) {
-    this.chunk = chunk;
-    this.maxLag = maxLag;
-    this.now = now;
+    this.chunk = options.chunk ?? DELIVERY_CHUNK;
+    this.maxLag = options.maxLag ?? MAX_DELIVERY_LAG;
+    this.now = options.now ?? (() => performance.now());
+    this.onShed = options.onShed ?? (() => {});
   }
 
   push(sender: QueuedSender, data: Frame): void {
@@ -94,11 +117,27 @@ export class DeliveryQueue {
 
   private readonly flush = (): void => {
     const end = Math.min(this.items.length, this.head + this.chunk);
-    const stale = this.now() - this.maxLag;
+    const now = this.now();
+    let lag = 0;
     for (; this.head < end; this.head += 1) {
       const { sender, data, at } = this.items[this.head] as Queued;
-      if (at < stale) sender.shed(stale + this.maxLag - at);
+      if (this.roundUntil !== null && at > this.roundUntil) {
+        // The round's frames are past: frames queued since may start another round once stale.
+        this.exemptUntil = this.roundUntil;
+        this.roundUntil = null;
+      }
+      if (now - at > this.maxLag && at > this.exemptUntil) {
+        this.roundUntil ??= now;
+        this.stale += 1;
+        lag = Math.max(lag, now - at);
+        if (this.stale % SHED_EVERY === 0 && sender.shed()) this.shedSinceReport += 1;
+      }
       sender.write(data);
+    }
+    if (this.shedSinceReport > 0 && now - this.lastReport >= 1000) {
+      this.onShed(this.shedSinceReport, Math.round(lag));
+      this.shedSinceReport = 0;
+      this.lastReport = now;
     }
     if (this.head < this.items.length) {
       setImmediate(this.flush);
@@ -109,6 +148,9 @@ export class DeliveryQueue {
     this.scheduled = false;
   };
 }
+
+/** One stale frame in this many sheds its socket (see `DeliveryQueue`). */
+export const SHED_EVERY = 4;
 
 class BoundedSender implements SocketSender, QueuedSender {
   private slow = false;
@@ -134,11 +176,11 @@ class BoundedSender implements SocketSender, QueuedSender {
     this.queue.push(this, data);
   }
 
-  shed(lagMs: number): void {
-    if (this.slow) return;
+  shed(): boolean {
+    if (this.slow || this.socket.readyState !== this.socket.OPEN) return false;
     this.slow = true;
-    logSlowSubscriber(this.logger, { lagMs: Math.round(lagMs) });
     this.socket.close(socketCloses.slowDelivery.code, socketCloses.slowDelivery.reason);
+    return true;
   }
 
   /** Called by the queue: the frame's turn. */
@@ -154,7 +196,7 @@ class BoundedSender implements SocketSender, QueuedSender {
     const held = this.socket.bufferedAmount + this.queuedBytes;
     if (held <= this.maxBufferedBytes) return true;
     this.slow = true;
-    logSlowSubscriber(this.logger, { bufferedAmount: held, limit: this.maxBufferedBytes });
+    logSlowSubscriber(this.logger, held, this.maxBufferedBytes);
     this.socket.close(socketCloses.slowSend.code, socketCloses.slowSend.reason);
     return false;
   }

@@ -8,7 +8,13 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import type { CrossSite } from './cross-site.js';
-import { closeForFailure, refuseUpgrade, socketCloses, upgradeNotFound } from './error-boundary.js';
+import {
+  closeForFailure,
+  logShedSubscribers,
+  refuseUpgrade,
+  socketCloses,
+  upgradeNotFound,
+} from './error-boundary.js';
 import { createOperationServer, isPlaceholder, type OperationServer } from './ws-operations.js';
 import { boundedSender, DeliveryQueue } from './ws-send.js';
 
@@ -68,7 +74,9 @@ export function createGraphQLWebSocket(
 ): GraphQLWebSocket {
   const settings: SocketSettings = {
     keepAlive: options.keepAlive ?? 12_000,
-    queue: new DeliveryQueue(),
+    queue: new DeliveryQueue({
+      onShed: (count, lagMs) => logShedSubscribers(options.logger, count, lagMs),
+    }),
     maxBufferedBytes: options.maxBufferedBytes ?? 1_048_576,
     logger: options.logger,
   };
