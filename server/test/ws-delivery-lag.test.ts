@@ -9,7 +9,7 @@ import { DeliveryQueue, type Frame, type QueuedSender, SHED_EVERY } from '../src
 import { waitFor } from './ws-helpers.js';
 
 /** A sender that records what it wrote and whether it was shed (and stops writing then, as a socket does). */
-function recorder(): QueuedSender & { written: string[]; shed: () => boolean; isShed: boolean } {
+function recorder(): QueuedSender & { written: string[]; isShed: boolean } {
   const sender = {
     written: [] as string[],
     isShed: false,

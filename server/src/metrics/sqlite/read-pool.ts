@@ -1,7 +1,6 @@
-import { Worker } from 'node:worker_threads';
-import { type ReadAnswer, unpackRows } from './read-protocol.js';
+import { type ReadAnswer, type ReadRequest, unpackRows } from './read-protocol.js';
 import type { MetricReads } from './reads.js';
-import { threadScript } from './thread-entry.js';
+import { ThreadClient } from './thread-client.js';
 
 /** The reads of `MetricReads`, each answered by the read thread. */
 export type ThreadReads = {
@@ -26,19 +25,11 @@ export class ReadsBusyError extends Error {
  * pays) and keeps the process alive only while reads are waiting.
  */
 export class ReadThread implements ThreadReads {
-  readonly #workerData: { file: string };
-  readonly #script: URL;
-  readonly #waiting = new Map<
-    number,
-    { resolve: (value: unknown) => void; reject: (error: Error) => void }
-  >();
-  #nextId = 0;
-  #worker: Worker | null = null;
+  readonly #thread: ThreadClient<Omit<ReadRequest, 'id'>, ReadAnswer>;
   #closed = false;
 
   constructor(file: string) {
-    this.#script = threadScript('read-thread');
-    this.#workerData = { file };
+    this.#thread = new ThreadClient('read-thread', { file });
   }
 
   history(...args: Parameters<MetricReads['history']>): Promise<ReturnType<MetricReads['history']>> {
@@ -51,49 +42,15 @@ export class ReadThread implements ThreadReads {
 
   async close(): Promise<void> {
     this.#closed = true;
-    const thread = this.#worker;
-    this.#worker = null;
-    this.#failAll(new Error('store closed'));
-    await thread?.terminate();
+    await this.#thread.stop(new Error('store closed'));
   }
 
-  #run(op: keyof MetricReads, args: unknown[]): Promise<never> {
-    if (this.#closed) return Promise.reject(new Error('store closed'));
-    if (this.#waiting.size >= MAX_WAITING_READS) return Promise.reject(new ReadsBusyError());
-    this.#worker ??= this.#start();
-    this.#worker.ref();
-    const id = this.#nextId++;
-    const thread = this.#worker;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      thread.postMessage({ id, op, args });
-    });
-  }
-
-  #start(): Worker {
-    const thread = new Worker(this.#script, {
-      workerData: this.#workerData,
-    });
-    thread.unref();
-    thread.on('message', (answer: ReadAnswer) => {
-      const pending = this.#waiting.get(answer.id);
-      if (!pending) return;
-      this.#waiting.delete(answer.id);
-      if (this.#waiting.size === 0) thread.unref();
-      if ('error' in answer) pending.reject(new Error(answer.error));
-      else pending.resolve(unpackRows(answer.numbers, answer.clientIds));
-    });
-    thread.on('error', (error) => this.#failAll(error));
-    thread.on('exit', (code) => {
-      if (this.#worker === thread) this.#worker = null;
-      this.#failAll(new Error(`the read thread stopped (exit code ${code})`));
-    });
-    return thread;
-  }
-
-  #failAll(error: Error): void {
-    for (const { reject } of this.#waiting.values()) reject(error);
-    this.#waiting.clear();
+  async #run(op: keyof MetricReads, args: unknown[]): Promise<never> {
+    if (this.#closed) throw new Error('store closed');
+    if (this.#thread.waiting >= MAX_WAITING_READS) throw new ReadsBusyError();
+    const answer = await this.#thread.request({ op, args });
+    if ('error' in answer) throw new Error(answer.error);
+    return unpackRows(answer.numbers, answer.clientIds) as never;
   }
 }
 

@@ -1,16 +1,10 @@
-import { Worker } from 'node:worker_threads';
 import type { SeriesPoint } from '@metrics-collector/schema/metrics/types';
 import { storeUnavailable } from '../../store-errors.js';
 import { storageName } from './reads.js';
-import { threadScript } from './thread-entry.js';
+import { ThreadClient } from './thread-client.js';
 import type { WriteAnswer, WriteRequest } from './write-protocol.js';
 import { type PackedItems, POINT_NUMBERS } from './writes.js';
 
-type Op = WriteRequest extends infer R ? (R extends { op: infer O } ? O : never) : never;
-interface Waiting {
-  resolve: (answer: WriteAnswer) => void;
-  reject: (error: Error) => void;
-}
 interface Pending {
   points: readonly SeriesPoint[];
   resolve: () => void;
@@ -26,18 +20,18 @@ interface Pending {
  * commit may have finished) and is started again by the next request.
  */
 export class WriteThread {
-  readonly #dataDir: string;
-  readonly #waiting = new Map<number, Waiting>();
   readonly #keyIds = new KeyIds();
+  readonly #thread: ThreadClient<WriteRequest, WriteAnswer>;
   #pending: Pending[] = [];
   #groupInFlight = false;
   #scheduled = false;
-  #nextId = 0;
-  #worker: Worker | null = null;
   #closed = false;
 
   constructor(dataDir: string) {
-    this.#dataDir = dataDir;
+    // A thread started again has no series keys: the next group sends them all.
+    this.#thread = new ThreadClient('write-thread', { dataDir }, () => {
+      this.#keyIds.sent = 0;
+    });
   }
 
   write(points: readonly SeriesPoint[]): Promise<void> {
@@ -56,11 +50,11 @@ export class WriteThread {
    * only what is due (recent.ts, `MERGE_KEEP`). Resolves with the rows moved.
    */
   async merge(all: boolean): Promise<number> {
-    return this.#count(await this.#request({ op: 'merge', all }));
+    return this.#call({ op: 'merge', all });
   }
 
   async enforceRetention(retention: number): Promise<number> {
-    return this.#count(await this.#request({ op: 'retention', retention }));
+    return this.#call({ op: 'retention', retention });
   }
 
   /** Lets the group in flight finish, fails writes not sent yet, and stops the thread. */
@@ -69,11 +63,9 @@ export class WriteThread {
     const unsent = this.#pending;
     this.#pending = [];
     for (const p of unsent) p.reject(storeUnavailable(new Error('store closed'), 'NOT_STORED'));
-    const worker = this.#worker;
-    if (!worker) return;
-    await this.#request({ op: 'close' }, true).catch(() => {});
-    this.#worker = null;
-    await worker.terminate();
+    if (!this.#thread.running) return;
+    await this.#thread.request({ op: 'close' }).catch(() => {});
+    await this.#thread.stop(new Error('store closed'));
   }
 
   #sendGroup(): void {
@@ -87,12 +79,13 @@ export class WriteThread {
       if (this.#pending.length > 0) this.#sendGroup();
     };
     // Started before packing: a thread started again needs every key from the first.
-    this.#worker ??= this.#start();
+    this.#thread.start();
     const items = this.#keyIds.pack(group.map((p) => p.points));
-    this.#request({ op: 'write', items }, false, [items.numbers.buffer as ArrayBuffer]).then(
+    this.#thread.request({ op: 'write', items }, [items.numbers.buffer as ArrayBuffer]).then(
       (answer) => {
+        // Per item, or the one error that stopped the whole group.
         const errors =
-          'errors' in answer ? answer.errors : group.map(() => 'error' in answer && answer.error);
+          'errors' in answer ? answer.errors : group.map(() => ('error' in answer ? answer.error : null));
         group.forEach((p, i) => {
           const error = errors[i];
           if (error === null || error === undefined) p.resolve();
@@ -107,49 +100,12 @@ export class WriteThread {
     );
   }
 
-  #count(answer: WriteAnswer): number {
+  /** A merge's or retention's count. */
+  async #call(request: WriteRequest): Promise<number> {
+    if (this.#closed) throw new Error('store closed');
+    const answer = await this.#thread.request(request);
     if ('error' in answer) throw new Error(answer.error);
     return 'value' in answer ? answer.value : 0;
-  }
-
-  #request(
-    request: { op: Op } & Record<string, unknown>,
-    closing = false,
-    transfer: ArrayBuffer[] = [],
-  ): Promise<WriteAnswer> {
-    if (this.#closed && !closing) return Promise.reject(new Error('store closed'));
-    this.#worker ??= this.#start();
-    this.#worker.ref();
-    const id = this.#nextId++;
-    const worker = this.#worker;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id } as WriteRequest, transfer);
-    });
-  }
-
-  #start(): Worker {
-    const worker = new Worker(threadScript('write-thread'), { workerData: { dataDir: this.#dataDir } });
-    this.#keyIds.sent = 0;
-    worker.unref();
-    worker.on('message', (answer: WriteAnswer) => {
-      const waiting = this.#waiting.get(answer.id);
-      if (!waiting) return;
-      this.#waiting.delete(answer.id);
-      if (this.#waiting.size === 0) worker.unref();
-      waiting.resolve(answer);
-    });
-    worker.on('error', (error) => this.#failAll(error));
-    worker.on('exit', (code) => {
-      if (this.#worker === worker) this.#worker = null;
-      this.#failAll(new Error(`the write thread stopped (exit code ${code})`));
-    });
-    return worker;
-  }
-
-  #failAll(error: Error): void {
-    for (const { reject } of this.#waiting.values()) reject(error);
-    this.#waiting.clear();
   }
 }
 

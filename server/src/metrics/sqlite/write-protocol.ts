@@ -2,12 +2,12 @@ import type { PackedItems } from './writes.js';
 
 /* What the main thread and the write thread (write-thread.ts) send each other. */
 
-/** A request to the write thread; `id` pairs it with its answer. */
+/** A request to the write thread; it arrives with an `id` (`ThreadClient`) that pairs it with its answer. */
 export type WriteRequest =
-  | { id: number; op: 'write'; items: PackedItems }
-  | { id: number; op: 'merge'; all: boolean }
-  | { id: number; op: 'retention'; retention: number }
-  | { id: number; op: 'close' };
+  | { op: 'write'; items: PackedItems }
+  | { op: 'merge'; all: boolean }
+  | { op: 'retention'; retention: number }
+  | { op: 'close' };
 
 /**
  * The answer: per written item its error message (`null`: committed), or a merge's or retention's count,

@@ -37,7 +37,7 @@ async function merge(all: boolean): Promise<number> {
   return total;
 }
 
-parentPort?.on('message', async (request: WriteRequest) => {
+parentPort?.on('message', async (request: WriteRequest & { id: number }) => {
   const { id } = request;
   try {
     switch (request.op) {
