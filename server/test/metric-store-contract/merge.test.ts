@@ -113,6 +113,33 @@ describe('SQLite store: recent windows merged into series order', () => {
     expect(await means()).toEqual([[T0, 0.4, 20]]);
   });
 
+  it('answers from one snapshot while a merge moves windows between the parts', async () => {
+    const points = Array.from({ length: 6_000 }, (_, i) =>
+      point({ clientId: `c${i % 3}`, windowStart: T0 + Math.floor(i / 3) * 1000 }),
+    );
+    await store.write(points);
+    const total = points.length * point({ windowStart: T0 }).count;
+    const counted = async () =>
+      (await store.summarize(select({ clientId: null, to: T0 + 3 * 3_600_000 }), 'COUNT')).reduce(
+        (sum, s) => sum + s.count,
+        0,
+      );
+    // The merge runs in the write thread, a range of series per transaction, while the reads (inline,
+    // on this thread) go on: every answer must count every window once.
+    const merging = store.merge();
+    let done = false;
+    void merging.finally(() => {
+      done = true;
+    });
+    const answers: number[] = [];
+    while (!done) {
+      answers.push(await counted());
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await merging).toBe(6_000);
+    expect(new Set([...answers, await counted()])).toEqual(new Set([total]));
+  });
+
   it('merges a large recent part in chunks of whole windows', async () => {
     const points = Array.from({ length: 30_000 }, (_, i) =>
       point({ clientId: `c${i % 3}`, windowStart: T0 + Math.floor(i / 3) * 1000 }),

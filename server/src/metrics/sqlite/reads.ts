@@ -59,7 +59,16 @@ export class SqliteMetricReads implements MetricReads {
     return statement;
   }
 
+  /**
+   * The statements of one answer run in one read transaction: they see one snapshot, so that a merge
+   * committing between them (moving windows from `recent` to `points`) can neither hide a window nor
+   * count it twice.
+   */
   #query(selector: SeriesSelector, grouping: Grouping, width: number, aggregate: Aggregate) {
+    return this.#db.transaction(() => this.#queryOnce(selector, grouping, width, aggregate))();
+  }
+
+  #queryOnce(selector: SeriesSelector, grouping: Grouping, width: number, aggregate: Aggregate) {
     const { where, params } = selectorSql(selector);
     const grp = grouping === 'bucket' ? 'p.window_start - p.window_start % @width' : 's.client_id';
     // A window is in `points` (merged) or in `recent` (not yet), never both: read both (recent.ts).
