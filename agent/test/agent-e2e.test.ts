@@ -188,10 +188,17 @@ describe('the agent against a real server', () => {
     // window whose append finished just before the kill, without its log line.
     expect(fromFirst.slice(0, before.length).map((w) => w.start)).toEqual(before.map((w) => w.windowStart));
     expect(fromFirst.length - before.length).toBeLessThanOrEqual(1);
-    // A window arrives twice only when its answer was lost (the server stopped between storing it and
-    // answering, or the kill came first): at most the one in flight, never one that was acknowledged.
+    // A window arrives again only when a send of it failed after the server had stored it (the server stopped
+    // before answering, or a busy machine closed the request first; writes are idempotent): each such send is
+    // logged, and no window the first agent saw acknowledged is ever sent again. (Counting "at most one"
+    // instead failed on a loaded machine, where a second answer can be lost after the restart.)
     const resent = arrived.filter((w) => w.times !== 1);
-    expect(resent.length).toBeLessThanOrEqual(1);
+    const failedSends = new Set(
+      [...first.lines, ...second.lines]
+        .filter((l) => l.msg === 'sending a window failed; it stays in the spool')
+        .map((l) => l.windowStart),
+    );
+    expect(resent.filter((w) => !failedSends.has(w.start))).toEqual([]);
     const ackedByFirst = new Set(acked(first).map((l) => l.windowStart));
     expect(resent.filter((w) => ackedByFirst.has(w.start))).toEqual([]);
     // What is lost lies between the last window stored and the kill: less than two window lengths, so at most
