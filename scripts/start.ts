@@ -47,7 +47,7 @@ if (localAgent) {
   } else {
     try {
       agent = await runAgent(
-        { ...localAgent, serverUrl: `${listening.url}/graphql` },
+        { ...localAgent, serverUrls: [`${listening.url}/graphql`] },
         app.logger.child({ component: 'agent' }),
       );
     } catch (error) {

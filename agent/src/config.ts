@@ -8,8 +8,8 @@ import { type LogLevel, logLevels } from './log.js';
 
 /** Everything the agent is configured with; `parseAgentArgs` builds it from flags and `AGENT_*` variables. */
 export interface AgentConfig {
-  /** The server's GraphQL endpoint. */
-  serverUrl: string;
+  /** The server's GraphQL endpoints: one, or several replicas tried in turn (failover.ts). */
+  serverUrls: string[];
   token: string | undefined;
   /** `undefined`: the MAC address of the first non-internal interface. */
   clientId: string | undefined;
@@ -86,6 +86,17 @@ function parseUrl(text: string): string {
   return text;
 }
 
+/** `http://a/graphql,http://b/graphql` → the URLs, each checked, in order, without repeats. */
+function parseUrls(text: string): string[] {
+  const urls = text
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (urls.length === 0)
+    throw new InvalidArgumentError('give at least one URL such as http://127.0.0.1:8888/graphql');
+  return [...new Set(urls.map(parseUrl))];
+}
+
 /** The default spool folder: `$XDG_STATE_HOME/metrics-agent`, else `~/.local/state/metrics-agent`. */
 export function defaultSpoolDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'metrics-agent');
@@ -107,12 +118,13 @@ const setting = <K extends keyof AgentConfig>(s: Setting<K>) => s;
 /** Every setting: its flag, its variable, its default. The README's agent table is held to this list. */
 export const agentSettings = [
   setting({
-    key: 'serverUrl',
-    flag: '--server <url>',
+    key: 'serverUrls',
+    flag: '--server <urls>',
     env: 'AGENT_SERVER_URL',
-    description: "the server's GraphQL endpoint",
-    parse: parseUrl,
-    default: () => 'http://127.0.0.1:8888/graphql',
+    description:
+      "the server's GraphQL endpoint; several, comma-separated, are replicas: on failure the agent moves to the next",
+    parse: parseUrls,
+    default: () => ['http://127.0.0.1:8888/graphql'],
     shown: 'http://127.0.0.1:8888/graphql',
   }),
   setting({

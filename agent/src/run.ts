@@ -2,6 +2,7 @@ import { Agent } from './agent.js';
 import { systemCollectors } from './collectors/index.js';
 import type { AgentConfig } from './config.js';
 import { type Connection, sdkConnection } from './connection.js';
+import { failoverConnection } from './failover.js';
 import { hostIdentity } from './identity.js';
 import { intervalProblem } from './intervals.js';
 import type { Logger } from './log.js';
@@ -32,7 +33,13 @@ export async function runAgent(
     maxAgeMs: config.spoolMaxAgeMs,
   });
   const intervals = keptIntervals(config, logger);
-  const connection = connect({ url: config.serverUrl, token: config.token, retryMaxMs: config.retryMaxMs });
+  const connectTo = (url: string) => () =>
+    connect({ url, token: config.token, retryMaxMs: config.retryMaxMs });
+  const urls = config.serverUrls;
+  const connection =
+    urls.length === 1
+      ? connectTo(urls[0] as string)()
+      : failoverConnection(urls.map(connectTo), urls, logger);
   const agent = new Agent({
     identity,
     connection,

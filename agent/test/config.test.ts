@@ -8,7 +8,7 @@ describe('the agent configuration', () => {
   it('has defaults for everything', () => {
     const config = parseAgentArgs(argv(), { HOME: '/home/u' });
     expect(config).toEqual({
-      serverUrl: 'http://127.0.0.1:8888/graphql',
+      serverUrls: ['http://127.0.0.1:8888/graphql'],
       token: undefined,
       clientId: undefined,
       samplingIntervalMs: 1_000,
@@ -23,6 +23,20 @@ describe('the agent configuration', () => {
       explicit: new Set(),
     });
     expect(parseAgentArgs(argv(), { XDG_STATE_HOME: '/state' }).spoolDir).toBe('/state/metrics-agent');
+  });
+
+  it('takes several servers, comma-separated, in order and without repeats; refuses a bad one by name', () => {
+    const config = parseAgentArgs(
+      argv('--server', 'http://a:8888/graphql, http://b:8888/graphql,http://a:8888/graphql'),
+      {},
+    );
+    expect(config.serverUrls).toEqual(['http://a:8888/graphql', 'http://b:8888/graphql']);
+    expect(() => parseAgentArgs(argv('--server', 'http://a:8888/graphql,ftp://b'), {})).toThrow(
+      /--server.*ftp:\/\/b/s,
+    );
+    expect(() => parseAgentArgs(argv(), { AGENT_SERVER_URL: ' , ' })).toThrow(
+      /AGENT_SERVER_URL.*at least one URL/s,
+    );
   });
 
   it("reproduces the original's cadence with flags, and a flag wins over its variable", () => {
@@ -43,11 +57,11 @@ describe('the agent configuration', () => {
       samplingIntervalMs: 50,
       reportIntervalMs: 5_000,
       collectors: ['cpu', 'load'],
-      serverUrl: 'https://m.example/graphql',
+      serverUrls: ['https://m.example/graphql'],
       clientId: 'web-1',
       spoolMaxBytes: 1024 ** 3,
       explicit: new Set([
-        'serverUrl',
+        'serverUrls',
         'clientId',
         'samplingIntervalMs',
         'reportIntervalMs',
