@@ -225,7 +225,9 @@ export function agentCommand(): Command {
         "The original agent's cadence (50 ms × 100 samples) is --sampling-interval 50ms --report-interval 5s.",
     )
     .version(version, '-V, --version', 'print the version and exit')
-    .allowExcessArguments(false);
+    .allowExcessArguments(false)
+    // A usage error (an unknown flag, an argument) exits 2, as a bad value does; --help and --version 0.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   for (const s of agentSettings) {
     command.addOption(new Option(s.flag, `${s.description} (env ${s.env}; default ${s.shown})`));
   }

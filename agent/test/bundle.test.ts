@@ -9,7 +9,7 @@ const node = (args: string[]) =>
   spawnSync(process.execPath, args, { cwd: agentDir, encoding: 'utf8', timeout: 60_000 });
 
 describe('the bundle (npm run build -w @metrics-collector/agent)', () => {
-  it('builds, and runs with plain node: --help lists every flag, a bad value exits 2 naming it', () => {
+  it('builds, and runs with plain node: --help lists every flag, --version, a bad value or unknown flag exits 2', () => {
     const built = node(['build.mjs']);
     expect(built.status, built.stderr).toBe(0);
     expect(existsSync(`${agentDir}dist/metrics-agent.js`)).toBe(true);
@@ -28,6 +28,12 @@ describe('the bundle (npm run build -w @metrics-collector/agent)', () => {
     const version = node(['dist/metrics-agent.js', '--version']);
     expect(version.status).toBe(0);
     expect(version.stdout).toBe(`${rootVersion}\n`);
+    // Usage errors exit 2 like bad values: an unknown flag, an argument.
+    for (const args of [['--bogus'], ['extra']]) {
+      const refused = node(['dist/metrics-agent.js', ...args]);
+      expect(refused.status, args.join(' ')).toBe(2);
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    }
     const bad = node(['bin/metrics-agent.js', '--sampling-interval', 'soon']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--sampling-interval: "soon" is not a duration');
