@@ -1,23 +1,28 @@
 /**
  * Prints one client's CPU utilisation over the last hour, resampled to 5 minutes, as a table.
  *
- *   npx tsx examples/query-history.ts <clientId>
+ *   npx tsx examples/query-history.ts [clientId]
  *
- * The client id comes from the first argument or METRICS_CLIENT_ID. Also reads METRICS_URL (default
+ * The client id comes from the first argument or METRICS_CLIENT_ID; without either, it is this machine's
+ * agent, looked up in `clients` (local-client.ts). Also reads METRICS_URL (default
  * http://127.0.0.1:8888/graphql) and METRICS_TOKEN (a token with scope `read`, when auth is on).
  */
 import { createClient, SdkError } from '@metrics-collector/sdk/node';
+import { localClientId } from './local-client.js';
 
 const url = process.env.METRICS_URL ?? 'http://127.0.0.1:8888/graphql';
 const token = process.env.METRICS_TOKEN || undefined;
-const clientId = process.argv[2] ?? process.env.METRICS_CLIENT_ID;
-if (!clientId) {
-  console.error('usage: npx tsx examples/query-history.ts <clientId>  (or set METRICS_CLIENT_ID)');
-  process.exit(2);
-}
 
 const client = createClient({ url, token });
 try {
+  const clientId = process.argv[2] || process.env.METRICS_CLIENT_ID || (await localClientId(client));
+  if (!clientId) {
+    console.error(
+      'no client of this machine is registered (is its agent running?): name one, as in\n' +
+        'usage: npx tsx examples/query-history.ts <clientId>  (or set METRICS_CLIENT_ID)',
+    );
+    process.exit(2);
+  }
   const to = new Date();
   const from = new Date(to.getTime() - 60 * 60 * 1000);
   const history = await client.metricHistory({

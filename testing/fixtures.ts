@@ -1,7 +1,13 @@
 /**
  * Request fixtures shared by the tests and the benches: the original README's REST body and a GraphQL
- * report with the mutation that sends it.
+ * report with the mutation that sends it, and the release.
  */
+import { readFileSync } from 'node:fs';
+
+/** The release, as the root package.json says it (what `/health` and `--version` must answer). */
+export const rootVersion: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).version;
 
 /** The original README's POST body, verbatim. */
 export const originalReport = {

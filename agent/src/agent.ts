@@ -10,6 +10,7 @@ import type { Logger } from './log.js';
 import { type Identity, type ReportWindow, toReport } from './report.js';
 import { Sender } from './sender.js';
 import type { Spool } from './spool.js';
+import { summaryLog } from './summary.js';
 
 export interface AgentOptions {
   identity: Identity;
@@ -32,6 +33,8 @@ export interface AgentOptions {
   onFatal?: (error: unknown) => void;
   /** Called after a command changed an interval, with both intervals now in force. */
   onIntervalsChanged?: (intervals: { samplingIntervalMs: number; reportIntervalMs: number }) => void;
+  /** Time between two `summary` log lines. @default 5 minutes */
+  summaryIntervalMs?: number;
 }
 
 /** What the agent has done since it started. */
@@ -80,6 +83,7 @@ export class Agent {
   private readonly commands: CommandFollower;
   private readonly health: CollectorHealth;
   private spoolDropped: number;
+  private readonly summary: ReturnType<typeof summaryLog>;
 
   constructor(private readonly options: AgentOptions) {
     this.samplingMs = options.samplingIntervalMs ?? 1_000;
@@ -112,6 +116,16 @@ export class Agent {
       logger: options.logger,
       backoff: options.backoff,
     });
+    this.summary = summaryLog({
+      logger: options.logger,
+      intervalMs: options.summaryIntervalMs,
+      counts: () => {
+        this.collectStats();
+        const { windows, sent, refused, dropped, lost } = this.stats;
+        return { windows, sent, failed: this.sender.stats.failures, refused, dropped, lost };
+      },
+      spool: () => ({ spooled: options.spool.size, spooledBytes: options.spool.bytes }),
+    });
   }
 
   get samplingIntervalMs(): number {
@@ -142,6 +156,7 @@ export class Agent {
     this.sender.start();
     this.sampling = this.sampleLoop().catch((error: unknown) => this.fatal(error));
     this.commands.start();
+    this.summary.start();
   }
 
   /**
@@ -153,6 +168,7 @@ export class Agent {
     this.stopping.abort();
     this.wakeLoop?.();
     this.commands.stop();
+    this.summary.stop();
     await this.sampling;
     if (this.windowStart > 0) this.closeWindow(Math.max(this.windowStart, this.now()));
     const left = await this.sender.stop(deadline);

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseDurationMs } from '@metrics-collector/common/duration';
+import { version } from '@metrics-collector/common/version';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type CollectorName, collectorNames } from './collectors/index.js';
 import { intervalProblem } from './intervals.js';
@@ -235,7 +236,10 @@ export function agentCommand(): Command {
       'Samples this host, aggregates each window (count, mean, variance, min, max) and reports it to a metrics-collector server.\n' +
         "The original agent's cadence (50 ms × 100 samples) is --sampling-interval 50ms --report-interval 5s.",
     )
-    .allowExcessArguments(false);
+    .version(version, '-V, --version', 'print the version and exit')
+    .allowExcessArguments(false)
+    // A usage error (an unknown flag, an argument) exits 2, as a bad value does; --help and --version 0.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   for (const s of agentSettings) {
     command.addOption(new Option(s.flag, `${s.description} (env ${s.env}; default ${s.shown})`));
   }

@@ -212,4 +212,45 @@ describe('a collector that fails', () => {
     // The CPU series went on meanwhile.
     expect(fake.reports.every((r) => r.cpu !== undefined)).toBe(true);
   });
+
+  it('logs a summary line at info every summary interval: windows sent and failed, spool depth', async () => {
+    const fake = fakeConnection();
+    const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+    const record = (level: string) => (fields: object, message: string) =>
+      void lines.push({ level, message, fields: fields as Record<string, unknown> });
+    const agent = testAgent(fake, {
+      summaryIntervalMs: 500,
+      backoff: { minMs: 50, maxMs: 100 },
+      logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
+    });
+    agent.start();
+    const summaries = () => lines.filter((l) => l.message === 'summary');
+    await until(() => summaries().some((l) => (l.fields.sent as number) > 0));
+    // The server goes away: the next summaries count failed sends and a spool that grows.
+    fake.setDown(true);
+    await until(() =>
+      summaries().some((l) => (l.fields.failed as number) > 0 && (l.fields.spooled as number) > 0),
+    );
+    await agent.stop(0);
+    const [first] = summaries();
+    expect(first?.level).toBe('info');
+    expect(Object.keys(first?.fields ?? {}).sort()).toEqual(
+      [
+        'windows',
+        'sent',
+        'failed',
+        'refused',
+        'dropped',
+        'lost',
+        'spooled',
+        'spooledBytes',
+        'periodMs',
+      ].sort(),
+    );
+    const down = summaries().find((l) => (l.fields.failed as number) > 0);
+    expect(down?.fields.spooledBytes).toBeGreaterThan(0);
+    // Each line counts its own period: the sums are the totals.
+    const sent = summaries().reduce((sum, l) => sum + (l.fields.sent as number), 0);
+    expect(sent).toBeLessThanOrEqual(agent.stats.sent);
+  });
 });

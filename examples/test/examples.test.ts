@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,9 +67,35 @@ describe('examples/', () => {
     expect(new Set(lines.slice(1).map((l) => l.length)).size).toBe(1);
   });
 
-  it('query-history.ts without a client id prints its usage and exits with 2', async () => {
-    const failed = await example('query-history').catch((error: { code: number; stderr: string }) => error);
-    expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('usage:') });
+  it("query-history.ts and send-command.ts local find this machine's agent in clients, by its host name", async () => {
+    // As the agent reports: under an id that is not the host name (a MAC address), with this host's name.
+    const now = Date.now();
+    const { body } = await graphql(srv.url, REPORT_MUTATION, {
+      input: reportInput({
+        clientId: 'agent-of-this-host',
+        hostname: hostname(),
+        windowStart: new Date(now - 10_000).toISOString(),
+        windowEnd: new Date(now + 60_000).toISOString(),
+      }),
+    });
+    expect(body.errors).toBeUndefined();
+    const { stdout } = await example('query-history');
+    expect(stdout.split('\n')[0]).toMatch(/^CPU_UTILIZATION of agent-of-this-host, /);
+    const sent = await example('send-command', ['local', '500']);
+    expect(sent.stdout).toMatch(/^command \S+: SET_SAMPLING_INTERVAL 500 ms for agent-of-this-host\n/);
+  });
+
+  it('query-history.ts without a client id, on a server that knows no client of this machine, says so and exits with 2', async () => {
+    const empty = await startTestServer();
+    try {
+      const failed = await example('query-history', [], { METRICS_URL: `${empty.url}/graphql` }).catch(
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('usage:') });
+      expect((failed as { stderr: string }).stderr).toContain('no client of this machine is registered');
+    } finally {
+      await empty.stop();
+    }
   });
 
   it('watch-live.ts prints the event of a report sent while it runs, and exits after --count', async () => {

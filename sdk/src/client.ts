@@ -31,6 +31,8 @@ import {
   FleetSummaryDocument,
   type FleetSummaryQuery,
   type FleetSummaryQueryVariables,
+  ForgetClientDocument,
+  type ForgetClientMutation,
   MetricHistoryDocument,
   type MetricHistoryQuery,
   type MetricHistoryQueryVariables,
@@ -156,6 +158,11 @@ export interface Client {
   clients(page?: ClientsQueryVariables): Promise<ClientsQuery['clients']>;
   /** One client, or null. */
   client(id: string): Promise<ClientQuery['client']>;
+  /**
+   * Removes a client from the registry and returns it as it was; its stored windows stay until retention.
+   * Rejects with `NOT_FOUND` for an unknown id. Needs scope `admin`.
+   */
+  forgetClient(clientId: string): Promise<ForgetClientMutation['forgetClient']>;
   /** The metric catalogue. */
   metrics(): Promise<MetricsQuery['metrics']>;
   /** Every alert rule, oldest first. */
@@ -218,6 +225,7 @@ export function createClient(options: ClientOptions): Client {
     fleetSummary: async (variables) => (await request(FleetSummaryDocument, variables)).fleetSummary,
     clients: async (page = {}) => (await request(ClientsDocument, page)).clients,
     client: async (id) => (await request(ClientDocument, { id })).client,
+    forgetClient: async (clientId) => (await request(ForgetClientDocument, { clientId })).forgetClient,
     metrics: async () => (await request(MetricsDocument)).metrics,
     alertRules: async () => (await request(AlertRulesDocument)).alertRules,
     alertRule: async (id) => (await request(AlertRuleDocument, { id })).alertRule,

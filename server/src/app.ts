@@ -18,7 +18,7 @@ import { createRouter, type RequestHandler } from './http/router.js';
 import { createGraphQLWebSocket } from './http/ws.js';
 import { createLive, type ServerLive } from './live/index.js';
 import { createStatusTracker } from './live/status.js';
-import { createLogger, type Logger } from './logger.js';
+import { createStdoutLogger, type Logger } from './logger.js';
 import { createInfluxMetricStore } from './metrics/influx/store.js';
 import { createSqliteMetricStore } from './metrics/sqlite/store.js';
 
@@ -63,7 +63,7 @@ export interface App {
  * graphql-ws, over the stores the configuration names. Nothing listens: see `listen`.
  */
 export function buildApp(config: Config, deps: AppDeps = {}): App {
-  const logger = deps.logger ?? createLogger(config.logLevel);
+  const logger = deps.logger ?? createStdoutLogger(config.logLevel, config.logFormat);
   const clock = deps.clock ?? { now: () => Date.now() };
   const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background store work failed');
   const metrics =

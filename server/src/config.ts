@@ -24,7 +24,8 @@ const duration = (name: string) =>
     }
   });
 
-const envSchema = z.object({
+/** The environment variables, their checks and defaults (`--help` reads them from here too). */
+export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8888),
   HOST: z.string().min(1).default('127.0.0.1'),
   STORE: z.enum(['sqlite', 'influxdb']).default('sqlite'),
@@ -54,6 +55,7 @@ const envSchema = z.object({
   API_TOKENS_FILE: z.string().optional(),
   AUTH: z.enum(['on', 'off']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
   GRAPHIQL: z
     .enum(['true', 'false'])
@@ -105,7 +107,47 @@ const envSchema = z.object({
  * Every environment variable `loadConfig` reads, in schema order. The docs tests hold the README's
  * configuration table and `.env.example` to this list.
  */
-export const configVariables = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
+export const configVariables = Object.keys(envSchema.shape) as ConfigVariable[];
+export type ConfigVariable = keyof typeof envSchema.shape;
+
+/** One line on each variable for `metrics-collector --help`; docs/configuration.md says more. */
+export const variableMeanings: Record<ConfigVariable, string> = {
+  PORT: "TCP port to listen on (the original's); 0 picks a free one",
+  HOST: 'address to listen on; a non-loopback one needs API_TOKENS or AUTH=off',
+  STORE: 'metric store: sqlite (embedded, in DATA_DIR) or influxdb (the INFLUX_* variables)',
+  DATA_DIR: 'folder of state.db, alerts.db, commands.db (and metrics.db with sqlite); created if missing',
+  RETENTION: 'keep windows this long behind the newest stored one (7d, 12h, 2w), or off',
+  INFLUX_URL: 'with STORE=influxdb: base URL of InfluxDB',
+  INFLUX_API: 'v2 writes to /api/v2/write (InfluxDB 2.x, 3.x, 1.8+), v1 to /write; both read InfluxQL',
+  INFLUX_GZIP: 'on, off or auto (on unless INFLUX_URL is loopback): gzip write requests',
+  INFLUX_TOKEN: 'v2: API token with write and read access to the bucket',
+  INFLUX_ORG: "v2: the bucket's organisation (name or id)",
+  INFLUX_BUCKET: 'v2: bucket to write to',
+  INFLUX_DATABASE: 'database InfluxQL reads (unset: the bucket with v2, metrics with v1)',
+  INFLUX_RETENTION_POLICY: "retention policy to write to and read from (unset: the database's default)",
+  INFLUX_USERNAME: 'v1: user for basic auth',
+  INFLUX_PASSWORD: "v1: that user's password",
+  REDIS_URL: 'redis://host:6379: live events go through Redis, shared by server replicas',
+  API_TOKENS: 'tokens name:scope1+scope2:secret, comma-separated; scopes ingest, read, admin',
+  API_TOKENS_FILE: 'file of more tokens, one per line, # starting a comment',
+  AUTH: 'on or off; unset: on exactly when a token is configured',
+  LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
+  LOG_FORMAT: 'json, pretty (human-readable lines) or auto (pretty when stdout is a terminal)',
+  BODY_LIMIT: 'largest request body in bytes (at least 1024)',
+  GRAPHIQL: 'true or false: serve GraphiQL to browsers at /graphql',
+  WEBHOOK_ALLOW_PRIVATE: 'true or false: let alert webhooks reach loopback and private addresses',
+  MAX_QUERY_DEPTH: 'deepest field nesting of a GraphQL operation (at least 2)',
+  MAX_QUERY_COMPLEXITY: 'most fields one GraphQL operation may select (at least 10)',
+  MAX_QUERY_TOKENS: 'most lexical tokens in one GraphQL document (at least 200)',
+  MAX_QUERY_ALIASES: 'most aliases in one GraphQL operation',
+  MAX_QUERY_DIRECTIVES: 'most directives in one GraphQL operation',
+  MAX_QUERY_COST: 'most values one GraphQL operation may ask for, priced before it runs (at least 100)',
+  MAX_RESPONSE_BYTES: 'largest GraphQL answer in bytes (at least 65536)',
+  INTROSPECTION: 'scoped (introspection needs scope read) or on (anyone)',
+  CORS_ORIGINS: 'origins whose web pages may call the API, comma-separated',
+  ALLOWED_HOSTS: 'with auth off: host names served besides loopback and HOST, comma-separated',
+  MAX_CONNECTIONS: 'most open connections, HTTP and WebSocket (unset: the open-file limit less 1024)',
+};
 
 /** Where the InfluxDB store writes and reads (`STORE=influxdb`). */
 export interface InfluxConfig extends InfluxAddress {
@@ -132,6 +174,8 @@ export interface Config {
   /** Whether `AUTH=off` switched auth off explicitly (rather than no token being configured). */
   authSwitchedOff: boolean;
   logLevel: string;
+  /** `auto`: pretty when stdout is a terminal, JSON otherwise (`createLogger` decides). */
+  logFormat: 'auto' | 'json' | 'pretty';
   bodyLimit: number;
   graphiql: boolean;
   /** Whether alert webhooks may point at loopback, private and other non-public addresses. */
@@ -266,6 +310,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     authEnabled,
     authSwitchedOff: auth === 'off',
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     bodyLimit: e.BODY_LIMIT,
     graphiql: e.GRAPHIQL,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,

@@ -51,12 +51,30 @@ export async function listen(app: App, config: Config, options: ListenOptions = 
   return { server, connections, url, port, close: () => stop(app, server) };
 }
 
+/** The port cannot be bound: one line for the operator, naming the port and its variable (exit 2). */
+export class ListenError extends Error {
+  constructor(message: string, options: ErrorOptions) {
+    super(message, options);
+    this.name = 'ListenError';
+  }
+}
+
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: 'is already in use: stop what holds it, or choose another port with PORT',
+  EACCES: 'needs privileges this process lacks: choose a port above 1023 with PORT',
+  EADDRNOTAVAIL: 'is on an address this host does not have: check HOST',
+};
+
 /** Listens on `host` and `port`; resolves with the port bound (the one the system chose for port 0). */
 function bind(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) => {
+      const problem = LISTEN_PROBLEMS[error.code ?? ''];
+      reject(problem ? new ListenError(`port ${port} on ${host} ${problem}`, { cause: error }) : error);
+    };
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve((server.address() as AddressInfo).port);
     });
   });

@@ -1,7 +1,14 @@
 import { stopOnSignals } from '@metrics-collector/common/signals';
-import { buildApp } from './app.js';
+import { parseCommandLine } from './cli.js';
 import { ConfigError, loadConfig } from './config.js';
-import { listen } from './listen.js';
+
+// `--help`, `--version` and refused arguments answer before anything is loaded, opened or created.
+const command = parseCommandLine(process.argv.slice(2));
+if (command.action === 'exit') {
+  if (command.stdout) process.stdout.write(command.stdout);
+  if (command.stderr) process.stderr.write(command.stderr);
+  process.exit(command.code);
+}
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -12,7 +19,17 @@ try {
   process.exit(2);
 }
 
+const { buildApp } = await import('./app.js');
+const { listen, ListenError } = await import('./listen.js');
 const app = buildApp(config);
-const listening = await listen(app, config);
+let listening: Awaited<ReturnType<typeof listen>>;
+try {
+  listening = await listen(app, config);
+} catch (error) {
+  if (!(error instanceof ListenError)) throw error;
+  console.error(error.message);
+  await app.dispose();
+  process.exit(2);
+}
 
 stopOnSignals(app.logger, () => listening.close());

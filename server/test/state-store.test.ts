@@ -40,6 +40,36 @@ describe('SQLite client registry', () => {
     await store.close();
   });
 
+  it('forgets a client: gone from every read and after a restart, registered anew by its next sighting', async () => {
+    const store = createSqliteStateStore({ dataDir, lastSeenFlushInterval: 60_000 });
+    for (const id of ['a', 'b', 'c']) await store.recordSighting(sighting({ id }));
+    // A lastSeen advance still in memory must not bring it back when it is flushed.
+    await store.recordSighting(sighting({ id: 'b', seenAt: 2_000 }));
+    expect(await store.forgetClient('b')).toMatchObject({ id: 'b', firstSeen: 1_000, lastSeen: 2_000 });
+    expect(await store.forgetClient('b')).toBeNull();
+    expect(await store.forgetClient('nobody')).toBeNull();
+    expect(await store.getClient('b')).toBeNull();
+    expect((await store.listClients({ first: 10, after: null })).map((c) => c.id)).toEqual(['a', 'c']);
+    expect(await store.countClients()).toBe(2);
+    await store.close();
+    const reopened = createSqliteStateStore({ dataDir });
+    expect(await reopened.getClient('b')).toBeNull();
+    expect(await reopened.countClients()).toBe(2);
+    await reopened.recordSighting(sighting({ id: 'b', seenAt: 7_000 }));
+    expect(await reopened.getClient('b')).toMatchObject({ firstSeen: 7_000, lastSeen: 7_000 });
+    await reopened.close();
+  });
+
+  it('forgets a client whose first sighting is still being committed: it is not registered after all', async () => {
+    const store = createSqliteStateStore({ dataDir });
+    const recorded = store.recordSighting(sighting({ id: 'racing' }));
+    const forgotten = store.forgetClient('racing');
+    await recorded;
+    expect(await forgotten).toMatchObject({ id: 'racing' });
+    expect(await store.getClient('racing')).toBeNull();
+    await store.close();
+  });
+
   it('registers a client on first sight and keeps first and last seen as the extremes', async () => {
     const store = createSqliteStateStore({ dataDir });
     await store.recordSighting(sighting({ seenAt: 5_000 }));

@@ -95,5 +95,10 @@ export interface AlertStore {
   listRules(): Promise<AlertRule[]>;
   /** The rule's current state per client, by client id. */
   states(ruleId: string): Promise<AlertStatus[]>;
+  /**
+   * A forgotten client: deletes its current state under every rule and when it was last seen (NO_DATA
+   * rules stop watching it); its history stays. Resolves with the number of states deleted.
+   */
+  forgetClient(clientId: string): Promise<number>;
   history(query: AlertHistoryQuery): Promise<AlertEvent[]>;
 }

@@ -1,5 +1,5 @@
 import { builder } from '../builder.js';
-import { defaultClientPage, getClient, listClients, maxClientPage } from './service.js';
+import { defaultClientPage, forgetClient, getClient, listClients, maxClientPage } from './service.js';
 import type { ClientRecord } from './types.js';
 
 export const ClientRef = builder.objectRef<ClientRecord>('Client').implement({
@@ -41,5 +41,15 @@ builder.queryField('client', (t) =>
     nullable: true,
     args: { id: t.arg.id() },
     resolve: (_r, { id }, ctx) => getClient(ctx, String(id)),
+  }),
+);
+
+builder.mutationField('forgetClient', (t) =>
+  t.field({
+    type: ClientRef,
+    description:
+      'Removes a client from the registry and returns it as it was. Its stored windows stay until retention deletes them; its current alert states are deleted (their history stays) and NO_DATA rules stop watching it; its commands not yet acknowledged become EXPIRED; no status event is published for it. A later report registers it again. Errors: NOT_FOUND. Needs scope `admin`.',
+    args: { clientId: t.arg.id() },
+    resolve: (_r, args, ctx) => forgetClient(ctx, String(args.clientId)),
   }),
 );

@@ -1,6 +1,7 @@
 import { requireScope } from '../auth.js';
 import type { Context } from '../context.js';
-import { badInput } from '../errors.js';
+import { AppError, badInput } from '../errors.js';
+import { checkString } from '../limits.js';
 import type { ClientRecord } from './types.js';
 
 /** `Query.clients`: default and largest `first`. */
@@ -30,4 +31,24 @@ export async function listClients(
 export async function getClient(ctx: Context, id: string): Promise<ClientRecord | null> {
   requireScope(ctx, 'read');
   return ctx.state.getClient(id);
+}
+
+/**
+ * `Mutation.forgetClient`: removes the client from the registry. Its stored windows stay until retention
+ * deletes them (history and fleet queries still count them); its current alert states go, as does its
+ * place in NO_DATA rules and client status; its commands not yet acknowledged expire. A later report
+ * registers it again, as new. Needs scope `admin`.
+ */
+export async function forgetClient(ctx: Context, clientId: string): Promise<ClientRecord> {
+  requireScope(ctx, 'admin');
+  checkString(clientId, 'clientId', ctx.limits.maxStringLength, true);
+  const client = await ctx.state.forgetClient(clientId);
+  if (!client) {
+    throw new AppError('NOT_FOUND', `clientId: no client ${JSON.stringify(clientId)}`, { field: 'clientId' });
+  }
+  const now = ctx.clock.now();
+  await ctx.alerts.forgetClient(clientId);
+  await ctx.commands.forgetClient(clientId, now);
+  ctx.live.pubsub.publish('clientForgotten', { clientId, at: now });
+  return client;
 }

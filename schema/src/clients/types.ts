@@ -39,5 +39,10 @@ export interface StateStore {
   /** How many clients are registered. */
   countClients(): Promise<number>;
   getClient(id: string): Promise<ClientRecord | null>;
+  /**
+   * Removes the client from the registry and resolves with what it held, once committed; `null` for an
+   * unknown id. A later report registers the client again, as new.
+   */
+  forgetClient(id: string): Promise<ClientRecord | null>;
   close(): Promise<void>;
 }

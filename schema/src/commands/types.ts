@@ -61,6 +61,11 @@ export interface CommandStore {
    * again). `null` when it is unknown, acknowledged or expired: it must not be delivered.
    */
   deliver(id: string, now: number): Promise<AgentCommand | null>;
+  /**
+   * A forgotten client: its commands not yet acknowledged become EXPIRED, saying so; the others stay as
+   * history. Resolves with the number expired.
+   */
+  forgetClient(clientId: string, now: number): Promise<number>;
   /** Moves a PENDING or DELIVERED command to `outcome` with the agent's message. */
   acknowledge(
     id: string,

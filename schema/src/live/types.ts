@@ -38,6 +38,8 @@ export type LiveTopics = {
   clientStatusChanged: [ClientStatusEvent];
   alertEvents: [AlertEvent];
   agentCommands: [clientId: string, command: AgentCommand];
+  /** `forgetClient` removed the client: each server's status tracker and NO_DATA rules drop it. */
+  clientForgotten: [{ clientId: string; at: number }];
 };
 
 /** Live events: the pubsub subscriptions read, and what happens once a report is stored. */

@@ -53,6 +53,12 @@ export class AlertEvaluator {
     this.#unsaved.add(clientId);
   }
 
+  /** A forgotten client: NO_DATA rules stop watching it (until it reports again). */
+  forget(clientId: string): void {
+    this.#lastSeen.delete(clientId);
+    this.#unsaved.delete(clientId);
+  }
+
   /** A report this server stored: THRESHOLD rules step on its value, NO_DATA rules see the client again. */
   evaluate(window: ReportedWindow): void {
     const { cache, clock } = this.#options;

@@ -61,6 +61,7 @@ export class Alerting {
   #ticking = false;
   #lastPrune = 0;
   #unlistenReports: (() => void) | null = null;
+  readonly #unlistenForgotten: () => void;
 
   constructor(options: AlertingOptions) {
     const { live, clock, logger } = options;
@@ -88,6 +89,9 @@ export class Alerting {
     live.onReport((window) => {
       if (!this.#stopped) this.#evaluator.evaluate(window);
     });
+    this.#unlistenForgotten = live.pubsub.listen('clientForgotten', ({ clientId }) =>
+      this.#evaluator.forget(clientId),
+    );
     // tick() reports its own failures and never rejects.
     this.#timer = backgroundTimer({
       intervalMs: options.checkInterval ?? 1_000,
@@ -118,6 +122,7 @@ export class Alerting {
     this.#timer.stop();
     const delivered = this.#webhooks.stop();
     this.#unlistenReports?.();
+    this.#unlistenForgotten();
     await delivered;
     await this.#lease?.release().catch(() => {});
     try {

@@ -74,6 +74,16 @@ export class CachedAlertStore implements AlertStore {
       .sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
   }
 
+  async forgetClient(clientId: string): Promise<number> {
+    const cache = this.#cache;
+    cache.refresh();
+    cache.table.forgetClient(clientId);
+    let deleted = 0;
+    for (const rule of cache.rules.values())
+      deleted += cache.forgetStates(rule.id, (id) => id !== clientId).length;
+    return deleted;
+  }
+
   async history(query: AlertHistoryQuery): Promise<AlertEvent[]> {
     return this.#cache.table.history(query);
   }

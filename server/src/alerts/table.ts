@@ -180,6 +180,16 @@ export class AlertTable {
     );
   }
 
+  /** A forgotten client: its states under every rule, and when it was last seen. */
+  forgetClient(clientId: string): void {
+    attempt(() =>
+      this.#db.transaction(() => {
+        this.#db.prepare<[string]>('DELETE FROM states WHERE client_id = ?').run(clientId);
+        this.#db.prepare<[string]>('DELETE FROM clients_seen WHERE client_id = ?').run(clientId);
+      })(),
+    );
+  }
+
   /** When each client was last seen (server clock), as saved by `saveSeen`. */
   seen(): Map<string, number> {
     return attempt(() => new Map(this.#sql.allSeen.all().map((r) => [r.client_id, r.seen_at])));

@@ -123,6 +123,18 @@ export class SqliteStateStore implements StateStore {
     return this.#clients.get(id) ?? null;
   }
 
+  async forgetClient(id: string): Promise<ClientRecord | null> {
+    // After a sighting of the client still being committed, which would otherwise register it again.
+    await this.#inflight.get(id)?.catch(() => undefined);
+    const known = this.#clients.get(id);
+    if (!known) return null;
+    this.#db.prepare<[string]>('DELETE FROM clients WHERE id = ?').run(id);
+    this.#clients.delete(id);
+    this.#dirty.delete(id);
+    this.#ordered = null;
+    return known;
+  }
+
   async close(): Promise<void> {
     this.#timer.stop();
     this.#flushLastSeen();

@@ -77,5 +77,6 @@ function commandStore(table: CommandTable): CommandStore {
     get: (id, now) => promised(() => table.get(id, now)),
     deliver: (id, now) => promised(() => table.deliver(id, now)),
     acknowledge: (id, outcome, message, now) => promised(() => table.acknowledge(id, outcome, message, now)),
+    forgetClient: (clientId, now) => promised(() => table.forgetClient(clientId, now)),
   };
 }

@@ -114,6 +114,11 @@ export class CommandTable {
     });
   }
 
+  /** Marks the client's open commands EXPIRED: the client was forgotten. Returns how many. */
+  forgetClient(clientId: string, now: number): number {
+    return this.#at(now, () => this.#sql.expireClient.run({ clientId, now }).changes);
+  }
+
   /** Marks every open command whose `expiresAt` is at or before `now` EXPIRED; returns how many. */
   expire(now: number): number {
     return attempt(() => this.#sql.expireDue.run({ now }).changes);
@@ -158,6 +163,9 @@ function prepareStatements(db: Db) {
       UPDATE commands SET status = 'EXPIRED', updated_at = expires_at,
         message = 'not acknowledged before it expired (' || CASE status WHEN 'PENDING' THEN 'never delivered' ELSE 'delivered' END || ')'
       WHERE status IN ('PENDING', 'DELIVERED') AND expires_at <= @now`),
+    expireClient: db.prepare<{ clientId: string; now: number }>(`
+      UPDATE commands SET status = 'EXPIRED', updated_at = @now, message = 'the client was forgotten (forgetClient)'
+      WHERE client_id = @clientId AND status IN ('PENDING', 'DELIVERED')`),
     setStatus: db.prepare<{
       id: string;
       status: AgentCommandStatus;

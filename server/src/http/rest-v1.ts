@@ -16,8 +16,8 @@ import { MethodNotAllowed } from './error-boundary.js';
  * `node:http` handler before yoga; it calls the same service functions as the resolvers.
  *
  * - `POST /api/v1/metrics`: one window, snake_case JSON; 200 with an empty body once stored.
- * - `GET /api/v1/metrics/:metric/byUser/:userId`: `start`, `end`, `resample_rate` from a JSON body or
- *   the query string; `{"entries":[{"date","value"}]}`, mean per bucket, empty buckets omitted.
+ * - `GET /api/v1/metrics/:metric/byUser/:userId`: `start`, `end`, `resample_rate` (default `15m`) from a
+ *   JSON body or the query string; `{"entries":[{"date","value"}]}`, mean per bucket, empty buckets omitted.
  *
  * Errors answer the code's status with `{"errors":["field: problem"],"code":"..."}`.
  */
@@ -213,20 +213,29 @@ const originalFieldNames: ReportFieldNames = {
   },
 };
 
+/**
+ * The original's `MetricTimeQuery(start, end, resampleRate = "15m")`: a `resample_rate` sent in neither the
+ * body nor the query string is 15 minutes, as it was (GraphQL's `resample` keeps its own default).
+ */
+const ORIGINAL_RESAMPLE_RATE = '15m';
+
 /** `start`, `end` and `resample_rate` from the JSON body, else from the query string. */
 function rangeParams(body: unknown, query: string) {
   if (body !== undefined && !isObject(body)) throw badInput('body', 'expected a JSON object');
   const search = new URLSearchParams(query);
-  const pick = (key: string): unknown => {
+  const pick = (key: string, fallback?: string): unknown => {
     const fromBody = body?.[key];
     if (fromBody !== undefined && fromBody !== null) return fromBody;
     const fromQuery = search.get(key);
-    if (fromQuery === null || fromQuery === '') throw badInput(key, 'field is required');
+    if (fromQuery === null || fromQuery === '') {
+      if (fallback !== undefined) return fallback;
+      throw badInput(key, 'field is required');
+    }
     return /^\d+$/.test(fromQuery) ? Number(fromQuery) : fromQuery;
   };
   return {
     from: parseDateTime(pick('start'), 'start'),
     to: parseDateTime(pick('end'), 'end'),
-    resample: parseDuration(pick('resample_rate'), 'resample_rate'),
+    resample: parseDuration(pick('resample_rate', ORIGINAL_RESAMPLE_RATE), 'resample_rate'),
   };
 }

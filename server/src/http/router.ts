@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { version } from '@metrics-collector/common/version';
 import type { Principal } from '@metrics-collector/schema/auth';
 import type { Context } from '@metrics-collector/schema/context';
 import { AppError, badInput } from '@metrics-collector/schema/errors';
@@ -15,6 +16,7 @@ import {
   graphQLParamsFromQuery,
 } from './graphql-over-http.js';
 import { createRestV1, type RestV1 } from './rest-v1.js';
+import { routeName } from './route-names.js';
 
 /** A `node:http` request listener. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -61,17 +63,16 @@ function handleRequest(routes: Routes, req: IncomingMessage, res: ServerResponse
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   const query = q === -1 ? '' : url.slice(q + 1);
-  res.once('finish', () =>
-    routes.logger.info(
-      {
-        method: req.method,
-        path,
-        status: res.statusCode,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      },
-      'request',
-    ),
-  );
+  res.once('finish', () => {
+    const route = routeName(path);
+    const status = res.statusCode;
+    // Health and readiness polls (every few seconds from an orchestrator) only at debug, while they succeed.
+    const poll = (route === '/health' || route === '/ready') && status < 400;
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    // An unrouted path is logged as sent (cut short): it names no client.
+    const at = route === null ? { path: path.slice(0, 200) } : { route };
+    routes.logger[poll ? 'debug' : 'info']({ method: req.method, ...at, status, ms }, 'request');
+  });
   route(routes, req, res, path, query).catch((error: unknown) => sendError(res, error, path, routes.logger));
 }
 
@@ -86,7 +87,7 @@ async function route(
   path: string,
   query: string,
 ): Promise<void> {
-  if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+  if (path === '/health') return sendJson(res, 200, { status: 'ok', version });
   if (path === '/ready') return ready(routes, res);
   const rest1 = path.startsWith('/api/v1/');
   if (!rest1 && path !== '/graphql') {

@@ -78,6 +78,13 @@ export class StatusTracker {
     live.onReport((window) => {
       if (this.#state !== 'stopped') this.#reported(window);
     });
+    // A forgotten client is dropped without an event: it will not be announced OFFLINE.
+    this.#followed.push(
+      live.pubsub.listen('clientForgotten', ({ clientId }) => {
+        this.#tracked.delete(clientId);
+        this.#known.delete(clientId);
+      }),
+    );
     live.onCommandStreamClosed((clientId) => {
       if (this.#state !== 'stopped') this.commandStreamClosed(clientId);
     });

@@ -58,6 +58,32 @@ describe('a NO_DATA rule', () => {
     ]);
     await alerts.close();
   });
+
+  it('forgets a forgotten client: no NO_DATA alert and no OFFLINE status for it, while others get theirs', async () => {
+    const statuses: { clientId: string; status: string }[] = [];
+    const unlisten = srv.app.live.pubsub.listen('clientStatusChanged', (e) => void statuses.push(e));
+    const rule = await createRule(srv, { name: 'gone', kind: 'NO_DATA', forSeconds: 60, severity: 'INFO' });
+    await report(srv, 'retired', 200, 0.2);
+    await report(srv, 'still-here', 200, 0.2);
+    const forgotten = await graphql(srv.url, 'mutation { forgetClient(clientId: "retired") { id } }');
+    expect(forgotten.body).toEqual({ data: { forgetClient: { id: 'retired' } } });
+
+    clock.time += 200_000; // past NO_DATA's 60 s and OFFLINE's 10 report intervals
+    srv.app.alerting.check();
+    const firing = async (clientId: string) =>
+      (await graphql(srv.url, ALERTS, { ruleId: rule.id, clientId })).body.data.alerts;
+    await waitFor(async () => (await firing('still-here')).length > 0, 'NO_DATA for still-here', 30_000);
+    // One check evaluates every client it watches: had it still watched `retired`, it would have fired too.
+    expect(await firing('retired')).toEqual([]);
+    // The status timer (every second) moves every tracked client in one pass, likewise.
+    await waitFor(
+      () => statuses.some((e) => e.clientId === 'still-here' && e.status === 'OFFLINE'),
+      'OFFLINE',
+      30_000,
+    );
+    expect(statuses.filter((e) => e.clientId === 'retired' && e.status !== 'ONLINE')).toEqual([]);
+    unlisten();
+  });
 });
 
 describe.skipIf(!hasBinary(redisBinary))('the NO_DATA lease with REDIS_URL', () => {

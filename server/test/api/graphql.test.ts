@@ -1,6 +1,6 @@
 import { getIntrospectionQuery } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { originalReport, REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
+import { originalReport, REPORT_MUTATION, reportInput, rootVersion } from '../../../testing/fixtures.js';
 import { graphql, rawRequest, startTestApp } from '../helpers.js';
 import { getOriginal, HISTORY, postOriginal, range, server } from './setup.js';
 
@@ -136,7 +136,7 @@ describe('GraphQL', () => {
     const page = await rawRequest(`${url}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.text).toContain('GraphiQL');
-    expect((await rawRequest(`${url}/health`)).json).toEqual({ status: 'ok' });
+    expect((await rawRequest(`${url}/health`)).json).toEqual({ status: 'ok', version: rootVersion });
     expect((await rawRequest(`${url}/ready`)).json).toEqual({ status: 'ready' });
   });
 });

@@ -90,4 +90,42 @@ describe('REST v1, as the original service answered', () => {
     const ready = await rawRequest(`${srv.url}/ready`);
     expect(ready.status).toBe(503);
   });
+
+  it("takes the original Scala client's body as Jackson wrote it, and defaults resample_rate to 15m", async () => {
+    const { url } = await server();
+    // ClientApplication.scala: Jackson with SNAKE_CASE, the `type` property first, `name` from getName,
+    // doubles as Java prints them, `user_id` from OSHI's hardware serial number ("unknown" on a VM, or
+    // with spaces, as many firmwares fill it).
+    const jackson = (userId: string, start: number, mean: string) =>
+      `{"user_id":${JSON.stringify(userId)},"start_timestamp":${start},"end_timestamp":${start + 5021},` +
+      `"observations_per_metric":100,"os_type":"Linux","os_version":"18.04 LTS","metrics":[{"type":"CPU",` +
+      `"avg_utilization":${mean},"var_utilization":1.0E-4,"avg_utilization_by_core":[0.5,0.0],` +
+      `"var_utilization_by_core":[2.5E-5,0.0],"name":"CpuUtilization"}]}`;
+    const start = Date.parse('2018-07-12T13:37:40.605Z');
+    const serial = 'To be filled by O.E.M.';
+    for (const body of [
+      jackson(serial, start, '0.25'),
+      jackson(serial, start + 15 * 60_000, '7.5E-1'),
+      jackson('unknown', start, '0.125'),
+    ]) {
+      const post = await rawRequest(`${url}/api/v1/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(post.status).toBe(200);
+    }
+    const noRate = { start: range.start, end: range.end };
+    const bySerial = await getOriginal(url, 'cpuLoadAvg', encodeURIComponent(serial), noRate);
+    expect(bySerial.status).toBe(200);
+    expect(bySerial.json).toEqual({
+      entries: [
+        { date: '2018-07-12T13:30:00.000Z', value: 0.25 },
+        { date: '2018-07-12T13:45:00.000Z', value: 0.75 },
+      ],
+    });
+    const query = `?start=${encodeURIComponent(range.start)}&end=${encodeURIComponent(range.end)}`;
+    const unknown = await getOriginal(url, 'cpuCoreLoadAvgMax', 'unknown', undefined, query);
+    expect(unknown.json).toEqual({ entries: [{ date: '2018-07-12T13:30:00.000Z', value: 0.5 }] });
+  });
 });

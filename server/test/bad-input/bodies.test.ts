@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { expect, it } from 'vitest';
-import { originalReport, REPORT_MUTATION, reportInput } from '../../../testing/fixtures.js';
+import { originalReport, REPORT_MUTATION, reportInput, rootVersion } from '../../../testing/fixtures.js';
 import { type RawResponse, rawRequest } from '../helpers.js';
 import { raw, stringify } from '../raw-json.js';
 import {
@@ -179,7 +179,7 @@ describeBadInput(rows, (server) => {
   it('still answers /health with 200 after all of that', async () => {
     const health = await rawRequest(`${server.url}/health`);
     expect(health.status).toBe(200);
-    expect(health.json).toEqual({ status: 'ok' });
+    expect(health.json).toEqual({ status: 'ok', version: rootVersion });
     expect(await server.snapshot()).toEqual(server.baseline);
   });
 });

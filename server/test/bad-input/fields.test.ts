@@ -120,9 +120,6 @@ const rows: Row[] = [
   restReport('user_id is empty', set('user_id', ''), bad('user_id', 'user_id: must not be empty')),
   restGet('start is missing', required('start'), { body: { end: RANGE.end, resample_rate: '15m' } }),
   restGet('end is missing', required('end'), { body: { start: RANGE.start, resample_rate: '15m' } }),
-  restGet('resample_rate is missing', required('resample_rate'), {
-    body: { start: RANGE.start, end: RANGE.end },
-  }),
   restGet('no body and no query string', required('start'), { body: undefined }),
   gqlReport('clientId is missing', drop('clientId'), bad('clientId')),
   gqlReport('windowEnd is missing', drop('windowEnd'), bad('windowEnd')),
