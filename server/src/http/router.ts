@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Principal } from '@metrics-collector/schema/auth';
-import type { Context } from '@metrics-collector/schema/context';
+import { type Principal, requireScope } from '@metrics-collector/schema/auth';
+import type { Context, Transport } from '@metrics-collector/schema/context';
 import { AppError, badInput } from '@metrics-collector/schema/errors';
 import type { Config } from '../config.js';
 import type { Yoga } from '../graphql/yoga.js';
 import type { Logger } from '../logger.js';
+import type { ServerMetrics } from '../telemetry/server-metrics.js';
 import { graphqlField, parseJson, readBody, sendJson } from './body.js';
 import type { CrossSite } from './cross-site.js';
 import { MethodNotAllowed, maskError, sendError } from './error-boundary.js';
@@ -15,6 +16,7 @@ import {
   graphQLParamsFromQuery,
 } from './graphql-over-http.js';
 import { createRestV1, type RestV1 } from './rest-v1.js';
+import { routePattern } from './route-pattern.js';
 
 /** A `node:http` request listener. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -27,9 +29,11 @@ export interface RouterOptions {
   /** The caller of an `Authorization` value; throws `UNAUTHENTICATED` for one that is not a valid token. */
   authenticate(authorization: string | undefined): Principal;
   /** The context of an operation run for `principal` (the REST shims call the services with it). */
-  contextFor(principal: Principal): Context;
+  contextFor(principal: Principal, transport: Transport): Context;
   /** Resolves when the metric store answers (`/ready`). */
   ping(): Promise<void>;
+  /** The server's own numbers: served on `GET /metrics`, and each request counted. */
+  metrics?: ServerMetrics;
 }
 
 /** What the routes use: the options and the transports built from them. */
@@ -61,7 +65,8 @@ function handleRequest(routes: Routes, req: IncomingMessage, res: ServerResponse
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   const query = q === -1 ? '' : url.slice(q + 1);
-  res.once('finish', () =>
+  res.once('finish', () => {
+    routes.metrics?.request(routePattern(path), res.statusCode, (performance.now() - started) / 1000);
     routes.logger.info(
       {
         method: req.method,
@@ -70,8 +75,8 @@ function handleRequest(routes: Routes, req: IncomingMessage, res: ServerResponse
         ms: Math.round((performance.now() - started) * 10) / 10,
       },
       'request',
-    ),
-  );
+    );
+  });
   route(routes, req, res, path, query).catch((error: unknown) => sendError(res, error, path, routes.logger));
 }
 
@@ -88,6 +93,7 @@ async function route(
 ): Promise<void> {
   if (path === '/health') return sendJson(res, 200, { status: 'ok' });
   if (path === '/ready') return ready(routes, res);
+  if (path === '/metrics' && routes.metrics) return serveMetrics(routes, routes.metrics, req, res);
   const rest1 = path.startsWith('/api/v1/');
   if (!rest1 && path !== '/graphql') {
     throw new AppError('NOT_FOUND', `path: no route ${path}`, { field: 'path' });
@@ -108,6 +114,21 @@ async function ready(routes: Routes, res: ServerResponse): Promise<void> {
     routes.logger.warn({ err: error }, 'not ready: the metric store does not answer');
     return sendJson(res, 503, { status: 'unavailable' }, { 'retry-after': '5' });
   }
+}
+
+/** `GET /metrics`: the Prometheus text, for a caller with the `read` scope (anyone when auth is off). */
+async function serveMetrics(
+  routes: Routes,
+  metrics: ServerMetrics,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new MethodNotAllowed('GET');
+  routes.crossSite.check(req);
+  requireScope({ principal: routes.authenticate(req.headers.authorization) }, 'read');
+  const text = await metrics.text();
+  res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(req.method === 'HEAD' ? undefined : text);
 }
 
 /**
@@ -143,7 +164,7 @@ async function serveRest(
   query: string,
   principal: Principal,
 ): Promise<void> {
-  const answer = await routes.rest(req, path, query, routes.contextFor(principal));
+  const answer = await routes.rest(req, path, query, routes.contextFor(principal, 'rest'));
   if (answer.body === undefined) {
     res.writeHead(answer.status, { 'content-length': 0 });
     res.end();

@@ -202,6 +202,7 @@ async function prepareOperation(
     req: ctx.extra.request,
     socket: ctx.extra.socket,
     principal: ctx.extra.principal,
+    transport: 'graphql-ws',
   } as never);
   try {
     checkJsonValues(payload, '', graphqlField);
