@@ -201,6 +201,11 @@ export class ServerMetrics {
         for (const [state, count] of commandsByState()) this.set({ state }, count);
       },
     });
+    // Shown at 0 before their first event, so that a dashboard has a series to draw.
+    for (const child of [this.slowSend, this.slowDelivery, this.webhookRetried, this.webhookGaveUp])
+      child.inc(0);
+    this.evaluatedReport.inc(0);
+    this.evaluatedNoData.inc(0);
     for (const transport of ['rest', 'graphql-http', 'graphql-ws'] as const) {
       this.#reportObservers.set(transport, this.#reportObserver(transport));
     }
