@@ -222,27 +222,6 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
     expect(serverCheck?.[3]).toContain("fetch('http://127.0.0.1:8888/ready')");
   });
 
-  it("runs Prometheus on the server's /metrics with the read token, its configuration mounted read-only", () => {
-    const prometheus = serviceOf(resolvedConfig(), 'prometheus');
-    expect(prometheus.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
-    expect(prometheus.depends_on).toEqual({ server: { condition: 'service_healthy' } });
-    const volumes = (prometheus.volumes ?? []).map((v) =>
-      typeof v === 'string' ? v : `${v.source}:${v.target}${v.read_only ? ':ro' : ''}`,
-    );
-    expect(volumes).toContain(`${root}grafana/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro`);
-    const scrapeConfig = parse(read('grafana/prometheus/prometheus.yml'));
-    const [job] = scrapeConfig.scrape_configs;
-    expect(job).toMatchObject({
-      metrics_path: '/metrics',
-      static_configs: [{ targets: ['server:8888'] }],
-      authorization: { credentials_file: '/prometheus/metrics-read-token' },
-    });
-    // The entrypoint writes the token to that file before Prometheus starts (`$$`: compose's escape of `$`).
-    const entrypoint = (prometheus as { entrypoint?: string[] }).entrypoint?.join(' ') ?? '';
-    expect(entrypoint).toContain('"$$METRICS_READ_TOKEN" > /prometheus/metrics-read-token');
-    expect(entrypoint).toContain('exec /bin/prometheus --config.file=/etc/prometheus/prometheus.yml');
-  });
-
   it('mounts the Grafana provisioning and dashboards read-only', () => {
     const grafana = serviceOf(resolvedConfig(), 'grafana');
     const volumes = (grafana.volumes ?? []).map((v) =>
