@@ -158,12 +158,12 @@ export class ServerMetrics {
     const [operation, type, code] = key.split(' ');
     return this.#operations.labels(operation as string, type as string, code as string);
   });
-  readonly #requestChildren = new Children<CounterChild>((key) => {
-    const [route, status] = key.split(' ');
-    return this.#requests.labels(route as string, status as string);
-  });
-  readonly #requestSecondsChildren = new Children<HistogramChild>((route) =>
-    this.#requestSeconds.labels(route),
+  /** Per route pattern: its duration histogram, and its counters by status. */
+  readonly #routes = new Children<{ seconds: HistogramChild; statuses: Map<number, CounterChild> }>(
+    (route) => ({
+      seconds: this.#requestSeconds.labels(route),
+      statuses: new Map(),
+    }),
   );
   readonly #transitionChildren = new Children<CounterChild>((state) => this.#alertTransitions.labels(state));
 
@@ -226,8 +226,14 @@ export class ServerMetrics {
   }
 
   request(route: string, status: number, seconds: number): void {
-    this.#requestChildren.get(`${route} ${status}`).inc();
-    this.#requestSecondsChildren.get(route).observe(seconds);
+    const children = this.#routes.get(route);
+    let counter = children.statuses.get(status);
+    if (counter === undefined) {
+      counter = this.#requests.labels(route, String(status));
+      children.statuses.set(status, counter);
+    }
+    counter.inc();
+    children.seconds.observe(seconds);
   }
 
   alertTransition(state: string): void {
