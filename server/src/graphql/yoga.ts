@@ -52,6 +52,8 @@ export function createGraphQL(options: GraphQLOptions): Yoga {
       );
     },
     plugins: [
+      // First: it hears the operations the other plugins refuse (the query budget) too.
+      ...(options.metrics ? [useGraphQLMetrics(options.metrics, schema)] : []),
       useQueryLimits({
         budget: config.queryLimits,
         authEnabled: config.authEnabled,
@@ -60,7 +62,6 @@ export function createGraphQL(options: GraphQLOptions): Yoga {
       }),
       ...useCompiledExecution(),
       useSharedSubscriptionResults(),
-      ...(options.metrics ? [useGraphQLMetrics(options.metrics, schema)] : []),
     ],
     maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
     logging: {

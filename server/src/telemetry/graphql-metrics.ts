@@ -1,7 +1,7 @@
 import {
   type DocumentNode,
   type ExecutionResult,
-  type GraphQLError,
+  GraphQLError,
   type GraphQLSchema,
   getOperationAST,
   Kind,
@@ -58,7 +58,7 @@ export function useGraphQLMetrics(metrics: ServerMetrics, schema: GraphQLSchema)
           metrics.operation(
             nameOf(operationName(context)),
             'unknown',
-            errorCode(result, 'GRAPHQL_PARSE_FAILED'),
+            stageCode(result, 'GRAPHQL_PARSE_FAILED'),
           );
         }
       };
@@ -67,7 +67,7 @@ export function useGraphQLMetrics(metrics: ServerMetrics, schema: GraphQLSchema)
       return ({ valid, result }) => {
         if (valid) return;
         const operation = getOperationAST(params.documentAST, operationName(context) as string | undefined);
-        const code = errorCode(result[0], 'GRAPHQL_VALIDATION_FAILED');
+        const code = stageCode(result[0], 'GRAPHQL_VALIDATION_FAILED');
         metrics.operation(nameOf(operation?.name?.value), operation?.operation ?? 'unknown', code);
       };
     },
@@ -113,11 +113,23 @@ interface Described {
   succeeded: { inc(): void };
 }
 
-/** The error's `extensions.code` as a label; `fallback` without an error. */
+/** The code of a parse or validation error: its own, else the one yoga gives every error of that stage. */
+function stageCode(error: unknown, code: string): string {
+  const own = (error as { extensions?: { code?: unknown } } | undefined)?.extensions?.code;
+  return own === undefined ? code : codeLabel(own);
+}
+
+/**
+ * The code the answer will carry for `error` (`fallback` without one): its `extensions.code`, else what the
+ * error boundary makes of it (server/src/http/error-boundary.ts): an unexpected error thrown by a resolver
+ * is INTERNAL_SERVER_ERROR, graphql-js's and graphql-jit's own errors (variables) are BAD_USER_INPUT.
+ */
 function errorCode(error: GraphQLError | Error | undefined, fallback: string): string {
   if (error === undefined) return fallback;
   const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
-  return code === undefined ? fallback : codeLabel(code);
+  if (code !== undefined) return codeLabel(code);
+  const cause = (error as GraphQLError).originalError;
+  return cause && !(cause instanceof GraphQLError) ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT';
 }
 
 /** The first root field of the operation (validated already: it is one of the schema's). */

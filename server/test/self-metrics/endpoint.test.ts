@@ -84,11 +84,27 @@ describe('GET /metrics', { timeout: 120_000 }, () => {
     // Names outside the schema's, and documents that do not validate, get fixed labels.
     await graphql(srv.url, 'query Whatever1234 { metrics { metric } }', {});
     await graphql(srv.url, '{ noSuchField }', {});
+    // Refused by the query budget, ahead of this plugin's own hooks in the chain.
+    const deep =
+      '{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }';
+    expect((await graphql(srv.url, deep, {})).body.errors?.[0]?.extensions?.code).toBe(
+      'GRAPHQL_VALIDATION_FAILED',
+    );
+    await graphql(srv.url, 'query Client($c: ID!) { client(id: $c) { id } }', { c: 1.5 });
     await moved(`${M}graphql_operations_total`, { operation: 'other', type: 'query', code: 'none' });
     await moved(`${M}graphql_operations_total`, {
       operation: 'anonymous',
       code: 'GRAPHQL_VALIDATION_FAILED',
     });
+    await moved(
+      `${M}graphql_operations_total`,
+      {
+        operation: 'anonymous',
+        code: 'GRAPHQL_VALIDATION_FAILED',
+      },
+      2,
+    );
+    await moved(`${M}graphql_operations_total`, { operation: 'Client', code: 'BAD_USER_INPUT' });
 
     const history = await rawRequest(
       `${srv.url}/api/v1/metrics/cpuLoadAvg/byUser/${originalReport.user_id}?start=1531402000000&end=1531403000000&resample_rate=15m`,
