@@ -91,6 +91,7 @@ export function createGraphQLWebSocket(
     maxSubscriptions: options.maxSubscriptionsPerConnection ?? 100,
     authenticate: options.authenticate,
     logger: options.logger,
+    telemetry: options.telemetry,
   });
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) =>
     serveSocket(operations, socket, request, settings),

@@ -11,7 +11,8 @@ import { codeLabel, type ServerMetrics } from './server-metrics.js';
 
 /**
  * Counts GraphQL operations (`graphql_operations_total`: name, type, error code) on every transport, and
- * the subscriptions running per root field (`subscriptions`). An operation name is a label only when it is
+ * the subscriptions started per root field (`subscriptions_started_total`; those running over graphql-ws
+ * are counted by the transport, running.ts: wrapping the result here would wrap what delivery groups share). An operation name is a label only when it is
  * one the schema implies (a root field in PascalCase, `On` before a subscription's, as the SDK names its
  * operations): any other name is `other`, none is `anonymous`, so no caller can grow the label set.
  */
@@ -21,23 +22,14 @@ export function useGraphQLMetrics(metrics: ServerMetrics, schema: GraphQLSchema)
     typeof name !== 'string' || name === '' ? 'anonymous' : known.has(name) ? name : 'other';
   const operationName = (context: unknown): unknown =>
     (context as { params?: { operationName?: unknown } } | undefined)?.params?.operationName;
-  const fields = new Map<
-    string,
-    {
-      running: ReturnType<typeof metrics.subscriptions.labels>;
-      started: ReturnType<typeof metrics.subscriptionsStarted.labels>;
+  const started = new Map<string, { inc(): void }>();
+  const startedOf = (field: string) => {
+    let child = started.get(field);
+    if (!child) {
+      child = metrics.subscriptionsStarted.labels(field);
+      started.set(field, child);
     }
-  >();
-  const fieldChildren = (field: string) => {
-    let children = fields.get(field);
-    if (!children) {
-      children = {
-        running: metrics.subscriptions.labels(field),
-        started: metrics.subscriptionsStarted.labels(field),
-      };
-      fields.set(field, children);
-    }
-    return children;
+    return child;
   };
   /** An operation's labels and its success counter, kept per document (the parse cache reuses them). */
   const described = new WeakMap<DocumentNode, Described>();
@@ -90,17 +82,7 @@ export function useGraphQLMetrics(metrics: ServerMetrics, schema: GraphQLSchema)
             return;
           }
           metrics.operation(name, 'subscription', 'none');
-          const children = fieldChildren(rootField(args.document, args.operationName));
-          children.started.inc();
-          children.running.inc();
-          let ended = false;
-          return {
-            onEnd() {
-              if (ended) return;
-              ended = true;
-              children.running.dec();
-            },
-          };
+          startedOf(rootField(args.document, args.operationName)).inc();
         },
       };
     },
@@ -133,7 +115,7 @@ function errorCode(error: GraphQLError | Error | undefined, fallback: string): s
 }
 
 /** The first root field of the operation (validated already: it is one of the schema's). */
-function rootField(document: DocumentNode, operationName: string | null | undefined): string {
+export function rootField(document: DocumentNode, operationName: string | null | undefined): string {
   const selection = getOperationAST(document, operationName)?.selectionSet.selections[0];
   return selection?.kind === Kind.FIELD ? selection.name.value : 'unknown';
 }

@@ -103,13 +103,13 @@ export class ServerMetrics {
   });
   readonly subscriptions = new Gauge({
     name: `${PREFIX}subscriptions`,
-    help: 'Subscriptions running, by root field (any transport).',
+    help: 'Subscriptions running over graphql-ws, by root field.',
     labelNames: ['field'],
     registers: [this.registry],
   });
   readonly subscriptionsStarted = new Counter({
     name: `${PREFIX}subscriptions_started_total`,
-    help: 'Subscriptions started, by root field.',
+    help: 'Subscriptions started, by root field (any transport: graphql-ws, SSE).',
     labelNames: ['field'],
     registers: [this.registry],
   });
