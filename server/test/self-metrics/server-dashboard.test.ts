@@ -78,7 +78,8 @@ describe.skipIf(!available)('the server dashboard against a real Prometheus', { 
     );
     await ok(srv.url, SET_SAMPLING, { clientId: 'dash-host', intervalMs: 5_000 }, admin);
     driver = drive(srv.url);
-  });
+    // Prometheus's start is waited for up to 30 s (testing/real-servers.ts); the server and the rest too.
+  }, 120_000);
   afterAll(async () => {
     driving = false;
     await driver;
@@ -87,7 +88,7 @@ describe.skipIf(!available)('the server dashboard against a real Prometheus', { 
     await srv?.stop();
     hook?.closeAllConnections();
     await new Promise((resolve) => hook?.close(resolve));
-  });
+  }, 60_000);
 
   /** Traffic of every kind the panels show, a round every 200 ms until the test ends. */
   async function drive(url: string): Promise<void> {
