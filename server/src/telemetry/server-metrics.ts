@@ -6,6 +6,24 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** What the server exposes on `GET /metrics` (docs/metrics.md lists every family). */
 const PREFIX = 'metrics_collector_';
 
+let processMetrics: Registry | undefined;
+
+/**
+ * prom-client's process metrics, collected once per process: they describe the process, and several
+ * servers in one process (the tests) would otherwise each add a GC observer and an event-loop monitor.
+ */
+function processRegistry(): Registry {
+  if (processMetrics) return processMetrics;
+  processMetrics = new Registry();
+  collectDefaultMetrics({ register: processMetrics });
+  // Gauges named like counters, which `promtool check metrics` refuses; their per-type gauges stay
+  // (`nodejs_active_handles` and so on, `sum()` them for the total).
+  for (const name of ['handles', 'requests', 'resources']) {
+    processMetrics.removeSingleMetric(`nodejs_active_${name}_total`);
+  }
+  return processMetrics;
+}
+
 /** Latency buckets, seconds: from a fast SQLite commit (sub-millisecond) to a slow InfluxDB answer. */
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -39,7 +57,9 @@ type HistogramChild = ReturnType<Histogram<string>['labels']>;
  * families, their children bound once, and the methods the components call on their events.
  */
 export class ServerMetrics {
+  /** The server's own families; `text()` adds the process's. */
   readonly registry = new Registry();
+  #exposed: Registry | undefined;
   readonly #reports = new Counter({
     name: `${PREFIX}reports_total`,
     help: 'Reports received, by transport and outcome (stored, or the error code that refused them).',
@@ -168,12 +188,6 @@ export class ServerMetrics {
   readonly #transitionChildren = new Children<CounterChild>((state) => this.#alertTransitions.labels(state));
 
   constructor(options: { commandsByState?: () => Iterable<[string, number]> } = {}) {
-    collectDefaultMetrics({ register: this.registry });
-    // Gauges named like counters, which `promtool check metrics` refuses; their per-type gauges stay
-    // (`nodejs_active_handles` and so on, `sum()` them for the total).
-    for (const name of ['handles', 'requests', 'resources']) {
-      this.registry.removeSingleMetric(`nodejs_active_${name}_total`);
-    }
     this.storeWrite = new Histogram({
       name: `${PREFIX}store_write_seconds`,
       help: 'Time a report waits for its points to be committed by the metric store.',
@@ -242,7 +256,8 @@ export class ServerMetrics {
 
   /** The text `GET /metrics` answers. */
   async text(): Promise<string> {
-    return this.registry.metrics();
+    this.#exposed ??= Registry.merge([processRegistry(), this.registry]);
+    return this.#exposed.metrics();
   }
 
   get contentType(): string {
