@@ -77,7 +77,8 @@ async function waitUntil(
   throw new Error(`${what} did not become ready within 30 s:\n${log()}`);
 }
 
-async function startProcess(options: {
+/** Starts `command` on a free port with a temporary folder, and waits until `ready` says it serves. */
+export async function startProcess(options: {
   what: string;
   command: string;
   args: (dir: string, port: number) => string[];

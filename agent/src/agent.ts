@@ -52,6 +52,16 @@ export interface AgentStats {
   commands: number;
 }
 
+/** What `--metrics-listen` serves (metrics-endpoint.ts): the stats as of now and the spool's depth. */
+export interface AgentNumbers extends AgentStats {
+  /** Attempts to send a window that failed (it stayed in the spool). */
+  failures: number;
+  spoolWindows: number;
+  spoolBytes: number;
+  /** Failures per collector since the start. */
+  collectorErrors: ReadonlyMap<string, number>;
+}
+
 /**
  * The agent: samples at each multiple of `samplingIntervalMs` into a window, closes the window at each
  * multiple of `reportIntervalMs` (epoch-aligned, so every host's windows line up), appends it to the spool (fsync),
@@ -292,6 +302,23 @@ export class Agent {
     }
     this.collectStats();
     this.sender.kick();
+  }
+
+  /** The numbers as of now, read when scraped: nothing is counted for them on the agent's own paths. */
+  numbers(): AgentNumbers {
+    const { spool } = this.options;
+    const { sent, refused, failures } = this.sender.stats;
+    return {
+      ...this.stats,
+      sent,
+      refused,
+      failures,
+      dropped: spool.dropped,
+      commands: this.commands.handled,
+      spoolWindows: spool.size,
+      spoolBytes: spool.bytes,
+      collectorErrors: this.health.errors,
+    };
   }
 
   private collectStats(): void {

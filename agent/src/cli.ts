@@ -6,6 +6,7 @@
 import { stopOnSignals } from '@metrics-collector/common/signals';
 import { AgentConfigError, parseAgentArgs } from './config.js';
 import { createLogger } from './log.js';
+import { MetricsListenError } from './metrics-endpoint.js';
 import { runAgent } from './run.js';
 import { SpoolLockedError } from './spool.js';
 
@@ -24,8 +25,8 @@ try {
   // Sampling or sending broke beyond repair: exit non-zero, so that the supervisor starts the agent again.
   running = await runAgent(config, logger, { onFatal: () => process.exit(1) });
 } catch (error) {
-  if (!(error instanceof SpoolLockedError)) throw error;
+  if (!(error instanceof SpoolLockedError || error instanceof MetricsListenError)) throw error;
   console.error(error.message);
-  process.exit(1);
+  process.exit(error instanceof MetricsListenError ? 2 : 1);
 }
 stopOnSignals(logger, () => running.stop());

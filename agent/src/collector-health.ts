@@ -12,6 +12,8 @@ const WARN_EVERY_MS = 600_000;
 export class CollectorHealth {
   /** Failures in a row per collector, and when the last warning about them was written. */
   private readonly failing = new Map<string, { count: number; warnedAt: number }>();
+  /** Failures per collector since the start (`--metrics-listen`). */
+  readonly errors = new Map<string, number>();
 
   constructor(
     private readonly logger: Logger,
@@ -19,6 +21,7 @@ export class CollectorHealth {
   ) {}
 
   failed(collector: string, error: unknown): void {
+    this.errors.set(collector, (this.errors.get(collector) ?? 0) + 1);
     const now = this.now();
     const streak = this.failing.get(collector);
     if (!streak) {

@@ -24,8 +24,26 @@ export interface AgentConfig {
   /** Longest wait between attempts to send after failures (the backoff doubles from 1 s up to it). */
   retryMaxMs: number;
   logLevel: LogLevel;
+  /** Where to serve the agent's own numbers for Prometheus (`GET /metrics`); `undefined`: nowhere. */
+  metricsListen: ListenAddress | undefined;
   /** The settings given by a flag or a variable (the others are defaults). */
   explicit: ReadonlySet<keyof AgentConfig>;
+}
+
+/** A host and port to listen on. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** `127.0.0.1:9101`, `[::1]:9101`, `0.0.0.0:9101` → host and port (0: one the system picks). */
+export function parseListen(text: string): ListenAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text.trim());
+  const port = Number(match?.[3]);
+  if (!match || port > 65_535) {
+    throw new InvalidArgumentError(`"${text}" is not a host:port such as 127.0.0.1:9101`);
+  }
+  return { host: (match[1] ?? match[2]) as string, port };
 }
 
 /** Thrown with every problem of the configuration, each naming its flag and variable. */
@@ -226,6 +244,15 @@ export const agentSettings = [
     parse: parseLogLevel,
     default: () => 'info' as LogLevel,
     shown: 'info',
+  }),
+  setting({
+    key: 'metricsListen',
+    flag: '--metrics-listen <host:port>',
+    env: 'AGENT_METRICS_LISTEN',
+    description: "serve the agent's own numbers for Prometheus at http://<host:port>/metrics",
+    parse: parseListen,
+    default: () => undefined,
+    shown: 'off',
   }),
 ];
 

@@ -6,6 +6,7 @@ import { failoverConnection } from './failover.js';
 import { hostIdentity } from './identity.js';
 import { intervalProblem } from './intervals.js';
 import type { Logger } from './log.js';
+import { serveAgentMetrics } from './metrics-endpoint.js';
 import type { ReportWindow } from './report.js';
 import { readIntervals, writeIntervals } from './settings.js';
 import { Spool } from './spool.js';
@@ -33,6 +34,16 @@ export async function runAgent(
     maxAgeMs: config.spoolMaxAgeMs,
   });
   const intervals = keptIntervals(config, logger);
+  // Bound before anything connects: a port that cannot be bound stops the start (the CLI exits 2).
+  let agent: Agent | undefined;
+  const metrics = config.metricsListen
+    ? await serveAgentMetrics(config.metricsListen, () => (agent as Agent).numbers(), logger).catch(
+        (error: unknown) => {
+          spool.close();
+          throw error;
+        },
+      )
+    : null;
   const connectTo = (url: string) => () =>
     connect({ url, token: config.token, retryMaxMs: config.retryMaxMs });
   const urls = config.serverUrls;
@@ -40,7 +51,7 @@ export async function runAgent(
     urls.length === 1
       ? connectTo(urls[0] as string)()
       : failoverConnection(urls.map(connectTo), urls, logger);
-  const agent = new Agent({
+  agent = new Agent({
     identity,
     connection,
     collectors: systemCollectors(config.collectors),
@@ -59,15 +70,16 @@ export async function runAgent(
   });
   agent.start();
   let stopped: Promise<number> | undefined;
+  const started = agent;
   return {
-    agent,
+    agent: started,
     stop: () => {
       stopped ??= (async () => {
         try {
-          return await agent.stop(config.shutdownTimeoutMs);
+          return await started.stop(config.shutdownTimeoutMs);
         } finally {
           spool.close();
-          await connection.close();
+          await Promise.all([connection.close(), metrics?.close()]);
         }
       })();
       return stopped;

@@ -20,4 +20,15 @@ export interface Context {
   clock: Clock;
   principal: Principal;
   limits: Limits;
+  /** Hears each report's outcome (the server counts them per transport on `/metrics`); optional. */
+  reports?: ReportObserver;
+}
+
+/** How a request reached the server. */
+export type Transport = 'rest' | 'graphql-http' | 'graphql-ws';
+
+/** The outcome of each report: stored, or refused with an error code (and the points it held, if known). */
+export interface ReportObserver {
+  stored(points: number): void;
+  refused(code: string | undefined, points: number): void;
 }

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Principal } from '@metrics-collector/schema/auth';
 import type { StateStore } from '@metrics-collector/schema/clients/types';
 import type { Clock } from '@metrics-collector/schema/clock';
-import type { Context } from '@metrics-collector/schema/context';
+import type { Context, Transport } from '@metrics-collector/schema/context';
 import { defaultLimits } from '@metrics-collector/schema/limits';
 import type { MetricStore } from '@metrics-collector/schema/metrics/types';
 import { type Alerting, createAlerting } from './alerts/index.js';
@@ -21,6 +21,8 @@ import { createStatusTracker } from './live/status.js';
 import { createStdoutLogger, type Logger } from './logger.js';
 import { createInfluxMetricStore } from './metrics/influx/store.js';
 import { createSqliteMetricStore } from './metrics/sqlite/store.js';
+import { ServerMetrics } from './telemetry/server-metrics.js';
+import { timedStore } from './telemetry/timed-store.js';
 
 /** What `buildApp` can be handed instead of building it from the configuration (tests, benchmarks). */
 export interface AppDeps {
@@ -47,6 +49,8 @@ export interface App {
   /** Alert rules and their evaluation (tests call `alerting.check()` to check NO_DATA rules now). */
   alerting: Alerting;
   logger: Logger;
+  /** The server's own numbers (`GET /metrics`). */
+  telemetry: ServerMetrics;
   /** Starts the background work: client status, alert evaluation, command expiry. */
   start(): void;
   /**
@@ -66,7 +70,14 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   const logger = deps.logger ?? createStdoutLogger(config.logLevel, config.logFormat);
   const clock = deps.clock ?? { now: () => Date.now() };
   const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background store work failed');
-  const metrics =
+  let commandsByState: () => Iterable<[string, number]> = () => [];
+  const telemetry = new ServerMetrics({ commandsByState: () => commandsByState() });
+  const onGroup = (writes: number, points: number, seconds: number) => {
+    telemetry.groupReports.observe(writes);
+    telemetry.groupPoints.observe(points);
+    telemetry.groupCommit.observe(seconds);
+  };
+  const store =
     deps.metrics ??
     (config.influx
       ? createInfluxMetricStore({
@@ -75,7 +86,13 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
           onBackgroundError,
           onQuery: (influxql) => logger.debug({ influxql }, 'InfluxQL'),
         })
-      : createSqliteMetricStore({ dataDir: config.dataDir, retention: config.retention, onBackgroundError }));
+      : createSqliteMetricStore({
+          dataDir: config.dataDir,
+          retention: config.retention,
+          onBackgroundError,
+          onGroup,
+        }));
+  const metrics = timedStore(store, config.store, telemetry);
   const state = deps.state ?? createSqliteStateStore({ dataDir: config.dataDir, onBackgroundError });
   const live = createLive({ redisUrl: config.redisUrl, logger });
   const status = createStatusTracker({ live, clock, logger });
@@ -86,11 +103,13 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     logger,
     lease: live.redis ? new RedisLease(live.redis) : null,
     allowPrivate: config.webhookAllowPrivate,
+    telemetry,
   });
   const commands = createCommands({ dataDir: config.dataDir, clock, logger });
+  commandsByState = () => commands.countByStatus();
   const authenticate = createAuthenticator(config.tokens, config.authEnabled);
   const limits = { ...defaultLimits, allowPrivateWebhooks: config.webhookAllowPrivate };
-  const contextFor = (principal: Principal): Context => ({
+  const contextFor = (principal: Principal, transport: Transport): Context => ({
     metrics,
     state,
     live,
@@ -99,9 +118,10 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     clock,
     principal,
     limits,
+    reports: telemetry.reportsOver(transport),
   });
 
-  const yoga = createGraphQL({ config, logger, authenticate, contextFor });
+  const yoga = createGraphQL({ config, logger, authenticate, contextFor, metrics: telemetry });
   const crossSite = new CrossSite({
     authEnabled: config.authEnabled,
     host: config.host,
@@ -116,12 +136,14 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     authenticate,
     contextFor,
     ping: () => metrics.ping(),
+    metrics: telemetry,
   });
   const webSocket = createGraphQLWebSocket(yoga, {
     logger,
     crossSite,
     maxResponseBytes: config.maxResponseBytes,
     authenticate: (authorization) => authenticate(authorization),
+    telemetry,
   });
 
   return {
@@ -133,6 +155,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     live,
     alerting,
     logger,
+    telemetry,
     start: () => {
       status.start();
       alerting.start();

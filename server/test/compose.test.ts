@@ -86,9 +86,15 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
     expect(status, stderr).toBe(0);
   });
 
-  it('has the influxdb, grafana, server and agent services, the server on the InfluxDB store', () => {
+  it('has the influxdb, grafana, prometheus, server and agent services, the server on the InfluxDB store', () => {
     const config = resolvedConfig();
-    expect(Object.keys(config.services).sort()).toEqual(['agent', 'grafana', 'influxdb', 'server']);
+    expect(Object.keys(config.services).sort()).toEqual([
+      'agent',
+      'grafana',
+      'influxdb',
+      'prometheus',
+      'server',
+    ]);
     const influxdb = serviceOf(config, 'influxdb');
     expect(influxdb.image).toBe('influxdb:2.7');
     expect(serviceOf(config, 'grafana').image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
@@ -109,7 +115,7 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
     const ports = Object.entries(config.services).flatMap(([name, service]) =>
       (service.ports ?? []).map((port) => ({ name, port })),
     );
-    expect(ports.map((p) => p.name).sort()).toEqual(['grafana', 'influxdb', 'server']);
+    expect(ports.map((p) => p.name).sort()).toEqual(['grafana', 'influxdb', 'prometheus', 'server']);
     for (const { name, port } of ports) {
       const hostIp = typeof port === 'string' ? port.split(':')[0] : port.host_ip;
       expect({ name, port, hostIp }).toEqual({ name, port, hostIp: '127.0.0.1' });
@@ -164,6 +170,7 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
       GRAFANA_ADMIN_PASSWORD: 'grafana-from-env',
       METRICS_ADMIN_TOKEN: 'admin-secret-from-env-0123',
       METRICS_AGENT_TOKEN: 'agent-secret-from-env-0123',
+      METRICS_READ_TOKEN: 'read-secret-from-env-01234',
     });
     const env = (name: string) => serviceOf(config, name).environment ?? {};
     expect(env('influxdb').DOCKER_INFLUXDB_INIT_ADMIN_TOKEN).toBe('token-from-env-file-0123456789');
@@ -172,8 +179,9 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
     expect(env('grafana').GF_SECURITY_ADMIN_PASSWORD).toBe('grafana-from-env');
     expect(env('server').INFLUX_TOKEN).toBe('token-from-env-file-0123456789');
     expect(env('server').API_TOKENS).toBe(
-      'admin:admin:admin-secret-from-env-0123,agent:ingest:agent-secret-from-env-0123',
+      'admin:admin:admin-secret-from-env-0123,agent:ingest:agent-secret-from-env-0123,prometheus:read:read-secret-from-env-01234',
     );
+    expect(env('prometheus').METRICS_READ_TOKEN).toBe('read-secret-from-env-01234');
   });
 
   it('gives the server a configuration it accepts: the InfluxDB store, and API tokens for HOST 0.0.0.0', () => {
@@ -191,6 +199,7 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
     expect(config.tokens.map((t) => [t.name, [...t.scopes].sort()])).toEqual([
       ['admin', ['admin']],
       ['agent', ['ingest']],
+      ['prometheus', ['read']],
     ]);
   });
 

@@ -35,9 +35,27 @@ export async function reportMetrics(
   input: ReportInput,
   names: ReportFieldNames = reportInputNames,
 ): Promise<ReportAck> {
-  requireScope(ctx, 'ingest');
-  const points = toPoints(ctx, input, names);
-  requireClient(ctx, input.clientId, names.clientId);
+  let points: SeriesPoint[] = [];
+  try {
+    requireScope(ctx, 'ingest');
+    points = toPoints(ctx, input, names);
+    requireClient(ctx, input.clientId, names.clientId);
+    await store(ctx, input, points);
+  } catch (error) {
+    ctx.reports?.refused(error instanceof AppError ? error.code : undefined, points.length);
+    throw error;
+  }
+  ctx.reports?.stored(points.length);
+  return {
+    clientId: input.clientId,
+    windowStart: input.windowStart,
+    windowEnd: input.windowEnd,
+    points: points.length,
+  };
+}
+
+/** Commits the points and the client's sighting, then announces the window. */
+async function store(ctx: Context, input: ReportInput, points: SeriesPoint[]): Promise<void> {
   await Promise.all([
     ctx.metrics.write(points),
     ctx.state.recordSighting({
@@ -56,12 +74,6 @@ export async function reportMetrics(
     observations: input.observations,
     points,
   });
-  return {
-    clientId: input.clientId,
-    windowStart: input.windowStart,
-    windowEnd: input.windowEnd,
-    points: points.length,
-  };
 }
 
 /**

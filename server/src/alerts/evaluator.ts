@@ -4,6 +4,7 @@ import type { AlertEvent, AlertRule, AlertState, AlertStatus } from '@metrics-co
 import type { Clock } from '@metrics-collector/schema/clock';
 import type { ReportedWindow } from '@metrics-collector/schema/live/types';
 import type { Logger } from '../logger.js';
+import type { ServerMetrics } from '../telemetry/server-metrics.js';
 import { type AlertCache, pairKey } from './cache.js';
 import type { AlertChange } from './table.js';
 
@@ -15,6 +16,8 @@ export interface AlertEvaluatorOptions {
   publish: (event: AlertEvent) => void;
   /** Sends a committed transition to its rule's webhook, in the background. */
   notify: (url: string, event: AlertEvent) => void;
+  /** Counts evaluations and transitions for `/metrics`. */
+  telemetry?: ServerMetrics | undefined;
 }
 
 /**
@@ -65,6 +68,7 @@ export class AlertEvaluator {
     // Another process sharing alerts.db may have changed rules or states: one prepared PRAGMA tells.
     cache.refresh();
     const { clientId } = window;
+    this.#options.telemetry?.evaluatedReport.inc();
     const now = clock.now();
     this.seen(clientId, now);
     const changes: AlertChange[] = [];
@@ -97,6 +101,7 @@ export class AlertEvaluator {
   checkNoData(): number {
     const { cache, clock } = this.#options;
     cache.refresh();
+    this.#options.telemetry?.evaluatedNoData.inc();
     const now = clock.now();
     const changes: AlertChange[] = [];
     for (const rule of cache.rules.values()) {
@@ -136,6 +141,7 @@ export class AlertEvaluator {
     for (const { events } of changes) {
       for (const event of events) {
         publish(event);
+        this.#options.telemetry?.alertTransition(event.state);
         const url = cache.rules.get(event.ruleId)?.webhookUrl;
         if (url) notify(url, event);
         logger.info(

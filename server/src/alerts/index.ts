@@ -3,6 +3,7 @@ import type { AlertStore } from '@metrics-collector/schema/alerts/types';
 import type { Clock } from '@metrics-collector/schema/clock';
 import type { ServerLive } from '../live/index.js';
 import type { Logger } from '../logger.js';
+import type { ServerMetrics } from '../telemetry/server-metrics.js';
 import { AlertCache } from './cache.js';
 import { AlertEvaluator } from './evaluator.js';
 import type { Lease } from './lease.js';
@@ -34,6 +35,8 @@ export interface AlertingOptions {
    * otherwise the address each delivery connects to is checked. @default false
    */
   allowPrivate?: boolean;
+  /** Counts evaluations, transitions and webhook attempts for `/metrics`. */
+  telemetry?: ServerMetrics;
   /** Deliveries waiting per webhook URL before new ones are dropped (and logged). @default 1000 */
   maxQueuedWebhooks?: number;
   /** How long transitions are kept in the history, ms. @default 7776000000 (90 days) */
@@ -78,6 +81,7 @@ export class Alerting {
       timeout: options.webhookTimeout ?? 10_000,
       allowPrivate: options.allowPrivate ?? false,
       maxQueued: options.maxQueuedWebhooks ?? 1_000,
+      telemetry: options.telemetry,
     });
     this.#evaluator = new AlertEvaluator({
       cache,
@@ -85,6 +89,7 @@ export class Alerting {
       logger,
       publish: (event) => live.pubsub.publish('alertEvents', event),
       notify: (url, event) => this.#webhooks.enqueue(url, event),
+      telemetry: options.telemetry,
     });
     live.onReport((window) => {
       if (!this.#stopped) this.#evaluator.evaluate(window);

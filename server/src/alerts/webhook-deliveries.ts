@@ -1,6 +1,7 @@
 import { backoffDelay, sleep } from '@metrics-collector/common/backoff';
 import type { AlertEvent } from '@metrics-collector/schema/alerts/types';
 import type { Logger } from '../logger.js';
+import type { ServerMetrics } from '../telemetry/server-metrics.js';
 import { PrivateAddressError, sendWebhook } from './webhook.js';
 
 export interface WebhookDeliveriesOptions {
@@ -15,6 +16,8 @@ export interface WebhookDeliveriesOptions {
   allowPrivate: boolean;
   /** Deliveries waiting per URL before new ones are dropped (and logged). */
   maxQueued: number;
+  /** Counts attempts and failures for `/metrics`. */
+  telemetry?: ServerMetrics | undefined;
 }
 
 /**
@@ -66,6 +69,7 @@ export class WebhookDeliveries {
     for (let attempt = 1; !this.#stopped; attempt += 1) {
       let problem: unknown;
       let final = attempt >= attempts;
+      this.#options.telemetry?.webhookAttempts.inc();
       try {
         const status = await sendWebhook(url, body, {
           allowPrivate: this.#options.allowPrivate,
@@ -79,6 +83,7 @@ export class WebhookDeliveries {
       } catch (error) {
         if (this.#stopped) break;
         if (error instanceof PrivateAddressError) {
+          this.#options.telemetry?.webhookGaveUp.inc();
           logger.error(
             { url, ruleId: event.ruleId, eventId: event.id, address: error.address },
             'webhook refused: private address',
@@ -87,6 +92,8 @@ export class WebhookDeliveries {
         }
         problem = error;
       }
+      const failures = this.#options.telemetry;
+      (final ? failures?.webhookGaveUp : failures?.webhookRetried)?.inc();
       const log = { url, ruleId: event.ruleId, eventId: event.id, attempt, err: problem };
       if (final) {
         logger.error(log, 'webhook failed: giving up');

@@ -49,6 +49,11 @@ export class Commands {
     this.#table.close();
   }
 
+  /** How many commands are kept in each status, for `/metrics`. */
+  countByStatus(): [string, number][] {
+    return this.#table.countByStatus();
+  }
+
   /** Expires overdue commands and prunes old ones as `clock.now()` says; the timer calls it. */
   check(): void {
     const now = this.#options.clock.now();

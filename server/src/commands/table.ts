@@ -129,6 +129,12 @@ export class CommandTable {
     return attempt(() => this.#sql.pruneFinal.run(before).changes);
   }
 
+  /** How many commands are kept in each status (`/metrics`); none once closed. */
+  countByStatus(): [string, number][] {
+    if (!this.#db.open) return [];
+    return this.#sql.countByStatus.all().map((row) => [row.status, row.count]);
+  }
+
   close(): void {
     this.#db.close();
   }
@@ -172,6 +178,9 @@ function prepareStatements(db: Db) {
       message: string | null;
       now: number;
     }>('UPDATE commands SET status = @status, message = @message, updated_at = @now WHERE id = @id'),
+    countByStatus: db.prepare<[], { status: string; count: number }>(
+      'SELECT status, count(*) AS count FROM commands GROUP BY status',
+    ),
     pruneFinal: db.prepare<[number]>(
       `DELETE FROM commands WHERE status IN ('APPLIED', 'FAILED', 'EXPIRED') AND updated_at < ?`,
     ),

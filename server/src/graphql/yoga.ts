@@ -1,11 +1,13 @@
 import { schema } from '@metrics-collector/schema';
 import type { Principal } from '@metrics-collector/schema/auth';
-import type { Context } from '@metrics-collector/schema/context';
+import type { Context, Transport } from '@metrics-collector/schema/context';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { anonymous } from '../auth.js';
 import type { Config } from '../config.js';
 import { maskError } from '../http/error-boundary.js';
 import type { Logger } from '../logger.js';
+import { useGraphQLMetrics } from '../telemetry/graphql-metrics.js';
+import type { ServerMetrics } from '../telemetry/server-metrics.js';
 import { useCompiledExecution } from './use-compiled-execution.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useSharedSubscriptionResults } from './use-shared-subscription-results.js';
@@ -18,8 +20,10 @@ export interface GraphQLOptions {
   logger: Logger;
   /** The caller of an `Authorization` value; throws `UNAUTHENTICATED` for one that is not a valid token. */
   authenticate(authorization: string | undefined): Principal;
-  /** The context of an operation run for `principal`. */
-  contextFor(principal: Principal): Context;
+  /** The context of an operation run for `principal`, arrived over `transport`. */
+  contextFor(principal: Principal, transport: Transport): Context;
+  /** Counts operations and subscriptions for `/metrics`. */
+  metrics?: ServerMetrics;
 }
 
 /**
@@ -41,10 +45,15 @@ export function createGraphQL(options: GraphQLOptions): Yoga {
     // useQueryLimits keeps its own cache of the documents that passed every limit.
     parserAndValidationCache: false,
     context: (initial) => {
-      const given = (initial as { principal?: Principal }).principal;
-      return contextFor(given ?? authenticate(initial.request.headers.get('authorization') ?? undefined));
+      const { principal: given, transport } = initial as { principal?: Principal; transport?: Transport };
+      return contextFor(
+        given ?? authenticate(initial.request.headers.get('authorization') ?? undefined),
+        transport ?? 'graphql-http',
+      );
     },
     plugins: [
+      // First: it hears the operations the other plugins refuse (the query budget) too.
+      ...(options.metrics ? [useGraphQLMetrics(options.metrics, schema)] : []),
       useQueryLimits({
         budget: config.queryLimits,
         authEnabled: config.authEnabled,

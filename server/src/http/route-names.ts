@@ -1,11 +1,17 @@
 /**
  * The route that serves `path`, as its pattern: request logs name it instead of the path, so that the
  * ids a path carries (`/api/v1/metrics/cpuLoadAvg/byUser/6a:d6:96:d3:45:35`) never make a log field of
- * their own. `null` for a path no route serves.
+ * their own, and `/metrics` counts requests by a bounded label. `null` for a path no route serves.
  */
 export function routeName(path: string): string | null {
-  if (path === '/graphql' || path === '/health' || path === '/ready' || path === '/api/v1/metrics')
-    return path;
+  switch (path) {
+    case '/graphql':
+    case '/health':
+    case '/ready':
+    case '/metrics':
+    case '/api/v1/metrics':
+      return path;
+  }
   if (/^\/api\/v1\/metrics\/[^/]+\/byUser\/[^/]+$/.test(path))
     return '/api/v1/metrics/:metric/byUser/:userId';
   return null;

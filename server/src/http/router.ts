@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { version } from '@metrics-collector/common/version';
-import type { Principal } from '@metrics-collector/schema/auth';
-import type { Context } from '@metrics-collector/schema/context';
+import { type Principal, requireScope } from '@metrics-collector/schema/auth';
+import type { Context, Transport } from '@metrics-collector/schema/context';
 import { AppError, badInput } from '@metrics-collector/schema/errors';
 import type { Config } from '../config.js';
 import type { Yoga } from '../graphql/yoga.js';
 import type { Logger } from '../logger.js';
+import type { ServerMetrics } from '../telemetry/server-metrics.js';
 import { graphqlField, parseJson, readBody, sendJson } from './body.js';
 import type { CrossSite } from './cross-site.js';
 import { MethodNotAllowed, maskError, sendError } from './error-boundary.js';
@@ -29,9 +30,11 @@ export interface RouterOptions {
   /** The caller of an `Authorization` value; throws `UNAUTHENTICATED` for one that is not a valid token. */
   authenticate(authorization: string | undefined): Principal;
   /** The context of an operation run for `principal` (the REST shims call the services with it). */
-  contextFor(principal: Principal): Context;
+  contextFor(principal: Principal, transport: Transport): Context;
   /** Resolves when the metric store answers (`/ready`). */
   ping(): Promise<void>;
+  /** The server's own numbers: served on `GET /metrics`, and each request counted. */
+  metrics?: ServerMetrics;
 }
 
 /** What the routes use: the options and the transports built from them. */
@@ -68,7 +71,10 @@ function handleRequest(routes: Routes, req: IncomingMessage, res: ServerResponse
     const status = res.statusCode;
     // Health and readiness polls (every few seconds from an orchestrator) only at debug, while they succeed.
     const poll = (route === '/health' || route === '/ready') && status < 400;
-    const ms = Math.round((performance.now() - started) * 10) / 10;
+    const elapsed = performance.now() - started;
+    // `other` for an unrouted path: a bounded label, whatever paths callers send.
+    routes.metrics?.request(route ?? 'other', status, elapsed / 1000);
+    const ms = Math.round(elapsed * 10) / 10;
     // An unrouted path is logged as sent (cut short): it names no client.
     const at = route === null ? { path: path.slice(0, 200) } : { route };
     routes.logger[poll ? 'debug' : 'info']({ method: req.method, ...at, status, ms }, 'request');
@@ -89,6 +95,7 @@ async function route(
 ): Promise<void> {
   if (path === '/health') return sendJson(res, 200, { status: 'ok', version });
   if (path === '/ready') return ready(routes, res);
+  if (path === '/metrics' && routes.metrics) return serveMetrics(routes, routes.metrics, req, res);
   const rest1 = path.startsWith('/api/v1/');
   if (!rest1 && path !== '/graphql') {
     throw new AppError('NOT_FOUND', `path: no route ${path}`, { field: 'path' });
@@ -109,6 +116,21 @@ async function ready(routes: Routes, res: ServerResponse): Promise<void> {
     routes.logger.warn({ err: error }, 'not ready: the metric store does not answer');
     return sendJson(res, 503, { status: 'unavailable' }, { 'retry-after': '5' });
   }
+}
+
+/** `GET /metrics`: the Prometheus text, for a caller with the `read` scope (anyone when auth is off). */
+async function serveMetrics(
+  routes: Routes,
+  metrics: ServerMetrics,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new MethodNotAllowed('GET');
+  routes.crossSite.check(req);
+  requireScope({ principal: routes.authenticate(req.headers.authorization) }, 'read');
+  const text = await metrics.text();
+  res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(req.method === 'HEAD' ? undefined : text);
 }
 
 /**
@@ -144,7 +166,7 @@ async function serveRest(
   query: string,
   principal: Principal,
 ): Promise<void> {
-  const answer = await routes.rest(req, path, query, routes.contextFor(principal));
+  const answer = await routes.rest(req, path, query, routes.contextFor(principal, 'rest'));
   if (answer.body === undefined) {
     res.writeHead(answer.status, { 'content-length': 0 });
     res.end();

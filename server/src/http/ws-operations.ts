@@ -18,6 +18,9 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
 import { sharedOperationKey } from '../graphql/use-shared-subscription-results.js';
 import type { Logger } from '../logger.js';
+import { rootField } from '../telemetry/graphql-metrics.js';
+import { countedWhileRunning } from '../telemetry/running.js';
+import type { ServerMetrics } from '../telemetry/server-metrics.js';
 import { checkJsonValues, graphqlField } from './body.js';
 import { refuseConnection, responseTooLarge, tooManySubscriptions } from './error-boundary.js';
 import { DeliveryGroups } from './ws-groups.js';
@@ -49,6 +52,8 @@ export interface OperationOptions {
   /** The caller of an `Authorization` value; throws `UNAUTHENTICATED` for one that is not a valid token. */
   authenticate(authorization: string | undefined): Principal;
   logger: Logger;
+  /** Counts the subscriptions running over graphql-ws, by field, for `/metrics`. */
+  telemetry?: ServerMetrics | undefined;
 }
 
 /**
@@ -71,7 +76,7 @@ export function createOperationServer(yoga: Yoga, options: OperationOptions): Op
   const groups = new DeliveryGroups();
   const server = makeServer<ConnectionParams, Extra>({
     execute: (args) => executeWithinLimit(args, options.maxResponseBytes) as never,
-    subscribe: (args) => subscribeGrouped(args, groups) as never,
+    subscribe: (args) => subscribeGrouped(args, groups, options.telemetry) as never,
     onConnect: (ctx) => authenticateConnection(ctx, options),
     onSubscribe: (ctx, id, payload) => prepareOperation(yoga, ctx, id, payload, options.maxSubscriptions),
     onNext: (ctx, id, _payload, args, result) => deliverNext(ctx.extra.sender, id, args, result),
@@ -84,13 +89,22 @@ export function createOperationServer(yoga: Yoga, options: OperationOptions): Op
  * a shared field then joins the delivery group of its operation key, which sends its events from then on
  * (ws-groups.ts). Other subscriptions (`agentCommands`) are graphql-ws's to iterate, through `onNext`.
  */
-async function subscribeGrouped(args: ExecutionArgs, groups: DeliveryGroups): Promise<unknown> {
+async function subscribeGrouped(
+  args: ExecutionArgs,
+  groups: DeliveryGroups,
+  telemetry: ServerMetrics | undefined,
+): Promise<unknown> {
   const { subscribe, sender, id } = args.rootValue as Enveloped;
   const result = await subscribe(args);
   if (result === null || typeof result !== 'object' || !(Symbol.asyncIterator in result)) return result;
   const key = sharedOperationKey(args);
-  if (key === null) return result;
-  return groups.join(key, result as AsyncIterable<ExecutionResult>, sender, id);
+  const stream =
+    key === null
+      ? (result as AsyncIterableIterator<ExecutionResult>)
+      : groups.join(key, result as AsyncIterable<ExecutionResult>, sender, id);
+  return telemetry
+    ? countedWhileRunning(stream, rootField(args.document, args.operationName), telemetry)
+    : stream;
 }
 
 /**
@@ -202,6 +216,7 @@ async function prepareOperation(
     req: ctx.extra.request,
     socket: ctx.extra.socket,
     principal: ctx.extra.principal,
+    transport: 'graphql-ws',
   } as never);
   try {
     checkJsonValues(payload, '', graphqlField);

@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../logger.js';
+import type { ServerMetrics } from '../telemetry/server-metrics.js';
 import { logSlowSubscriber, socketCloses } from './error-boundary.js';
 
 /**
@@ -162,6 +163,7 @@ class BoundedSender implements SocketSender, QueuedSender {
     private readonly maxBufferedBytes: number,
     private readonly logger: Logger,
     private readonly queue: DeliveryQueue,
+    private readonly telemetry: ServerMetrics | undefined,
   ) {}
 
   send(data: string): void {
@@ -171,6 +173,7 @@ class BoundedSender implements SocketSender, QueuedSender {
 
   deliver(data: Frame): void {
     if (!this.admit()) return;
+    this.telemetry?.deliveries.inc();
     this.queuedBytes += data.length;
     this.queuedFrames += 1;
     this.queue.push(this, data);
@@ -179,6 +182,7 @@ class BoundedSender implements SocketSender, QueuedSender {
   shed(): boolean {
     if (this.slow || this.socket.readyState !== this.socket.OPEN) return false;
     this.slow = true;
+    this.telemetry?.slowDelivery.inc();
     this.socket.close(socketCloses.slowDelivery.code, socketCloses.slowDelivery.reason);
     return true;
   }
@@ -196,6 +200,7 @@ class BoundedSender implements SocketSender, QueuedSender {
     const held = this.socket.bufferedAmount + this.queuedBytes;
     if (held <= this.maxBufferedBytes) return true;
     this.slow = true;
+    this.telemetry?.slowSend.inc();
     logSlowSubscriber(this.logger, held, this.maxBufferedBytes);
     this.socket.close(socketCloses.slowSend.code, socketCloses.slowSend.reason);
     return false;
@@ -216,6 +221,7 @@ export function boundedSender(
   maxBufferedBytes: number,
   logger: Logger,
   queue: DeliveryQueue,
+  telemetry?: ServerMetrics,
 ): SocketSender {
-  return new BoundedSender(socket, maxBufferedBytes, logger, queue);
+  return new BoundedSender(socket, maxBufferedBytes, logger, queue, telemetry);
 }

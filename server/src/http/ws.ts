@@ -7,6 +7,7 @@ import { handleProtocols } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
+import type { ServerMetrics } from '../telemetry/server-metrics.js';
 import type { CrossSite } from './cross-site.js';
 import {
   closeForFailure,
@@ -37,6 +38,8 @@ export interface WebSocketOptions {
   /** The caller of an `Authorization` value; throws `UNAUTHENTICATED` for one that is not a valid token. */
   authenticate(authorization: string | undefined): Principal;
   logger: Logger;
+  /** Counts connections, deliveries and slow consumers for `/metrics`. */
+  telemetry?: ServerMetrics;
 }
 
 export interface GraphQLWebSocket {
@@ -53,6 +56,7 @@ interface SocketSettings {
   queue: DeliveryQueue;
   maxBufferedBytes: number;
   logger: Logger;
+  telemetry: ServerMetrics | undefined;
 }
 
 /**
@@ -79,6 +83,7 @@ export function createGraphQLWebSocket(
     }),
     maxBufferedBytes: options.maxBufferedBytes ?? 1_048_576,
     logger: options.logger,
+    telemetry: options.telemetry,
   };
   const wss = createWebSocketServer(options.maxPayload ?? 1_048_576);
   const operations = createOperationServer(yoga, {
@@ -86,6 +91,7 @@ export function createGraphQLWebSocket(
     maxSubscriptions: options.maxSubscriptionsPerConnection ?? 100,
     authenticate: options.authenticate,
     logger: options.logger,
+    telemetry: options.telemetry,
   });
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) =>
     serveSocket(operations, socket, request, settings),
@@ -142,13 +148,15 @@ function serveSocket(
   request: IncomingMessage,
   settings: SocketSettings,
 ): void {
-  const { logger } = settings;
+  const { logger, telemetry } = settings;
+  telemetry?.wsConnectionsOpened.inc();
+  telemetry?.wsConnections.inc();
   socket.once('error', (error) => {
     logger.warn({ err: error }, 'websocket error');
     socket.terminate();
   });
   const stopKeepAlive = keepAlive(socket, settings.keepAlive);
-  const sender = boundedSender(socket, settings.maxBufferedBytes, logger, settings.queue);
+  const sender = boundedSender(socket, settings.maxBufferedBytes, logger, settings.queue, telemetry);
   const closed = operations.opened(
     {
       protocol: socket.protocol,
@@ -171,6 +179,7 @@ function serveSocket(
     { socket, request, sender },
   );
   socket.once('close', (code, reason) => {
+    telemetry?.wsConnections.dec();
     stopKeepAlive();
     closed(code, String(reason)).catch((error: unknown) =>
       logger.error({ err: error }, 'graphql-ws close handling failed'),

@@ -13,7 +13,7 @@ import { storeUnavailable } from '../../store-errors.js';
 import { migrations } from './migrations.js';
 import { type ReadThread, startReadThread, type ThreadReads } from './read-pool.js';
 import { createMetricReads, type MetricReads } from './reads.js';
-import { WriteThread } from './write-pool.js';
+import { type GroupObserver, WriteThread } from './write-pool.js';
 
 export interface SqliteMetricStoreOptions {
   dataDir: string;
@@ -30,6 +30,8 @@ export interface SqliteMetricStoreOptions {
    * `inline` (on the caller's thread, blocking it). @default 'thread'
    */
   reads?: 'thread' | 'inline';
+  /** Hears each group commit of the write thread (write-pool.ts), for `/metrics`. */
+  onGroup?: GroupObserver;
 }
 
 /**
@@ -49,7 +51,7 @@ export class SqliteMetricStore implements MetricStore {
   constructor(options: SqliteMetricStoreOptions) {
     this.#options = options;
     this.#db = openDatabase(options.dataDir, 'metrics', migrations);
-    this.#writer = new WriteThread(options.dataDir);
+    this.#writer = new WriteThread(options.dataDir, options.onGroup);
     // Reads run in the read thread unless told otherwise: a history scanning days of windows takes tens of
     // milliseconds or more, which would block every other request on the event loop.
     this.#thread = options.reads === 'inline' ? null : startReadThread(join(options.dataDir, 'metrics.db'));

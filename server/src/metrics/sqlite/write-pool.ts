@@ -5,6 +5,9 @@ import { ThreadClient } from './thread-client.js';
 import type { WriteAnswer, WriteRequest } from './write-protocol.js';
 import { type PackedItems, POINT_NUMBERS } from './writes.js';
 
+/** Called once per group committed, on the main thread. */
+export type GroupObserver = (writes: number, points: number, seconds: number) => void;
+
 interface Pending {
   points: readonly SeriesPoint[];
   resolve: () => void;
@@ -27,7 +30,11 @@ export class WriteThread {
   #scheduled = false;
   #closed = false;
 
-  constructor(dataDir: string) {
+  /** Hears each group once committed (the server's /metrics): its writes, points and seconds in flight. */
+  readonly #onGroup: GroupObserver | undefined;
+
+  constructor(dataDir: string, onGroup?: GroupObserver) {
+    this.#onGroup = onGroup;
     // A thread started again has no series keys: the next group sends them all.
     this.#thread = new ThreadClient('write-thread', { dataDir }, () => {
       this.#keyIds.sent = 0;
@@ -81,6 +88,8 @@ export class WriteThread {
     // Started before packing: a thread started again needs every key from the first.
     this.#thread.start();
     const items = this.#keyIds.pack(group.map((p) => p.points));
+    const points = items.numbers.length / POINT_NUMBERS;
+    const sent = performance.now();
     this.#thread.request({ op: 'write', items }, [items.numbers.buffer as ArrayBuffer]).then(
       (answer) => {
         // Per item, or the one error that stopped the whole group.
@@ -91,6 +100,7 @@ export class WriteThread {
           if (error === null || error === undefined) p.resolve();
           else p.reject(storeUnavailable(new Error(String(error)), 'NOT_STORED'));
         });
+        this.#onGroup?.(group.length, points, (performance.now() - sent) / 1000);
         settle();
       },
       (error: unknown) => {
