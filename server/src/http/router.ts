@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Yoga } from '../graphql/yoga.js';
 import type { Logger } from '../logger.js';
 import { graphqlField, parseJson, readBody, sendJson } from './body.js';
+import type { ConsoleAssets } from './console-assets.js';
 import type { CrossSite } from './cross-site.js';
 import { MethodNotAllowed, maskError, sendError } from './error-boundary.js';
 import {
@@ -30,6 +31,8 @@ export interface RouterOptions {
   contextFor(principal: Principal): Context;
   /** Resolves when the metric store answers (`/ready`). */
   ping(): Promise<void>;
+  /** The web console at `/` and `/assets/` (server/src/http/console-assets.ts). */
+  consoleAssets?: ConsoleAssets;
 }
 
 /** What the routes use: the options and the transports built from them. */
@@ -39,7 +42,7 @@ interface Routes extends RouterOptions {
 }
 
 /**
- * The request listener of the server: `/health`, `/ready`, the REST v1 shims under `/api/v1/`, and
+ * The request listener of the server: `/health`, `/ready`, the web console (`/`, `/assets/`), the REST v1 shims under `/api/v1/`, and
  * `/graphql` (the hot path, or yoga for subscriptions over SSE and GraphiQL). Every request is logged
  * once answered; every error is answered by the error boundary (`sendError`).
  */
@@ -90,6 +93,10 @@ async function route(
   if (path === '/ready') return ready(routes, res);
   const rest1 = path.startsWith('/api/v1/');
   if (!rest1 && path !== '/graphql') {
+    if (routes.consoleAssets && (path === '/' || path === '/index.html' || path.startsWith('/assets/'))) {
+      routes.crossSite.check(req);
+      if (routes.consoleAssets(req, res, path)) return;
+    }
     throw new AppError('NOT_FOUND', `path: no route ${path}`, { field: 'path' });
   }
   if (checkCrossSite(routes.crossSite, req, res, path) === 'answered') return;

@@ -1,0 +1,178 @@
+import { type Aggregate, type Client, createClient, type Metric, SdkError } from '@metrics-collector/sdk';
+import { parse } from 'graphql';
+
+/** What the console may show: the token's scopes, found by asking (see `connect`). */
+export interface Session {
+  client: Client;
+  token: string | undefined;
+  read: boolean;
+  admin: boolean;
+}
+
+const TOKEN_KEY = 'metrics-collector.token';
+
+export const savedToken = (): string | undefined => sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+export const saveToken = (token: string | undefined): void =>
+  token ? sessionStorage.setItem(TOKEN_KEY, token) : sessionStorage.removeItem(TOKEN_KEY);
+
+/**
+ * Opens a session with `token` (none: auth off, or a server that asks for one). Every operation goes
+ * over the SDK's one WebSocket (`transport: 'ws'`), which also carries the subscriptions; refusals come
+ * back as GraphQL errors rather than 4xx responses. The scopes are found by asking: `clients` needs
+ * `read`; a command with no client id needs `admin`, and is refused (nothing is queued) whoever asks —
+ * FORBIDDEN without `admin`, BAD_USER_INPUT with it. Answers `'token'` when a (valid) token is needed.
+ */
+export async function connect(token: string | undefined): Promise<Session | 'token'> {
+  const client = createClient({
+    url: new URL('/graphql', location.href).href,
+    token,
+    transport: 'ws',
+    ws: { lazy: true, retryAttempts: 20 },
+  });
+  const refused = async (run: () => Promise<unknown>): Promise<string | null> => {
+    try {
+      await run();
+      return null;
+    } catch (error) {
+      if (error instanceof SdkError) return error.code ?? error.kind;
+      throw error;
+    }
+  };
+  const readCode = await refused(() => client.clients({ first: 1 }));
+  if (readCode === 'UNAUTHENTICATED' || readCode === 'auth') {
+    await client.close();
+    return 'token';
+  }
+  const adminCode = await refused(() =>
+    client.sendAgentCommand('', { type: 'SET_SAMPLING_INTERVAL', intervalMs: 0 }),
+  );
+  return { client, token, read: readCode === null, admin: adminCode === 'BAD_USER_INPUT' };
+}
+
+/** One series of a batch of histories. */
+export interface SeriesRequest {
+  key: string;
+  metric: Metric;
+  clientId: string;
+  core?: number | undefined;
+}
+
+export interface Range {
+  from: number;
+  to: number;
+  resample: string;
+  resampleMs: number;
+  aggregate: Aggregate;
+}
+
+/** Bucket starts (s) and values of one series. */
+export interface Series {
+  time: number[];
+  value: (number | null)[];
+}
+
+/** The API's budget (docs/security.md#query-budget): 50 aliases, a cost of 32,000 per operation. */
+const MAX_ALIASES = 50;
+const MAX_COST = 30_000;
+/** At most 10,000 buckets per history: longer ranges are asked in parts. */
+const PART_BUCKETS = 5_000;
+
+/**
+ * Many histories with few requests: one GraphQL operation per batch of aliased `metricHistory` fields,
+ * each batch within the API's alias and cost budget (3 per bucket: the row, time, value); a range of
+ * more buckets than one history may answer is asked in parts split on bucket boundaries.
+ */
+export async function histories(
+  client: Client,
+  series: readonly SeriesRequest[],
+  range: Range,
+): Promise<Map<string, Series>> {
+  const step = range.resampleMs;
+  const parts: Range[] = [];
+  for (let from = range.from; from < range.to; ) {
+    const to = Math.min(range.to, (Math.floor(from / step) + PART_BUCKETS) * step);
+    parts.push({ ...range, from, to });
+    from = to;
+  }
+  const perSeries = Math.min(PART_BUCKETS, Math.ceil((range.to - range.from) / step) + 1) * 3 + 2;
+  const perBatch = Math.max(1, Math.min(MAX_ALIASES, Math.floor(MAX_COST / perSeries)));
+  const asked: Promise<Map<string, Series>>[] = [];
+  for (const part of parts)
+    for (let i = 0; i < series.length; i += perBatch)
+      asked.push(historyBatch(client, series.slice(i, i + perBatch), part));
+  const out = new Map<string, Series>();
+  for (const answer of await Promise.all(asked)) {
+    for (const [key, s] of answer) {
+      const into = out.get(key);
+      if (!into) out.set(key, s);
+      else {
+        into.time.push(...s.time);
+        into.value.push(...s.value);
+      }
+    }
+  }
+  return out;
+}
+
+const documents = new Map<string, ReturnType<typeof parse>>();
+
+async function historyBatch(
+  client: Client,
+  batch: readonly SeriesRequest[],
+  range: Range,
+): Promise<Map<string, Series>> {
+  const fields = batch.map(
+    (s, i) =>
+      `s${i}: metricHistory(metric: ${s.metric}, clientId: ${JSON.stringify(s.clientId)}${
+        s.core === undefined ? '' : `, core: ${s.core}`
+      }, from: $from, to: $to, resample: $resample, aggregate: $aggregate) { points { time value } }`,
+  );
+  const text = `query ConsoleHistories($from: DateTime!, $to: DateTime!, $resample: Duration!, $aggregate: Aggregate!) { ${fields.join(' ')} }`;
+  let document = documents.get(text);
+  if (!document) {
+    document = parse(text);
+    if (documents.size > 200) documents.clear();
+    documents.set(text, document);
+  }
+  const data = (await client.request(document, {
+    from: new Date(range.from).toISOString(),
+    to: new Date(range.to).toISOString(),
+    resample: range.resample,
+    aggregate: range.aggregate,
+  })) as Record<string, { points: { time: string; value: number | null }[] }>;
+  const out = new Map<string, Series>();
+  batch.forEach((s, i) => {
+    const points = data[`s${i}`]?.points ?? [];
+    out.set(s.key, {
+      time: points.map((p) => Date.parse(p.time) / 1000),
+      value: points.map((p) => p.value),
+    });
+  });
+  return out;
+}
+
+/** Runs `each` for every event of `events` until `signal` aborts; errors are shown by `onError`. */
+export function follow<T>(
+  events: AsyncIterableIterator<T>,
+  signal: AbortSignal,
+  each: (event: T) => void,
+  onError: (error: unknown) => void,
+): void {
+  signal.addEventListener('abort', () => void events.return?.(), { once: true });
+  void (async () => {
+    try {
+      for await (const event of events) {
+        if (signal.aborted) break;
+        each(event);
+      }
+    } catch (error) {
+      if (!signal.aborted) onError(error);
+    }
+  })();
+}
+
+/** A message for an error of the API. */
+export function describe(error: unknown): string {
+  if (error instanceof SdkError) return `${error.code ?? error.kind}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
