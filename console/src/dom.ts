@@ -34,9 +34,15 @@ export function replace(parent: Element, ...children: Child[]): void {
   append(parent, children);
 }
 
-/** A labelled form control: `<label>text <control></label>`. */
-export function labelled(text: string, control: HTMLElement): HTMLLabelElement {
-  return h('label', { class: 'field' }, h('span', {}, text), control);
+let ids = 0;
+
+/** A form control with its `<label for>` (the control gets an id when it has none). */
+export function labelled(text: string, control: HTMLElement): HTMLElement {
+  if (!control.id) {
+    ids += 1;
+    control.id = `field-${ids}`;
+  }
+  return h('span', { class: 'field' }, h('label', { for: control.id }, text), control);
 }
 
 /** A `<select>` of `options` (value, text), `value` selected. */

@@ -21,6 +21,9 @@ export const alertsPage: Page = (session, main, signal) => {
   const firingBody = h('tbody');
   const rulesBody = h('tbody');
   const historyBody = h('tbody');
+  const show = (error: unknown) => {
+    note.textContent = describe(error);
+  };
   const form = session.admin ? ruleForm() : null;
   replace(
     main,
@@ -101,9 +104,6 @@ export const alertsPage: Page = (session, main, signal) => {
     );
   }
 
-  const show = (error: unknown) => {
-    note.textContent = describe(error);
-  };
   async function reload(): Promise<void> {
     try {
       [rules, history] = await Promise.all([client.alertRules(), client.alerts({ limit: 50 })]);
