@@ -20,32 +20,39 @@ export const saveToken = (token: string | undefined): void =>
  * over the SDK's one WebSocket (`transport: 'ws'`), which also carries the subscriptions; refusals come
  * back as GraphQL errors rather than 4xx responses. The scopes are found by asking: `clients` needs
  * `read`; a command with no client id needs `admin`, and is refused (nothing is queued) whoever asks —
- * FORBIDDEN without `admin`, BAD_USER_INPUT with it. Answers `'token'` when a (valid) token is needed.
+ * FORBIDDEN without `admin`, BAD_USER_INPUT with it. Answers `'token'` when a token is needed,
+ * `'refused'` when the server does not know this one.
  */
-export async function connect(token: string | undefined): Promise<Session | 'token'> {
+export async function connect(token: string | undefined): Promise<Session | 'token' | 'refused'> {
   const client = createClient({
     url: new URL('/graphql', location.href).href,
     token,
     transport: 'ws',
-    ws: { lazy: true, retryAttempts: 20 },
+    ws: { lazy: true, lazyCloseTimeout: 60_000, retryAttempts: 20 },
   });
   const refused = async (run: () => Promise<unknown>): Promise<string | null> => {
     try {
       await run();
       return null;
     } catch (error) {
+      // A token the server does not know closes the WebSocket with 4403 (docs/live.md).
+      if (error instanceof SdkError && /\b4403\b/.test(error.message)) return 'refused';
       if (error instanceof SdkError) return error.code ?? error.kind;
       throw error;
     }
   };
-  const readCode = await refused(() => client.clients({ first: 1 }));
-  if (readCode === 'UNAUTHENTICATED' || readCode === 'auth') {
+  const [readCode, adminCode] = await Promise.all([
+    refused(() => client.clients({ first: 1 })),
+    refused(() => client.sendAgentCommand('', { type: 'SET_SAMPLING_INTERVAL', intervalMs: 0 })),
+  ]);
+  if (readCode === 'UNAUTHENTICATED' || readCode === 'refused') {
     await client.close();
-    return 'token';
+    return readCode === 'refused' ? 'refused' : 'token';
   }
-  const adminCode = await refused(() =>
-    client.sendAgentCommand('', { type: 'SET_SAMPLING_INTERVAL', intervalMs: 0 }),
-  );
+  if (readCode !== null && readCode !== 'FORBIDDEN') {
+    await client.close();
+    throw new Error(`the server did not answer as expected (${readCode})`);
+  }
   return { client, token, read: readCode === null, admin: adminCode === 'BAD_USER_INPUT' };
 }
 

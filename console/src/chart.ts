@@ -8,6 +8,20 @@ export interface Line {
   label: string;
 }
 
+/** The one time axis of the lines that have points, when they all have the same; else null. */
+function sharedTimes(given: readonly ({ time: number[] } | undefined)[]): number[] | null {
+  let times: number[] | undefined;
+  for (const s of given) {
+    if (!s || s.time.length === 0) continue;
+    if (!times) times = s.time;
+    else if (s.time !== times) {
+      if (s.time.length !== times.length) return null;
+      for (let i = 0; i < times.length; i += 1) if (s.time[i] !== times[i]) return null;
+    }
+  }
+  return times ?? null;
+}
+
 const PALETTE = ['#2f7ed8', '#e4572e', '#29a36a', '#b07aa1', '#f0a202', '#17a2b8', '#8c564b', '#7f7f7f'];
 
 /**
@@ -65,18 +79,41 @@ export class Chart {
     this.plot = new uPlot(opts, [[], ...lines.map(() => [])], this.figure);
   }
 
-  /** Replaces the data: `series` by line key, each with bucket starts (s) and values. */
+  /**
+   * Replaces the data: `series` by line key, each with ascending bucket starts (s) and values. The lines'
+   * times are merged into one axis (a typed sort, then one pass per line), nulls where a line has no bucket.
+   */
   setSeries(series: ReadonlyMap<string, { time: number[]; value: (number | null)[] }>): void {
-    const all = new Set<number>();
-    for (const line of this.lines) for (const t of series.get(line.key)?.time ?? []) all.add(t);
-    this.times = [...all].sort((a, b) => a - b);
-    const at = new Map(this.times.map((t, i) => [t, i]));
-    this.columns = this.lines.map((line) => {
-      const column: (number | null)[] = new Array(this.times.length).fill(null);
-      const s = series.get(line.key);
-      s?.time.forEach((t, i) => {
-        column[at.get(t) as number] = s.value[i] ?? null;
-      });
+    const given = this.lines.map((line) => series.get(line.key));
+    const shared = sharedTimes(given);
+    if (shared) {
+      // Usually every line has the same buckets (one client's windows carry every series): no merge.
+      this.times = shared;
+      this.columns = given.map((s) =>
+        s && s.time.length > 0 ? s.value : new Array(shared.length).fill(null),
+      );
+      this.draw();
+      return;
+    }
+    let total = 0;
+    for (const s of given) total += s?.time.length ?? 0;
+    const all = new Float64Array(total);
+    let n = 0;
+    for (const s of given) if (s) for (const t of s.time) all[n++] = t;
+    all.sort();
+    const times: number[] = [];
+    for (let i = 0; i < all.length; i += 1)
+      if (i === 0 || all[i] !== all[i - 1]) times.push(all[i] as number);
+    this.times = times;
+    this.columns = given.map((s) => {
+      const column: (number | null)[] = new Array(times.length).fill(null);
+      if (!s) return column;
+      let j = 0;
+      for (let i = 0; i < s.time.length; i += 1) {
+        const t = s.time[i] as number;
+        while (times[j] !== t) j += 1;
+        column[j] = s.value[i] ?? null;
+      }
       return column;
     });
     this.draw();

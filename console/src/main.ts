@@ -12,18 +12,23 @@ import { hostPage } from './pages/host.js';
 /** A page: builds itself into `main`; stops its requests and subscriptions when `signal` aborts. */
 export type Page = (session: Session, main: HTMLElement, signal: AbortSignal, args: string[]) => void;
 
+performance.mark('console-start');
 const app = document.getElementById('app') as HTMLElement;
 let current: AbortController | undefined;
 
 async function start(): Promise<void> {
-  let session: Session | 'token';
+  let session: Awaited<ReturnType<typeof connect>>;
   try {
     session = await connect(savedToken());
   } catch (error) {
-    saveToken(undefined);
-    return askToken(`That token was refused (${describe(error)}).`);
+    return askToken(`The server could not be reached: ${describe(error)}`);
   }
-  if (session === 'token') return askToken(savedToken() ? 'That token was refused.' : undefined);
+  if (session === 'token' || session === 'refused') {
+    saveToken(undefined);
+    return askToken(
+      session === 'refused' ? 'That token was refused: it is not one of the server’s tokens.' : undefined,
+    );
+  }
   shell(session);
 }
 

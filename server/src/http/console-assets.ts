@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,14 +56,23 @@ function defaultDirs(): string[] {
  * and kept (a few hundred kB). Only names in the manifest are served, so no path reaches another file.
  */
 export function createConsoleAssets(dirs: readonly string[] = defaultDirs()): ConsoleAssets {
-  let cache: { dir: string; manifest: Manifest; assets: Map<string, Asset> } | undefined;
+  let cache: { dir: string; mtimeMs: number; manifest: Manifest; assets: Map<string, Asset> } | undefined;
   const load = () => {
     if (cache) return cache;
     const dir = dirs.find((d) => existsSync(join(d, 'manifest.json')));
     if (!dir) return undefined;
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-    cache = { dir, manifest, assets: new Map() };
+    const file = join(dir, 'manifest.json');
+    const { mtimeMs } = statSync(file);
+    cache = { dir, mtimeMs, manifest: JSON.parse(readFileSync(file, 'utf8')) as Manifest, assets: new Map() };
     return cache;
+  };
+  // index.html is asked for once per visit: a console rebuilt since (`npm run build`) is served from then on.
+  const rebuilt = () => {
+    try {
+      if (cache && statSync(join(cache.dir, 'manifest.json')).mtimeMs !== cache.mtimeMs) cache = undefined;
+    } catch {
+      cache = undefined;
+    }
   };
   const asset = (name: string): Asset | undefined => {
     const loaded = load();
@@ -92,8 +101,13 @@ export function createConsoleAssets(dirs: readonly string[] = defaultDirs()): Co
     else if (path.startsWith('/assets/')) name = path.slice('/assets/'.length);
     else return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new MethodNotAllowed('GET, HEAD');
+    if (name === 'index.html') rebuilt();
     // Hashed names are plain: letters, digits, dots, dashes. Anything else (`..`, `%2e`, `/`) is no asset.
-    const found = /^[\w.-]+$/.test(name) && !name.startsWith('.') ? asset(name) : undefined;
+    const plain =
+      /^[\w.-]+$/.test(name) &&
+      !name.startsWith('.') &&
+      !(path !== '/' && path !== '/index.html' && name === 'index.html');
+    const found = plain ? asset(name) : undefined;
     if (!found) {
       if (!load()) {
         throw new AppError('NOT_FOUND', 'path: the console is not built; run `npm run build`', {
