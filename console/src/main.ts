@@ -4,13 +4,11 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { connect, describe, type Session, savedToken, saveToken } from './api.js';
 import { h, replace } from './dom.js';
+import type { Page } from './page.js';
 import { alertsPage } from './pages/alerts.js';
 import { commandsPage } from './pages/commands.js';
 import { fleetPage } from './pages/fleet.js';
 import { hostPage } from './pages/host.js';
-
-/** A page: builds itself into `main`; stops its requests and subscriptions when `signal` aborts. */
-export type Page = (session: Session, main: HTMLElement, signal: AbortSignal, args: string[]) => void;
 
 performance.mark('console-start');
 const app = document.getElementById('app') as HTMLElement;

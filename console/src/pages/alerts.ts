@@ -5,7 +5,7 @@ import type {
 } from '@metrics-collector/sdk';
 import { describe, follow } from '../api.js';
 import { h, labelled, replace } from '../dom.js';
-import type { Page } from '../main.js';
+import type { Page } from '../page.js';
 
 const cell = (value: unknown) =>
   h('td', {}, value === null || value === undefined || value === '' ? '–' : String(value));

@@ -1,7 +1,7 @@
 import type { AgentCommandFieldsFragment, AgentCommandType } from '@metrics-collector/sdk';
 import { describe } from '../api.js';
 import { h, labelled, replace } from '../dom.js';
-import type { Page } from '../main.js';
+import type { Page } from '../page.js';
 
 const FINAL = new Set(['APPLIED', 'FAILED', 'EXPIRED']);
 

@@ -2,7 +2,7 @@ import type { ClientFieldsFragment } from '@metrics-collector/sdk';
 import { describe, follow, histories, type Series } from '../api.js';
 import { h, labelled, replace, select, sparkline } from '../dom.js';
 import { ago } from '../format.js';
-import type { Page } from '../main.js';
+import type { Page } from '../page.js';
 
 type Status = 'ONLINE' | 'STALE' | 'OFFLINE';
 interface Row {

@@ -3,7 +3,7 @@ import { describe, follow, histories, type Range, type SeriesRequest } from '../
 import { Chart, type Line } from '../chart.js';
 import { h, labelled, replace, select } from '../dom.js';
 import { ago, resampleFor, toLocalInput } from '../format.js';
-import type { Page } from '../main.js';
+import type { Page } from '../page.js';
 
 const PRESETS: [string, number][] = [
   ['15m', 15 * 60_000],
