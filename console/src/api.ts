@@ -78,16 +78,20 @@ export interface Series {
   value: (number | null)[];
 }
 
-/** The API's budget (docs/security.md#query-budget): 50 aliases, a cost of 32,000 per operation. */
-const MAX_ALIASES = 50;
+/** The API's budget (docs/security.md#query-budget): at most 50 aliases and a cost of 32,000 per operation. */
 const MAX_COST = 30_000;
+/**
+ * Histories asked at once, over all operations in flight: the embedded store queues at most 64 reads and
+ * answers STORE_UNAVAILABLE past that (docs/serving.md), and other pages and users read too.
+ */
+const IN_FLIGHT = 24;
 /** At most 10,000 buckets per history: longer ranges are asked in parts. */
 const PART_BUCKETS = 5_000;
 
 /**
- * Many histories with few requests: one GraphQL operation per batch of aliased `metricHistory` fields,
- * each batch within the API's alias and cost budget (3 per bucket: the row, time, value); a range of
- * more buckets than one history may answer is asked in parts split on bucket boundaries.
+ * Many histories with few requests: operations of aliased `metricHistory` fields, each within the API's
+ * alias and cost budget (3 per bucket: the row, time, value), at most `IN_FLIGHT` histories at once; a
+ * range of more buckets than one history may answer is asked in parts split on bucket boundaries.
  */
 export async function histories(
   client: Client,
@@ -102,14 +106,20 @@ export async function histories(
     from = to;
   }
   const perSeries = Math.min(PART_BUCKETS, Math.ceil((range.to - range.from) / step) + 1) * 3 + 2;
-  const perBatch = Math.max(1, Math.min(MAX_ALIASES, Math.floor(MAX_COST / perSeries)));
-  const asked: Promise<Map<string, Series>>[] = [];
+  const perBatch = Math.max(1, Math.min(IN_FLIGHT, Math.floor(MAX_COST / perSeries)));
+  const jobs: { batch: SeriesRequest[]; part: Range; answer?: Map<string, Series> }[] = [];
   for (const part of parts)
     for (let i = 0; i < series.length; i += perBatch)
-      asked.push(historyBatch(client, series.slice(i, i + perBatch), part));
+      jobs.push({ batch: series.slice(i, i + perBatch), part });
+  let next = 0;
+  const worker = async () => {
+    for (let job = jobs[next++]; job; job = jobs[next++])
+      job.answer = await historyBatch(client, job.batch, job.part);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.floor(IN_FLIGHT / perBatch)) }, worker));
   const out = new Map<string, Series>();
-  for (const answer of await Promise.all(asked)) {
-    for (const [key, s] of answer) {
+  for (const { answer } of jobs) {
+    for (const [key, s] of answer ?? []) {
       const into = out.get(key);
       if (!into) out.set(key, s);
       else {

@@ -34,7 +34,9 @@ export class Chart {
   private readonly plot: uPlot;
   private readonly index = new Map<string, number>();
   private times: number[] = [];
-  private columns: (number | null)[][] = [];
+  private columns: (number | null)[][];
+  /** The range asked for (s): the x axis shows all of it, not only where there are points. */
+  private window: { from: number; to: number } | undefined;
 
   constructor(
     readonly title: string,
@@ -47,6 +49,7 @@ export class Chart {
     const ink = getComputedStyle(document.body).color;
     const grid = 'rgba(128,128,128,0.2)';
     for (const [i, line] of lines.entries()) this.index.set(line.key, i);
+    this.columns = lines.map(() => []);
     const opts: uPlot.Options = {
       width,
       height: 220,
@@ -83,7 +86,11 @@ export class Chart {
    * Replaces the data: `series` by line key, each with ascending bucket starts (s) and values. The lines'
    * times are merged into one axis (a typed sort, then one pass per line), nulls where a line has no bucket.
    */
-  setSeries(series: ReadonlyMap<string, { time: number[]; value: (number | null)[] }>): void {
+  setSeries(
+    series: ReadonlyMap<string, { time: number[]; value: (number | null)[] }>,
+    window?: { from: number; to: number },
+  ): void {
+    this.window = window ? { from: window.from / 1000, to: window.to / 1000 } : undefined;
     const given = this.lines.map((line) => series.get(line.key));
     const shared = sharedTimes(given);
     if (shared) {
@@ -127,13 +134,20 @@ export class Chart {
       this.times.push(time);
       for (const column of this.columns) column.push(null);
     }
+    // A live window past the range's end slides the range along.
+    let slid = false;
+    if (this.window && time >= this.window.to) {
+      const span = this.window.to - this.window.from;
+      this.window = { from: time + 1 - span, to: time + 1 };
+      slid = true;
+    }
     const row = this.times.length - 1;
     for (const [key, value] of values) {
       const i = this.index.get(key);
       const column = i === undefined ? undefined : this.columns[i];
       if (column) column[row] = value;
     }
-    this.draw();
+    this.draw(true, slid);
   }
 
   resize(width: number): void {
@@ -144,8 +158,11 @@ export class Chart {
     this.plot.destroy();
   }
 
-  private draw(): void {
-    this.plot.setData([this.times, ...this.columns] as uPlot.AlignedData);
+  private draw(live = false, slid = false): void {
+    // Live appends keep the scales (a zoom stays); a new range, or a window sliding it, sets them.
+    this.plot.setData([this.times, ...this.columns] as uPlot.AlignedData, !live);
+    if (this.window && (!live || slid))
+      this.plot.setScale('x', { min: this.window.from, max: this.window.to });
     const first = this.columns[0] ?? [];
     this.figure.dataset.points = String(first.reduce((n: number, v) => (v === null ? n : n + 1), 0));
   }

@@ -33,7 +33,9 @@ const launch = fileURLToPath(new URL('../../scripts/launch.mjs', import.meta.url
 /** `npm start` on a free port with its data in a new folder; `env` on top (LOCAL_AGENT, API_TOKENS, ...). */
 export async function npmStart(env: Record<string, string> = {}): Promise<Started> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mc-console-'));
-  const run = startLogProcess(launch, [], { DATA_DIR: dataDir, PORT: '0', ...env });
+  // Plain node, as `npm start` runs it (under tsx's loader the server's first compressed WebSocket frame
+  // waited seconds, which the figures would count).
+  const run = startLogProcess(launch, [], { DATA_DIR: dataDir, PORT: '0', ...env }, { tsx: false });
   let listening: Awaited<ReturnType<LogProcess['waitFor']>>;
   try {
     listening = await run.waitFor((l) => l.msg === 'listening', 'listening');

@@ -39,8 +39,7 @@ describe.skipIf(!hasChromium())('the console at scale', () => {
   let browsing: Browsing;
   beforeAll(async () => {
     server = await npmStart({ LOCAL_AGENT: 'off' });
-    const now = Date.now();
-    const minute = Math.floor(now / 60_000) * 60_000;
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
     await report(
       server.url,
       Array.from({ length: CLIENTS }, (_, i) =>
@@ -52,6 +51,37 @@ describe.skipIf(!hasChromium())('the console at scale', () => {
         }),
       ),
     );
+    browsing = await openBrowser(server.url);
+  }, 600_000);
+  afterAll(async () => {
+    await browsing?.close();
+    await server?.stop();
+  });
+
+  it(`lists ${CLIENTS} clients a page at a time and is interactive (measured, printed)`, async () => {
+    const { page } = browsing;
+    await page.goto(`${server.url}/`);
+    await page.locator('tr[data-client="host-0000"]').waitFor(LONG);
+    const interactive = (await markTime(page, 'fleet-interactive')) as number;
+    const started = (await markTime(page, 'fleet-start')) as number;
+    const script = (await markTime(page, 'console-start')) as number;
+    await expect.poll(() => page.locator('.pager span').textContent(), LONG).toBe(`1–50 of ${CLIENTS}`);
+    const before = await page.evaluate(() => performance.now());
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.locator('tr[data-client="host-0050"]').waitFor(LONG);
+    const paged = (await page.evaluate(() => performance.now())) - before;
+    await page.getByLabel('Filter by name').fill('host-0999');
+    await expect.poll(() => page.locator('tbody tr').count(), LONG).toBe(1);
+    console.log(
+      `fleet page with ${CLIENTS} clients: interactive ${Math.round(interactive)} ms after navigation (script running at ${Math.round(script)} ms, signed in at ${Math.round(started)} ms, clients read and the table drawn ${Math.round(interactive - started)} ms later); next page ${Math.round(paged)} ms (round trip through playwright included)`,
+    );
+    expect(browsing.errors).toEqual([]);
+  });
+
+  it('draws a 7-day chart at 1-minute resolution (measured, printed)', { timeout: 600_000 }, async () => {
+    const { page } = browsing;
+    // Seeded here, not before the fleet's figure: the store is busy a while after 10,080 windows.
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
     await report(
       server.url,
       Array.from({ length: WEEK_MINUTES }, (_, i) => {
@@ -72,34 +102,7 @@ describe.skipIf(!hasChromium())('the console at scale', () => {
         });
       }),
     );
-    browsing = await openBrowser(server.url);
-  }, 600_000);
-  afterAll(async () => {
-    await browsing?.close();
-    await server?.stop();
-  });
 
-  it(`lists ${CLIENTS} clients a page at a time and is interactive (measured, printed)`, async () => {
-    const { page } = browsing;
-    await page.goto(`${server.url}/`);
-    await page.locator('tr[data-client="host-0000"]').waitFor(LONG);
-    const interactive = (await markTime(page, 'fleet-interactive')) as number;
-    const started = (await markTime(page, 'fleet-start')) as number;
-    await expect.poll(() => page.locator('.pager span').textContent(), LONG).toBe(`1–50 of ${CLIENTS + 1}`);
-    const before = await page.evaluate(() => performance.now());
-    await page.getByRole('button', { name: 'Next page' }).click();
-    await page.locator('tr[data-client="host-0050"]').waitFor(LONG);
-    const paged = (await page.evaluate(() => performance.now())) - before;
-    await page.getByLabel('Filter by name').fill('host-0999');
-    await expect.poll(() => page.locator('tbody tr').count(), LONG).toBe(1);
-    console.log(
-      `fleet page with ${CLIENTS} clients: interactive ${Math.round(interactive)} ms after navigation (${Math.round(interactive - started)} ms after the app started); next page ${Math.round(paged)} ms (round trip through playwright included)`,
-    );
-    expect(browsing.errors).toEqual([]);
-  });
-
-  it('draws a 7-day chart at 1-minute resolution (measured, printed)', async () => {
-    const { page } = browsing;
     await page.goto(`${server.url}/#/host/week-host`);
     const cpu = page.locator('figure.chart[data-title="cpu (ratio)"]');
     await expect.poll(async () => Number(await cpu.getAttribute('data-points')), LONG).toBeGreaterThan(0);

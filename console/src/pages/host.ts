@@ -158,7 +158,7 @@ export const hostPage: Page = (session, main, signal, [clientId = '']) => {
       const got = await histories(client, series, range);
       if (mine !== loading || signal.aborted) return;
       performance.mark('host-data');
-      for (const chart of charts) chart.setSeries(got);
+      for (const chart of charts) chart.setSeries(got, range);
       performance.measure('host-draw', 'host-data');
       note.textContent = '';
     } catch (error) {
