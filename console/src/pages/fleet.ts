@@ -134,11 +134,13 @@ export const fleetPage: Page = (session, main, signal) => {
       render();
     });
     next.addEventListener('click', () => {
+      performance.mark('fleet-next-page');
       view.page += 1;
       render();
     });
     replace(pager, prev, h('span', {}, `${first}–${first + shown.length - 1 || 0} of ${list.length}`), next);
     note.textContent = rows.size ? '' : 'No client has reported yet.';
+    performance.mark('fleet-rendered');
     void loadSparks();
   }
 

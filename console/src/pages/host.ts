@@ -22,6 +22,8 @@ const AGGREGATES: [Aggregate, string][] = [
 ];
 const RESAMPLES = ['auto', '10s', '1m', '5m', '15m', '1h'];
 const MAX_CORE_LINES = 64;
+/** Buckets per line the page asks for at most: a week at one minute (10,080), with room. */
+const MAX_BUCKETS = 20_160;
 
 type Catalogue = MetricsQuery['metrics'];
 
@@ -140,6 +142,10 @@ export const hostPage: Page = (session, main, signal, [clientId = '']) => {
     const auto = resampleFor(to - from, width());
     const resample =
       state.resample === 'auto' ? auto : { text: state.resample, ms: durationMs(state.resample) };
+    if ((to - from) / resample.ms > MAX_BUCKETS) {
+      note.textContent = `${resample.text} buckets over this range are more than ${MAX_BUCKETS} a line: choose a coarser resample.`;
+      return;
+    }
     range = { from, to, resample: resample.text, resampleMs: resample.ms, aggregate: state.aggregate };
     resampleNote.textContent = `Buckets of ${resample.text}`;
     note.textContent = 'Loading…';
