@@ -94,12 +94,12 @@ describe.skipIf(!hasChromium())('the console after npm start', () => {
     const { page } = browsing;
     await page.goto(`${server.url}/#/alerts`);
     const form = page.locator('form.rule-form');
-    await form.getByLabel('name').fill('memory in use');
-    await form.getByLabel('metric').selectOption('MEMORY_USED_RATIO');
-    await form.getByLabel('comparator', { exact: true }).selectOption('ABOVE');
-    await form.getByLabel('threshold', { exact: true }).fill('0');
-    await form.getByLabel('forSeconds').fill('0');
-    await form.getByLabel('clientId').fill(clientId);
+    await form.getByLabel('Name', { exact: true }).fill('memory in use');
+    await form.getByLabel('Metric', { exact: true }).selectOption('MEMORY_USED_RATIO');
+    await form.getByLabel('Comparator', { exact: true }).selectOption('ABOVE');
+    await form.getByLabel('Threshold', { exact: true }).fill('0');
+    await form.getByLabel('For (seconds)').fill('0');
+    await form.getByLabel('Client id').fill(clientId);
     await form.getByRole('button', { name: 'Create rule' }).click();
     await page.locator('table.rules tr[data-rule="memory in use"]').waitFor(LONG);
     await page.locator('table.firing-now tr.firing', { hasText: 'memory in use' }).waitFor(LONG);

@@ -7,6 +7,19 @@ import { describe, follow } from '../api.js';
 import { h, labelled, replace } from '../dom.js';
 import type { Page } from '../page.js';
 
+/** The rule form's labels, by input name. */
+const LABELS: Record<string, string> = {
+  name: 'Name',
+  kind: 'Kind',
+  metric: 'Metric',
+  comparator: 'Comparator',
+  threshold: 'Threshold',
+  recoveryThreshold: 'Recovery threshold',
+  forSeconds: 'For (seconds)',
+  clientId: 'Client id',
+  severity: 'Severity',
+};
+
 const cell = (value: unknown) =>
   h('td', {}, value === null || value === undefined || value === '' ? '–' : String(value));
 const headRow = (...names: string[]) =>
@@ -144,7 +157,7 @@ export const alertsPage: Page = (session, main, signal) => {
       'form',
       { class: 'rule-form', 'aria-labelledby': 'rule-form-title' },
       title,
-      ...Object.entries(inputs).map(([name, input]) => labelled(name, input)),
+      ...Object.entries(inputs).map(([name, input]) => labelled(LABELS[name] ?? name, input)),
       submit,
       cancel,
     );
