@@ -13,15 +13,20 @@ COPY package.json package-lock.json ./
 COPY common/package.json common/
 COPY schema/package.json schema/
 COPY server/package.json server/
+COPY sdk/package.json sdk/
+COPY console/package.json console/
 # Dev dependencies are installed for esbuild, which builds the bundle.
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
-COPY scripts/build.mjs scripts/
+COPY scripts/build.mjs scripts/build-console.mjs scripts/
 COPY common/ common/
 COPY schema/ schema/
 COPY server/ server/
-# The server alone (not dist/start.js, which bundles the agent's sources, not copied here).
-RUN node scripts/build.mjs main read-thread write-thread
+# The web console (dist/console/) is built from its sources and the SDK's.
+COPY sdk/ sdk/
+COPY console/ console/
+# The server alone (not dist/start.js, which bundles the agent's sources, not copied here), and the console.
+RUN node scripts/build.mjs main read-thread write-thread console
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \

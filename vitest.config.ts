@@ -54,6 +54,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // The web console in Debian's Chromium against servers started as `npm start` starts them.
+          name: 'console',
+          root: './console',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           // Runs each example as a child process against a real server.
           name: 'examples',
           root: './examples',

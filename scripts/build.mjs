@@ -8,6 +8,8 @@
 // manifests, tsconfig.json and this file) with its mtime and size: `isFresh()` compares them with a stat
 // each — a changed, added (its importer changed) or removed source makes the build stale — and
 // `ensureBuilt()` rebuilds only then. `npm start` (launch.mjs) calls it before each start.
+//
+// The entry `console` is the web console (build-console.mjs): dist/console/, served at `/` by the server.
 import {
   existsSync,
   mkdirSync,
@@ -20,6 +22,7 @@ import {
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildConsole } from './build-console.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(root, 'dist');
@@ -29,15 +32,19 @@ const ENTRIES = {
   main: 'server/src/main.ts',
   'read-thread': 'server/src/metrics/sqlite/read-thread.ts',
   'write-thread': 'server/src/metrics/sqlite/write-thread.ts',
+  console: 'console/src/main.ts',
 };
-const PACKAGES = ['.', 'common', 'schema', 'server', 'sdk', 'agent'].map((dir) => join(dir, 'package.json'));
+const PACKAGES = ['.', 'common', 'schema', 'server', 'sdk', 'agent', 'console'].map((dir) =>
+  join(dir, 'package.json'),
+);
 /**
  * The npm packages left as imports of node_modules; every other one is bundled in, which halves the
  * start's CPU (loading hundreds of node_modules files through Node's module loaders cost more than the
  * code itself; docs/deployment.md has the figures). graphql stays one module instance (see
- * vitest.config.ts), better-sqlite3 loads a native addon, pino starts transports from its own files.
+ * vitest.config.ts), better-sqlite3 loads a native addon, pino starts transports from its own files,
+ * render-graphiql is 9 MB of GraphiQL imported only when the page is first asked for.
  */
-const EXTERNAL = ['graphql', 'better-sqlite3', 'pino'];
+const EXTERNAL = ['graphql', 'better-sqlite3', 'pino', '@graphql-yoga/render-graphiql'];
 /**
  * Files that change the bundles without being one of their inputs. npm rewrites
  * node_modules/.package-lock.json on every install: it stands for the packages bundled in (stat-ing
@@ -49,6 +56,7 @@ const ALSO = [
   'node_modules/.package-lock.json',
   'tsconfig.json',
   'scripts/build.mjs',
+  'scripts/build-console.mjs',
 ];
 
 const stamp = (file) => {
@@ -88,9 +96,13 @@ export async function build(names = Object.keys(ENTRIES)) {
   const staging = join(DIST, `.build-${process.pid}`);
   mkdirSync(staging, { recursive: true });
   try {
+    const bundles = names.filter((name) => name !== 'console');
+    const console = names.includes('console')
+      ? buildConsole(root, join(staging, 'console'))
+      : Promise.resolve({ inputs: [], jsGzipBytes: 0 });
     const result = await esbuild({
       absWorkingDir: root,
-      entryPoints: Object.fromEntries(names.map((name) => [name, ENTRIES[name]])),
+      entryPoints: Object.fromEntries(bundles.map((name) => [name, ENTRIES[name]])),
       outdir: staging,
       bundle: true,
       platform: 'node',
@@ -107,11 +119,22 @@ export async function build(names = Object.keys(ENTRIES)) {
       },
       logLevel: 'warning',
     });
+    const built = await console;
+    if (built.jsGzipBytes)
+      process.stderr.write(`console: ${(built.jsGzipBytes / 1024).toFixed(1)} kB of JavaScript gzipped\n`);
     const files = {};
     const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules/'));
-    for (const file of [...inputs, ...ALSO.filter((f) => existsSync(join(root, f)))].sort())
-      files[file] = stamp(file);
-    for (const name of readdirSync(staging)) renameSync(join(staging, name), join(DIST, name));
+    const all = new Set([...inputs, ...built.inputs, ...ALSO.filter((f) => existsSync(join(root, f)))]);
+    for (const file of [...all].sort()) files[file] = stamp(file);
+    for (const name of readdirSync(staging)) {
+      // A folder (console/) replaces the old one: the old is moved aside first, then removed.
+      if (name === 'console' && existsSync(join(DIST, name))) {
+        const old = join(DIST, `.old-console-${process.pid}`);
+        renameSync(join(DIST, name), old);
+        rmSync(old, { recursive: true, force: true });
+      }
+      renameSync(join(staging, name), join(DIST, name));
+    }
     const record = JSON.stringify({ built: new Date().toISOString(), entries: names, files }, null, 1);
     writeFileSync(join(staging, 'build.json'), `${record}\n`);
     renameSync(join(staging, 'build.json'), MANIFEST);

@@ -19,11 +19,18 @@ export interface LogProcess {
 }
 
 /**
- * Runs a TypeScript entry point (`node --import tsx script ...args`), as `npm start` or `metrics-agent`
+ * Runs a TypeScript entry point (`node --import tsx script ...args`; plain `node` with `tsx: false`), as `npm start` or `metrics-agent`
  * would, with `env` on top of a clean environment (PATH and HOME only), reading its JSON log lines.
  */
-export function startLogProcess(script: string, args: string[], env: Record<string, string>): LogProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+export function startLogProcess(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { tsx?: boolean } = {},
+): LogProcess {
+  // `tsx: false` runs plain node, as `npm start` runs scripts/launch.mjs.
+  const loader = options.tsx === false ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, script, ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -82,7 +82,7 @@ describe('the build npm start runs', () => {
     const write = (files: Record<string, [number, number]>) =>
       writeFileSync(
         record,
-        JSON.stringify({ entries: ['start', 'main', 'read-thread', 'write-thread'], files }),
+        JSON.stringify({ entries: ['start', 'main', 'read-thread', 'write-thread', 'console'], files }),
       );
     write({ [file]: [mtimeMs, size] });
     expect(isFresh(record)).toBe(true);

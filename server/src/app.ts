@@ -13,6 +13,7 @@ import { createSqliteStateStore } from './clients/sqlite-store.js';
 import { createCommands } from './commands/index.js';
 import type { Config } from './config.js';
 import { createGraphQL, type Yoga } from './graphql/yoga.js';
+import { createConsoleAssets } from './http/console-assets.js';
 import { CrossSite } from './http/cross-site.js';
 import { createRouter, type RequestHandler } from './http/router.js';
 import { createGraphQLWebSocket } from './http/ws.js';
@@ -137,6 +138,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     contextFor,
     ping: () => metrics.ping(),
     metrics: telemetry,
+    consoleAssets: createConsoleAssets(),
   });
   const webSocket = createGraphQLWebSocket(yoga, {
     logger,

@@ -100,6 +100,9 @@ export function inject(
   res.setHeader('x-in-process', '1');
   res.removeHeader('x-in-process');
   res.assignSocket(socket as unknown as Socket);
+  // As node:http's connection listener does: a large answer (GraphiQL's 9 MB page) waits for the socket's
+  // 'drain', which the response hears only through it.
+  socket.on('drain', () => res.emit('drain'));
   const chunks = captureBody(res);
   return new Promise((resolve, reject) => {
     res.once('finish', () => {

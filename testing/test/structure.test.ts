@@ -35,6 +35,17 @@ const packages: Record<string, (subpath: string) => string> = {
   sdk: (sub) => (sub === 'node' ? 'sdk/src/node.ts' : 'sdk/src/index.ts'),
 };
 
+/** Which workspaces each workspace's sources may import (docs/architecture.md, "Packages and layering"). */
+const LAYERS: Record<string, readonly string[]> = {
+  common: [],
+  schema: ['common'],
+  server: ['schema', 'common'],
+  sdk: ['common'],
+  agent: ['sdk', 'common'],
+  examples: ['sdk'],
+  console: ['sdk', 'common'],
+};
+
 const IMPORT =
   /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
@@ -118,6 +129,24 @@ describe('the repository', () => {
     ).toEqual([['a', 'b']]);
     expect([...graph.values()].flat().length).toBeGreaterThan(500);
     expect(cycles(graph)).toEqual([]);
+  });
+
+  it('keeps each workspace to the layers it may import', () => {
+    const crossings: string[] = [];
+    for (const path of sources) {
+      const from = path.split('/')[0] as string;
+      const allowed = LAYERS[from];
+      if (!allowed || !path.startsWith(`${from}/src/`)) continue;
+      for (const target of importsOf(path)) {
+        const to = target.split('/')[0] as string;
+        // The root package.json is data (the release's version, common/src/version.ts), not a layer.
+        if (target === 'package.json') continue;
+        if (to !== from && !allowed.includes(to)) crossings.push(`${path} -> ${target}`);
+      }
+    }
+    expect(crossings).toEqual([]);
+    // The check itself sees imports across workspaces.
+    expect(importsOf('console/src/api.ts')).toContain('sdk/src/index.ts');
   });
 
   it('points at nothing outside itself', () => {

@@ -12,6 +12,15 @@ import { useCompiledExecution } from './use-compiled-execution.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useSharedSubscriptionResults } from './use-shared-subscription-results.js';
 
+type GraphiQLRender = typeof import('@graphql-yoga/render-graphiql')['renderGraphiQL'];
+let graphiqlRender: Promise<GraphiQLRender> | undefined;
+
+/** The offline GraphiQL page; the package (9 MB of inlined scripts) is imported on first use, not at start. */
+async function renderGraphiQLOffline(options: Parameters<GraphiQLRender>[0]): Promise<string> {
+  graphiqlRender ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL);
+  return (await graphiqlRender)(options);
+}
+
 /** The GraphQL server every transport runs operations through (its envelop plugins, its context). */
 export type Yoga = YogaServerInstance<Record<string, never>, Context>;
 
@@ -38,6 +47,9 @@ export function createGraphQL(options: GraphQLOptions): Yoga {
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: config.graphiql ? { title: 'metrics-collector' } : false,
+    // GraphiQL from @graphql-yoga/render-graphiql: its scripts, styles and editor workers are inlined in
+    // the page (9 MB, loaded on the first request for it, not at start), so that it needs no CDN.
+    renderGraphiQL: renderGraphiQLOffline,
     landingPage: false,
     batching: false,
     // CORS is answered by the node:http handler, for CORS_ORIGINS only (server/src/http/cross-site.ts).

@@ -10,8 +10,13 @@ export function routeName(path: string): string | null {
     case '/ready':
     case '/metrics':
     case '/api/v1/metrics':
+    case '/':
       return path;
+    case '/index.html':
+      return '/';
   }
+  // The web console's files: their names are bounded by its manifest, but a caller may send any.
+  if (path.startsWith('/assets/')) return '/assets/:name';
   if (/^\/api\/v1\/metrics\/[^/]+\/byUser\/[^/]+$/.test(path))
     return '/api/v1/metrics/:metric/byUser/:userId';
   return null;

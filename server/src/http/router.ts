@@ -8,6 +8,7 @@ import type { Yoga } from '../graphql/yoga.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../telemetry/server-metrics.js';
 import { graphqlField, parseJson, readBody, sendJson } from './body.js';
+import type { ConsoleAssets } from './console-assets.js';
 import type { CrossSite } from './cross-site.js';
 import { MethodNotAllowed, maskError, sendError } from './error-boundary.js';
 import {
@@ -35,6 +36,8 @@ export interface RouterOptions {
   ping(): Promise<void>;
   /** The server's own numbers: served on `GET /metrics`, and each request counted. */
   metrics?: ServerMetrics;
+  /** The web console at `/` and `/assets/` (server/src/http/console-assets.ts). */
+  consoleAssets?: ConsoleAssets;
 }
 
 /** What the routes use: the options and the transports built from them. */
@@ -44,7 +47,7 @@ interface Routes extends RouterOptions {
 }
 
 /**
- * The request listener of the server: `/health`, `/ready`, the REST v1 shims under `/api/v1/`, and
+ * The request listener of the server: `/health`, `/ready`, the web console (`/`, `/assets/`), the REST v1 shims under `/api/v1/`, and
  * `/graphql` (the hot path, or yoga for subscriptions over SSE and GraphiQL). Every request is logged
  * once answered; every error is answered by the error boundary (`sendError`).
  */
@@ -98,6 +101,10 @@ async function route(
   if (path === '/metrics' && routes.metrics) return serveMetrics(routes, routes.metrics, req, res);
   const rest1 = path.startsWith('/api/v1/');
   if (!rest1 && path !== '/graphql') {
+    if (routes.consoleAssets && (path === '/' || path === '/index.html' || path.startsWith('/assets/'))) {
+      routes.crossSite.check(req);
+      if (routes.consoleAssets(req, res, path)) return;
+    }
     throw new AppError('NOT_FOUND', `path: no route ${path}`, { field: 'path' });
   }
   if (checkCrossSite(routes.crossSite, req, res, path) === 'answered') return;
