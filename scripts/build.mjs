@@ -4,11 +4,15 @@
 // write threads, which the store starts beside the bundle that loads it). The sources and npm packages are bundled in, but
 // for the few in EXTERNAL.
 //
+// PostgreSQL's migrations (server/src/pg/migrations/*.sql, read at run time) are copied to dist/migrations/,
+// where the bundles look for them.
+//
 // dist/build.json records every file the bundles were built from (esbuild's metafile inputs, plus the
 // manifests, tsconfig.json and this file) with its mtime and size: `isFresh()` compares them with a stat
 // each — a changed, added (its importer changed) or removed source makes the build stale — and
 // `ensureBuilt()` rebuilds only then. `npm start` (launch.mjs) calls it before each start.
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -35,9 +39,12 @@ const PACKAGES = ['.', 'common', 'schema', 'server', 'sdk', 'agent'].map((dir) =
  * The npm packages left as imports of node_modules; every other one is bundled in, which halves the
  * start's CPU (loading hundreds of node_modules files through Node's module loaders cost more than the
  * code itself; docs/deployment.md has the figures). graphql stays one module instance (see
- * vitest.config.ts), better-sqlite3 loads a native addon, pino starts transports from its own files.
+ * vitest.config.ts), better-sqlite3 loads a native addon, pino starts transports from its own files,
+ * postgres-migrations reads its first migration from its own folder (and pg, which it imports, stays one).
  */
-const EXTERNAL = ['graphql', 'better-sqlite3', 'pino'];
+const EXTERNAL = ['graphql', 'better-sqlite3', 'pino', 'pg', 'postgres-migrations'];
+/** Files the bundles read at run time, copied beside them: source folder → folder in dist/. */
+const COPIED = { 'server/src/pg/migrations': 'migrations' };
 /**
  * Files that change the bundles without being one of their inputs. npm rewrites
  * node_modules/.package-lock.json on every install: it stands for the packages bundled in (stat-ing
@@ -109,8 +116,13 @@ export async function build(names = Object.keys(ENTRIES)) {
     });
     const files = {};
     const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules/'));
-    for (const file of [...inputs, ...ALSO.filter((f) => existsSync(join(root, f)))].sort())
+    const copied = Object.entries(COPIED).flatMap(([from, to]) => {
+      cpSync(join(root, from), join(staging, to), { recursive: true });
+      return readdirSync(join(root, from)).map((name) => `${from}/${name}`);
+    });
+    for (const file of [...inputs, ...copied, ...ALSO.filter((f) => existsSync(join(root, f)))].sort())
       files[file] = stamp(file);
+    for (const name of Object.values(COPIED)) rmSync(join(DIST, name), { recursive: true, force: true });
     for (const name of readdirSync(staging)) renameSync(join(staging, name), join(DIST, name));
     const record = JSON.stringify({ built: new Date().toISOString(), entries: names, files }, null, 1);
     writeFileSync(join(staging, 'build.json'), `${record}\n`);

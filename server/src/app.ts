@@ -9,8 +9,10 @@ import type { MetricStore } from '@metrics-collector/schema/metrics/types';
 import { type Alerting, createAlerting } from './alerts/index.js';
 import { RedisLease } from './alerts/lease.js';
 import { createAuthenticator } from './auth.js';
+import { PgStateStore } from './clients/pg-store.js';
 import { createSqliteStateStore } from './clients/sqlite-store.js';
 import { createCommands } from './commands/index.js';
+import { pgCommandBackend } from './commands/pg-store.js';
 import type { Config } from './config.js';
 import { createGraphQL, type Yoga } from './graphql/yoga.js';
 import { CrossSite } from './http/cross-site.js';
@@ -21,6 +23,8 @@ import { createStatusTracker } from './live/status.js';
 import { createLogger, type Logger } from './logger.js';
 import { createInfluxMetricStore } from './metrics/influx/store.js';
 import { createSqliteMetricStore } from './metrics/sqlite/store.js';
+import { PgDatabase } from './pg/database.js';
+import { PgLease } from './pg/lease.js';
 
 /** What `buildApp` can be handed instead of building it from the configuration (tests, benchmarks). */
 export interface AppDeps {
@@ -47,6 +51,8 @@ export interface App {
   /** Alert rules and their evaluation (tests call `alerting.check()` to check NO_DATA rules now). */
   alerting: Alerting;
   logger: Logger;
+  /** Settles once the stores can serve (PostgreSQL migrated); `listen` awaits it before it binds. */
+  ready(): Promise<void>;
   /** Starts the background work: client status, alert evaluation, command expiry. */
   start(): void;
   /**
@@ -76,7 +82,13 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
           onQuery: (influxql) => logger.debug({ influxql }, 'InfluxQL'),
         })
       : createSqliteMetricStore({ dataDir: config.dataDir, retention: config.retention, onBackgroundError }));
-  const state = deps.state ?? createSqliteStateStore({ dataDir: config.dataDir, onBackgroundError });
+  // DATABASE_URL: the state replicas share is in PostgreSQL (docs/scaling.md); otherwise in DATA_DIR.
+  const db = config.databaseUrl
+    ? new PgDatabase({ url: config.databaseUrl, onError: onBackgroundError })
+    : null;
+  const state =
+    deps.state ??
+    (db ? new PgStateStore(db) : createSqliteStateStore({ dataDir: config.dataDir, onBackgroundError }));
   const live = createLive({ redisUrl: config.redisUrl, logger });
   const status = createStatusTracker({ live, clock, logger });
   const alerting = createAlerting({
@@ -84,10 +96,15 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     live,
     clock,
     logger,
-    lease: live.redis ? new RedisLease(live.redis) : null,
+    lease: live.redis ? (db ? new PgLease(db) : new RedisLease(live.redis)) : null,
     allowPrivate: config.webhookAllowPrivate,
   });
-  const commands = createCommands({ dataDir: config.dataDir, clock, logger });
+  const commands = createCommands({
+    dataDir: config.dataDir,
+    clock,
+    logger,
+    ...(db ? { backend: pgCommandBackend(db) } : {}),
+  });
   const authenticate = createAuthenticator(config.tokens, config.authEnabled);
   const limits = { ...defaultLimits, allowPrivateWebhooks: config.webhookAllowPrivate };
   const contextFor = (principal: Principal): Context => ({
@@ -115,7 +132,9 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     crossSite,
     authenticate,
     contextFor,
-    ping: () => metrics.ping(),
+    ping: async () => {
+      await Promise.all([metrics.ping(), db?.ping()]);
+    },
   });
   const webSocket = createGraphQLWebSocket(yoga, {
     logger,
@@ -133,6 +152,9 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     live,
     alerting,
     logger,
+    ready: async () => {
+      await db?.ready;
+    },
     start: () => {
       status.start();
       alerting.start();
@@ -147,6 +169,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     dispose: async () => {
       await Promise.all([alerting.stop(), commands.stop()]);
       await Promise.all([metrics.close(), state.close(), live.close()]);
+      await db?.close();
     },
   };
 }

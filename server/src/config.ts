@@ -50,6 +50,13 @@ const envSchema = z.object({
   INFLUX_USERNAME: z.string().optional(),
   INFLUX_PASSWORD: z.string().optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  ALLOW_SINGLE_PROCESS_STATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   API_TOKENS: z.string().optional(),
   API_TOKENS_FILE: z.string().optional(),
   AUTH: z.enum(['on', 'off']).optional(),
@@ -124,6 +131,8 @@ export interface Config {
   dataDir: string;
   /** Live events go through Redis when set, so that replicas share them. */
   redisUrl: string | null;
+  /** PostgreSQL for the state replicas share (registry, alerts, commands, leases); `null`: SQLite files. */
+  databaseUrl: string | null;
   /** Windows older than this behind the newest stored window are deleted; `null` keeps everything. */
   retention: number | null;
   /** Empty when auth is off. */
@@ -187,6 +196,24 @@ export function defaultMaxConnections(limitsFile = '/proc/self/limits'): number 
 }
 
 /**
+ * `REDIS_URL` means replicas: each must see what the others stored, so the state must be in PostgreSQL
+ * and the metrics in InfluxDB, not in files of this process's `DATA_DIR` — unless
+ * `ALLOW_SINGLE_PROCESS_STATE=true` says that one server uses Redis alone.
+ */
+function replicaProblems(env: Record<string, string>): string[] {
+  if (env.REDIS_URL === undefined || env.ALLOW_SINGLE_PROCESS_STATE === 'true') return [];
+  const missing = [
+    ...(env.DATABASE_URL === undefined ? ['DATABASE_URL (PostgreSQL, for the shared state)'] : []),
+    ...(env.STORE !== 'influxdb' ? ['STORE=influxdb (a metric store every replica reads)'] : []),
+  ];
+  return missing.length === 0
+    ? []
+    : [
+        `REDIS_URL: replicas need shared state, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set; set ${missing.length > 1 ? 'them' : 'it'}, or ALLOW_SINGLE_PROCESS_STATE=true to run one server with Redis`,
+      ];
+}
+
+/**
  * Validates the environment and returns the configuration. Reports every problem at once as a
  * `ConfigError`. Only `main.ts` passes `process.env`.
  */
@@ -236,6 +263,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (cleaned.INFLUX_PASSWORD !== undefined && cleaned.INFLUX_USERNAME === undefined) {
     problems.push('INFLUX_PASSWORD: is set but INFLUX_USERNAME is not');
   }
+  problems.push(...replicaProblems(cleaned));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const influx: InfluxConfig | null =
@@ -261,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     influx,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL ?? null,
+    databaseUrl: e.DATABASE_URL ?? null,
     retention: e.RETENTION === 'off' ? null : e.RETENTION,
     tokens: authEnabled ? tokens : [],
     authEnabled,

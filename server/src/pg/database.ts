@@ -1,0 +1,104 @@
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { migrate } from 'postgres-migrations';
+import { storeUnavailable } from '../store-errors.js';
+
+/**
+ * The migrations, `<id>_<name>.sql`, applied in id order by postgres-migrations. From the sources this is
+ * server/src/pg/migrations/; the bundles (scripts/build.mjs) carry a copy as dist/migrations/ beside them.
+ * A migration, once released, is never edited: the library checks each applied file's hash.
+ */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+/** BIGINT columns (epoch ms) as numbers: they stay far below 2^53. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8
+      ? Number
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export interface PgDatabaseOptions {
+  /** `postgres://user:password@host:port/database`, as `DATABASE_URL` says. */
+  url: string;
+  /** Connections at most. @default 10 */
+  max?: number;
+  /** Called when an idle connection fails (the pool replaces it). */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * A pool of connections to the PostgreSQL database that holds the state replicas share. `ready` settles
+ * once the migrations ran: every query waits for it, so a store is usable from the start and a failed
+ * migration fails every call (and `ready`, which the server awaits before it listens).
+ *
+ * Replicas starting at once run the migrations one after the other: postgres-migrations holds an advisory
+ * lock while it migrates, and the second finds them applied.
+ */
+export class PgDatabase {
+  readonly pool: pg.Pool;
+  readonly ready: Promise<void>;
+
+  constructor(options: PgDatabaseOptions) {
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.max ?? 10,
+      types,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'metrics-collector',
+    });
+    this.pool.on('error', (error) => options.onError?.(error));
+    this.ready = this.#migrate();
+    // Awaited by the server and by each query; never an unhandled rejection here.
+    this.ready.catch(() => undefined);
+  }
+
+  /** Runs a read; a failure becomes STORE_UNAVAILABLE. */
+  async read<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    await this.ready;
+    try {
+      return (await this.pool.query<R>(text, values)).rows;
+    } catch (error) {
+      throw storeUnavailable(error);
+    }
+  }
+
+  /**
+   * Runs one statement that writes (committed on its own); a failure becomes STORE_UNAVAILABLE, with
+   * NOT_STORED when PostgreSQL refused it (it answered with an error: rolled back) and UNKNOWN when the
+   * connection failed, when it may have committed.
+   */
+  async write<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    await this.ready;
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (error) {
+      throw storeUnavailable(error, isAnswer(error) ? 'NOT_STORED' : 'UNKNOWN');
+    }
+  }
+
+  /** Throws when the database cannot serve (`/ready`). */
+  async ping(): Promise<void> {
+    await this.read('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.ready.catch(() => undefined);
+    await this.pool.end();
+  }
+
+  async #migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      // The advisory lock is a session's: one connection runs them all.
+      await migrate({ client }, MIGRATIONS_DIR);
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** Whether PostgreSQL answered with an error (SQLSTATE), rather than the connection failing. */
+function isAnswer(error: unknown): boolean {
+  return error instanceof pg.DatabaseError;
+}
