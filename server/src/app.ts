@@ -93,6 +93,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   const status = createStatusTracker({ live, clock, logger });
   const alerting = createAlerting({
     dataDir: config.dataDir,
+    db,
     live,
     clock,
     logger,
@@ -154,6 +155,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     logger,
     ready: async () => {
       await db?.ready;
+      await alerting.ready();
     },
     start: () => {
       status.start();

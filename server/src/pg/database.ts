@@ -38,8 +38,11 @@ export interface PgDatabaseOptions {
 export class PgDatabase {
   readonly pool: pg.Pool;
   readonly ready: Promise<void>;
+  /** For connections of their own, such as a LISTEN's. */
+  readonly url: string;
 
   constructor(options: PgDatabaseOptions) {
+    this.url = options.url;
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.max ?? 10,
