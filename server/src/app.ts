@@ -88,7 +88,9 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     : null;
   const state =
     deps.state ??
-    (db ? new PgStateStore(db) : createSqliteStateStore({ dataDir: config.dataDir, onBackgroundError }));
+    (db
+      ? new PgStateStore(db, { onBackgroundError })
+      : createSqliteStateStore({ dataDir: config.dataDir, onBackgroundError }));
   const live = createLive({ redisUrl: config.redisUrl, logger });
   const status = createStatusTracker({ live, clock, logger });
   const alerting = createAlerting({

@@ -1,3 +1,4 @@
+import { type BackgroundTimer, backgroundTimer } from '@metrics-collector/common/timer';
 import type {
   ClientPage,
   ClientRecord,
@@ -35,7 +36,8 @@ const UPSERT = `
     core_count = CASE WHEN excluded.last_seen >= c.last_seen THEN coalesce(excluded.core_count, c.core_count)
                       ELSE coalesce(c.core_count, excluded.core_count) END,
     first_seen = least(c.first_seen, excluded.first_seen),
-    last_seen  = greatest(c.last_seen, excluded.last_seen)`;
+    last_seen  = greatest(c.last_seen, excluded.last_seen)
+  RETURNING *`;
 
 interface Pending {
   sighting: ClientSighting;
@@ -43,23 +45,61 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+export interface PgStateStoreOptions {
+  /**
+   * How long an advance of `lastSeen` alone may wait before it is written, ms (other replicas see it that
+   * late; this one at once). New clients and changed host details are committed before the report is
+   * acknowledged. @default 2000
+   */
+  lastSeenFlushInterval?: number;
+  /** Called when a background write fails; it is retried on the next turn. */
+  onBackgroundError?: (error: unknown) => void;
+}
+
 /**
  * The client registry in PostgreSQL (`DATABASE_URL`), shared by replicas: every read asks the database,
  * so a client registered through one replica is listed by all. The sightings of one turn of the event
  * loop go out as one multi-row upsert (a report costs a share of one round trip and one commit, as the
  * SQLite store's group commit does); each resolves once that statement committed.
+ *
+ * As in the SQLite store, a report that only moves `lastSeen` (its client's details as this replica last
+ * wrote or read them) is not written at once: the newest such sighting per client goes out with the next
+ * flush, through the same upsert, so whatever another replica wrote meanwhile the newest window's details
+ * still win. This replica's reads add the `lastSeen` not yet written.
  */
 export class PgStateStore implements StateStore {
   readonly #db: PgDatabase;
   #pending: Pending[] = [];
   /** The batches being written. */
   readonly #flushing = new Set<Promise<void>>();
+  /** Each client as this replica last wrote (or read back) it. */
+  readonly #known = new Map<string, ClientRecord>();
+  /** Per client, the newest sighting that only moved `lastSeen`, not yet written. */
+  readonly #deferred = new Map<string, ClientSighting>();
+  readonly #timer: BackgroundTimer;
 
-  constructor(db: PgDatabase) {
+  constructor(db: PgDatabase, options: PgStateStoreOptions = {}) {
     this.#db = db;
+    this.#timer = backgroundTimer({
+      intervalMs: options.lastSeenFlushInterval ?? 2_000,
+      run: () => this.#flushDeferred(),
+      onError: (error) => options.onBackgroundError?.(error),
+    });
+    this.#timer.start();
   }
 
   recordSighting(sighting: ClientSighting): Promise<void> {
+    const known = this.#known.get(sighting.id);
+    if (known && changesNothing(known, sighting)) return Promise.resolve();
+    if (known && onlyMovesLastSeen(known, sighting)) {
+      const waiting = this.#deferred.get(sighting.id);
+      if (!waiting || waiting.seenAt < sighting.seenAt) this.#deferred.set(sighting.id, sighting);
+      return Promise.resolve();
+    }
+    return this.#write(sighting);
+  }
+
+  #write(sighting: ClientSighting): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.#pending.length === 0) setImmediate(() => this.#startFlush());
       this.#pending.push({ sighting, resolve, reject });
@@ -72,7 +112,7 @@ export class PgStateStore implements StateStore {
       'SELECT * FROM clients WHERE $1::text IS NULL OR id > $1 ORDER BY id LIMIT $2',
       [after, first],
     );
-    return rows.map(toRecord);
+    return rows.map((row) => this.#withDeferred(toRecord(row)));
   }
 
   async countClients(): Promise<number> {
@@ -82,13 +122,38 @@ export class PgStateStore implements StateStore {
 
   async getClient(id: string): Promise<ClientRecord | null> {
     const [row] = await this.#db.read<ClientRow>('SELECT * FROM clients WHERE id = $1', [id]);
-    return row ? toRecord(row) : null;
+    return row ? this.#withDeferred(toRecord(row)) : null;
   }
 
-  /** The database is closed by its owner (the app), which may share it with other stores. */
+  /** Writes the deferred `lastSeen`s; the database is closed by its owner (the app), which shares it. */
   async close(): Promise<void> {
+    this.#timer.stop();
+    await this.#flushDeferred();
     this.#startFlush();
     await Promise.all(this.#flushing);
+  }
+
+  /** The record with the `lastSeen` this replica has not written yet. */
+  #withDeferred(record: ClientRecord): ClientRecord {
+    const waiting = this.#deferred.get(record.id);
+    return waiting && waiting.seenAt > record.lastSeen ? { ...record, lastSeen: waiting.seenAt } : record;
+  }
+
+  /** Writes the deferred sightings (a failed write keeps them for the next turn). */
+  async #flushDeferred(): Promise<void> {
+    if (this.#deferred.size === 0) return;
+    const batch = [...this.#deferred.values()];
+    this.#deferred.clear();
+    const results = await Promise.allSettled(batch.map((s) => this.#write(s)));
+    let failure: unknown = null;
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'fulfilled') continue;
+      failure = result.reason;
+      const s = batch[i] as ClientSighting;
+      const waiting = this.#deferred.get(s.id);
+      if (!waiting || waiting.seenAt < s.seenAt) this.#deferred.set(s.id, s);
+    }
+    if (failure !== null) throw failure;
   }
 
   #startFlush(): void {
@@ -118,7 +183,7 @@ export class PgStateStore implements StateStore {
       now.sort((a, b) => (a.sighting.id < b.sighting.id ? -1 : a.sighting.id > b.sighting.id ? 1 : 0));
       try {
         const s = now.map((p) => p.sighting);
-        await this.#db.write(UPSERT, [
+        const { rows } = await this.#db.write<ClientRow>(UPSERT, [
           s.map((x) => x.id),
           s.map((x) => x.hostname),
           s.map((x) => x.osType),
@@ -126,6 +191,7 @@ export class PgStateStore implements StateStore {
           s.map((x) => x.coreCount),
           s.map((x) => x.seenAt),
         ]);
+        for (const row of rows) this.#known.set(row.id, toRecord(row));
         for (const p of now) p.resolve();
       } catch (error) {
         for (const p of now) p.reject(error);
@@ -133,6 +199,35 @@ export class PgStateStore implements StateStore {
       round = later;
     }
   }
+}
+
+/**
+ * Whether the sighting, applied to the client as known, would change only `lastSeen`: a window at least
+ * as new, whose details are those known (a detail it leaves unknown keeps the known one).
+ */
+function onlyMovesLastSeen(known: ClientRecord, s: ClientSighting): boolean {
+  return (
+    s.seenAt >= known.lastSeen &&
+    (s.hostname === null || s.hostname === known.hostname) &&
+    (s.osType === null || s.osType === known.osType) &&
+    (s.osVersion === null || s.osVersion === known.osVersion) &&
+    (s.coreCount === null || s.coreCount === known.coreCount)
+  );
+}
+
+/**
+ * Whether the sighting would change nothing: an older window within the known span, every detail already
+ * known (an older window only fills unknown details, and the database never forgets one).
+ */
+function changesNothing(known: ClientRecord, s: ClientSighting): boolean {
+  return (
+    s.seenAt <= known.lastSeen &&
+    s.seenAt >= known.firstSeen &&
+    known.hostname !== null &&
+    known.osType !== null &&
+    known.osVersion !== null &&
+    known.coreCount !== null
+  );
 }
 
 function toRecord(row: ClientRow): ClientRecord {

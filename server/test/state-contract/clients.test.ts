@@ -145,6 +145,16 @@ describeStateContract((ctx) => {
       expect(await b.state.countClients()).toBe(1);
     });
 
+    it('writes a lastSeen that alone moved later (seen at once by its replica) and on close', async () => {
+      const [a, b] = [ctx.open(), ctx.open()];
+      await a.state.recordSighting(sighting({ seenAt: 1_000 }));
+      await a.state.recordSighting(sighting({ seenAt: 7_000, hostname: null }));
+      expect(await a.state.getClient('a')).toMatchObject({ hostname: 'a.example', lastSeen: 7_000 });
+      expect((await a.state.listClients({ first: 1, after: null }))[0]?.lastSeen).toBe(7_000);
+      await a.close();
+      expect(await b.state.getClient('a')).toMatchObject({ hostname: 'a.example', lastSeen: 7_000 });
+    });
+
     it("keeps the newest window's details when two replicas record one client at once", async () => {
       const [a, b] = [ctx.open(), ctx.open()];
       // Each replica sends half the windows, newest and oldest interleaved, all at once.
