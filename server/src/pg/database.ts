@@ -25,6 +25,11 @@ export interface PgDatabaseOptions {
   max?: number;
   /** Called when an idle connection fails (the pool replaces it). */
   onError?: (error: unknown) => void;
+  /**
+   * How long to keep trying to reach the database at start, ms: replicas may start before it accepts
+   * connections. Each failed attempt is told to `onError`. @default 60000
+   */
+  connectFor?: number;
 }
 
 /**
@@ -51,15 +56,15 @@ export class PgDatabase {
       application_name: 'metrics-collector',
     });
     this.pool.on('error', (error) => options.onError?.(error));
-    this.ready = this.#migrate();
+    this.ready = this.#migrate(options);
     // Awaited by the server and by each query; never an unhandled rejection here.
     this.ready.catch(() => undefined);
   }
 
   /** Runs a read; a failure becomes STORE_UNAVAILABLE. */
   async read<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
-    await this.ready;
     try {
+      await this.ready;
       return (await this.pool.query<R>(text, values)).rows;
     } catch (error) {
       throw storeUnavailable(error);
@@ -72,7 +77,11 @@ export class PgDatabase {
    * connection failed, when it may have committed.
    */
   async write<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
-    await this.ready;
+    try {
+      await this.ready;
+    } catch (error) {
+      throw storeUnavailable(error, 'NOT_STORED');
+    }
     try {
       return await this.pool.query<R>(text, values);
     } catch (error) {
@@ -90,8 +99,21 @@ export class PgDatabase {
     await this.pool.end();
   }
 
-  async #migrate(): Promise<void> {
-    const client = await this.pool.connect();
+  async #migrate(options: PgDatabaseOptions): Promise<void> {
+    const deadline = Date.now() + (options.connectFor ?? 60_000);
+    let client: pg.PoolClient;
+    for (;;) {
+      try {
+        client = await this.pool.connect();
+        break;
+      } catch (error) {
+        // Refused, unreachable, still starting up: try again until the deadline; a wrong password or
+        // database name answers the same way every time, but the deadline bounds that too.
+        if (Date.now() >= deadline) throw error;
+        options.onError?.(error);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
     try {
       // The advisory lock is a session's: one connection runs them all.
       await migrate({ client }, MIGRATIONS_DIR);
