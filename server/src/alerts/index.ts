@@ -184,6 +184,11 @@ export class Alerting {
     }
   }
 
+  /** Resolves once the transitions being committed (PostgreSQL) are committed and published. */
+  settled(): Promise<void> {
+    return this.#evaluator.settled();
+  }
+
   /**
    * What the timer runs: with a lease, takes or renews it and checks only while holding it; resolves
    * whether it checked.

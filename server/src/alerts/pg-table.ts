@@ -66,14 +66,15 @@ export class PgAlertTable {
       `WITH r AS (
          UPDATE alert_rules SET name = $2, kind = $3, metric = $4, comparator = $5, threshold = $6,
            recovery_threshold = $7, for_seconds = $8, client_id = $9, severity = $10, webhook_url = $11,
-           updated_at = $13
+           updated_at = $12
          WHERE id = $1 RETURNING id
        ), d AS (
          DELETE FROM alert_states WHERE rule_id IN (SELECT id FROM r)
-           AND ($14 OR ($9::text IS NOT NULL AND client_id <> $9))
+           AND ($13 OR ($9::text IS NOT NULL AND client_id <> $9))
        )
        SELECT count(*)::int AS updated FROM r`,
-      [...ruleValues(rule), resetStates],
+      // Every value but createdAt, which does not change.
+      [...ruleValues(rule).slice(0, 11), rule.updatedAt, resetStates],
     );
     return (rows[0]?.updated ?? 0) > 0;
   }

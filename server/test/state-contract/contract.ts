@@ -6,13 +6,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AlertStore } from '@metrics-collector/schema/alerts/types';
 import type { StateStore } from '@metrics-collector/schema/clients/types';
 import type { CommandStore } from '@metrics-collector/schema/commands/types';
 import { afterEach, beforeEach, describe } from 'vitest';
+import { createAlerting } from '../../src/alerts/index.js';
 import { PgStateStore } from '../../src/clients/pg-store.js';
 import { createSqliteStateStore } from '../../src/clients/sqlite-store.js';
 import { createCommands } from '../../src/commands/index.js';
 import { pgCommandBackend } from '../../src/commands/pg-store.js';
+import { createLive } from '../../src/live/index.js';
 import { createLogger } from '../../src/logger.js';
 import { PgDatabase } from '../../src/pg/database.js';
 import { hasPostgres, postgresDatabase, startPostgresForFile } from '../postgres.js';
@@ -21,9 +24,42 @@ import { hasPostgres, postgresDatabase, startPostgresForFile } from '../postgres
 export interface OpenedState {
   state: StateStore;
   commands: CommandStore;
+  alerts: AlertStore;
+  /** Resolves once the alert rules are read (PostgreSQL: and followed). */
+  ready(): Promise<void>;
+  /** A report of `clientId`'s CPU for the window ending `windowEnd`, evaluated and its transitions stored. */
+  report(clientId: string, windowEnd: number, cpu: number): Promise<void>;
   /** The expiry timer's work, now. */
   expire(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Adds the alert store and its evaluation, on `db` or in `dataDir`, to a server's other stores. */
+function withAlerts(
+  stores: Omit<OpenedState, 'alerts' | 'ready' | 'report'>,
+  where: { dataDir: string; db?: PgDatabase },
+  ctx: StateContext,
+): OpenedState {
+  const live = createLive({ logger });
+  const alerting = createAlerting({ ...where, live, clock: { now: () => ctx.now }, logger });
+  return {
+    ...stores,
+    alerts: alerting.store,
+    ready: () => alerting.ready(),
+    report: async (clientId, windowEnd, cpu) => {
+      const windowStart = windowEnd - 10_000;
+      const points = [
+        { clientId, metric: 'CPU_UTILIZATION' as const, core: null, windowStart, windowEnd },
+      ].map((p) => ({ ...p, count: 10, mean: cpu, variance: 0, min: cpu, max: cpu }));
+      live.reported({ clientId, windowStart, windowEnd, observations: 10, points });
+      await alerting.settled();
+    },
+    close: async () => {
+      await alerting.stop();
+      await stores.close();
+      await live.close();
+    },
+  };
 }
 
 export interface StateContext {
@@ -57,15 +93,19 @@ const implementations: Implementation[] = [
     open: (dataDir, ctx) => {
       const state = createSqliteStateStore({ dataDir });
       const commands = createCommands({ dataDir, clock: { now: () => ctx.now }, logger });
-      return {
-        state,
-        commands: commands.store,
-        expire: () => commands.check(),
-        close: async () => {
-          await state.close();
-          await commands.stop();
+      return withAlerts(
+        {
+          state,
+          commands: commands.store,
+          expire: () => commands.check(),
+          close: async () => {
+            await state.close();
+            await commands.stop();
+          },
         },
-      };
+        { dataDir },
+        ctx,
+      );
     },
   },
   {
@@ -82,16 +122,20 @@ const implementations: Implementation[] = [
         logger,
         backend: pgCommandBackend(db),
       });
-      return {
-        state,
-        commands: commands.store,
-        expire: () => commands.check(),
-        close: async () => {
-          await state.close();
-          await commands.stop();
-          await db.close();
+      return withAlerts(
+        {
+          state,
+          commands: commands.store,
+          expire: () => commands.check(),
+          close: async () => {
+            await state.close();
+            await commands.stop();
+            await db.close();
+          },
         },
-      };
+        { dataDir: '', db },
+        ctx,
+      );
     },
   },
 ];
