@@ -118,7 +118,8 @@ export async function build(names = Object.keys(ENTRIES)) {
     const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules/'));
     const copied = Object.entries(COPIED).flatMap(([from, to]) => {
       cpSync(join(root, from), join(staging, to), { recursive: true });
-      return readdirSync(join(root, from)).map((name) => `${from}/${name}`);
+      // The folder too: its mtime changes when a file is added or removed.
+      return [from, ...readdirSync(join(root, from)).map((name) => `${from}/${name}`)];
     });
     for (const file of [...inputs, ...copied, ...ALSO.filter((f) => existsSync(join(root, f)))].sort())
       files[file] = stamp(file);
