@@ -35,7 +35,8 @@ ENV NODE_ENV=production \
   PORT=8888 \
   DATA_DIR=/data
 WORKDIR /app
-# node_modules (graphql, pino and the compiled better-sqlite3 stay imports of it) and dist/, owned by root:
+# node_modules (graphql, pino, pg, postgres-migrations and the compiled better-sqlite3 stay imports of it) and
+# dist/ (with dist/migrations/, PostgreSQL's), owned by root:
 # the server only writes to /data.
 COPY --from=build /app /app
 RUN mkdir /data && chown node:node /data

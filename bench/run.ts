@@ -19,6 +19,8 @@
  * 7. Security (`security.ts`): the longest event-loop block of hostile requests, one at a time, beside a
  *    one-field query; the server's memory through 50 distinct 1 MiB documents.
  * 8. Start (`start.ts`): spawn to the first `/health` 200 of `npm start`, beside a bare `node -e` server.
+ * 9. State (`state.ts`, when PostgreSQL is installed): the registry update and the command cycle on
+ *    PostgreSQL beside the SQLite stores.
  *
  * Settings (environment): BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_WARMUP (2 s),
  * BENCH_ROUNDS (10), BENCH_CLIENTS (1,50,1000: the ingest fleets), BENCH_HISTORY_CLIENTS (1000: the
@@ -28,7 +30,7 @@
  * (20/s), BENCH_FANOUT_SECONDS (10),
  * BENCH_FANOUT_SEARCH (10000: the highest-rate search; 0: off), BENCH_AGENT_SECONDS (60),
  * BENCH_AGENT_COLLECTORS (all), BENCH_ONLY (a list of
- * ingest,history,influx,fanout,sdk,agent,security,start: run only those parts). See docs/benchmarks.md. Exits 1
+ * ingest,history,influx,fanout,sdk,agent,security,start,state: run only those parts). See docs/benchmarks.md. Exits 1
  * when any request failed or an answer was wrong: such a run measures nothing.
  *
  * This file reads the settings, prints the header and runs the parts in order; each part's file measures
@@ -50,6 +52,7 @@ import { printSdk, type SdkRow, sdkBench } from './sdk.js';
 import { printSecurity, type SecurityFigures, securityBench } from './security.js';
 import { BenchHost } from './servers.js';
 import { printStart, type StartRow, startBench } from './start.js';
+import { printState, type StateRow, stateAvailable, stateBench } from './state.js';
 import { fixed } from './table.js';
 import { HISTORY_WINDOWS } from './workload.js';
 
@@ -98,7 +101,17 @@ const FANOUT_SECONDS = env('BENCH_FANOUT_SECONDS', 10);
 const AGENT_SECONDS = env('BENCH_AGENT_SECONDS', 60);
 /** Seconds of the agent before its measured seconds (at least; the period starts mid-window). */
 const AGENT_WARMUP = 5;
-const PARTS = ['ingest', 'history', 'influx', 'fanout', 'sdk', 'agent', 'security', 'start'] as const;
+const PARTS = [
+  'ingest',
+  'history',
+  'influx',
+  'fanout',
+  'sdk',
+  'agent',
+  'security',
+  'start',
+  'state',
+] as const;
 /** The parts to run: `BENCH_ONLY=fanout` or `ingest,history`; all when unset. */
 const ONLY = new Set((process.env.BENCH_ONLY || PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const part of ONLY) {
@@ -194,6 +207,21 @@ async function main(host: BenchHost) {
     start = await startBench(5, host.problems);
   }
 
+  let state: StateRow[] | undefined;
+  if (!ONLY.has('state')) {
+    // BENCH_ONLY left it out.
+  } else if (stateAvailable()) {
+    console.log('running state (registry update and command cycle, SQLite and PostgreSQL alternating)…');
+    state = await stateBench({
+      seconds: DURATION,
+      rounds: ROUNDS,
+      concurrency: CONNECTIONS,
+      dataRoot: DATA_ROOT,
+    });
+  } else {
+    console.log('postgres is not installed (Debian package postgresql): the state part is skipped');
+  }
+
   console.log(`\n${header.join('\n')}\n`);
   if (ingest) printIngest(ingest);
   for (const h of hist) {
@@ -206,6 +234,7 @@ async function main(host: BenchHost) {
   if (agentFigures) printAgent(agentFigures);
   if (security) printSecurity(security);
   if (start) printStart(start, 5);
+  if (state) printState(state, CONNECTIONS);
   console.log(`\nbench took ${fixed((performance.now() - started) / 1000, 0)} s`);
   const { problems } = host;
   if (problems.length > 0) {

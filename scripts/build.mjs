@@ -4,6 +4,9 @@
 // write threads, which the store starts beside the bundle that loads it). The sources and npm packages are bundled in, but
 // for the few in EXTERNAL.
 //
+// PostgreSQL's migrations (server/src/pg/migrations/*.sql, read at run time) are copied to dist/migrations/,
+// where the bundles look for them.
+//
 // dist/build.json records every file the bundles were built from (esbuild's metafile inputs, plus the
 // manifests, tsconfig.json and this file) with its mtime and size: `isFresh()` compares them with a stat
 // each — a changed, added (its importer changed) or removed source makes the build stale — and
@@ -11,6 +14,7 @@
 //
 // The entry `console` is the web console (build-console.mjs): dist/console/, served at `/` by the server.
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -42,9 +46,19 @@ const PACKAGES = ['.', 'common', 'schema', 'server', 'sdk', 'agent', 'console'].
  * start's CPU (loading hundreds of node_modules files through Node's module loaders cost more than the
  * code itself; docs/deployment.md has the figures). graphql stays one module instance (see
  * vitest.config.ts), better-sqlite3 loads a native addon, pino starts transports from its own files,
- * render-graphiql is 9 MB of GraphiQL imported only when the page is first asked for.
+ * render-graphiql is 9 MB of GraphiQL imported only when the page is first asked for, postgres-migrations
+ * reads its first migration from its own folder (and pg, which it imports, stays one).
  */
-const EXTERNAL = ['graphql', 'better-sqlite3', 'pino', '@graphql-yoga/render-graphiql'];
+const EXTERNAL = [
+  'graphql',
+  'better-sqlite3',
+  'pino',
+  '@graphql-yoga/render-graphiql',
+  'pg',
+  'postgres-migrations',
+];
+/** Files the bundles read at run time, copied beside them: source folder → folder in dist/. */
+const COPIED = { 'server/src/pg/migrations': 'migrations' };
 /**
  * Files that change the bundles without being one of their inputs. npm rewrites
  * node_modules/.package-lock.json on every install: it stands for the packages bundled in (stat-ing
@@ -124,12 +138,22 @@ export async function build(names = Object.keys(ENTRIES)) {
       process.stderr.write(`console: ${(built.jsGzipBytes / 1024).toFixed(1)} kB of JavaScript gzipped\n`);
     const files = {};
     const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules/'));
-    const all = new Set([...inputs, ...built.inputs, ...ALSO.filter((f) => existsSync(join(root, f)))]);
+    const copied = Object.entries(COPIED).flatMap(([from, to]) => {
+      cpSync(join(root, from), join(staging, to), { recursive: true });
+      // The folder too: its mtime changes when a file is added or removed.
+      return [from, ...readdirSync(join(root, from)).map((name) => `${from}/${name}`)];
+    });
+    const all = new Set([
+      ...inputs,
+      ...built.inputs,
+      ...copied,
+      ...ALSO.filter((f) => existsSync(join(root, f))),
+    ]);
     for (const file of [...all].sort()) files[file] = stamp(file);
     for (const name of readdirSync(staging)) {
-      // A folder (console/) replaces the old one: the old is moved aside first, then removed.
-      if (name === 'console' && existsSync(join(DIST, name))) {
-        const old = join(DIST, `.old-console-${process.pid}`);
+      // A folder (console/, migrations/) replaces the old one: the old is moved aside first, then removed.
+      if (statSync(join(staging, name)).isDirectory() && existsSync(join(DIST, name))) {
+        const old = join(DIST, `.old-${name}-${process.pid}`);
         renameSync(join(DIST, name), old);
         rmSync(old, { recursive: true, force: true });
       }

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { terminate } from './processes.js';
 
 /**
- * Real database servers for tests: each starts on a free loopback port with its data in a new temporary
+ * Real database servers for tests (PostgreSQL: postgres.ts): each starts on a free loopback port with its data in a new temporary
  * folder and is stopped (and its folder removed) by `stop()`. With `CI=true` a missing binary is an error;
  * elsewhere the suites that need it are skipped, saying which package to install.
  */
@@ -27,18 +27,20 @@ export interface Binary {
   name: string;
   /** Debian package that provides it. */
   debianPackage: string;
+  /** Where it is when not on PATH (Debian keeps PostgreSQL's in /usr/lib/postgresql/<version>/bin). */
+  locate?: () => string | null;
 }
 
 export const influxdBinary: Binary = { name: 'influxd', debianPackage: 'influxdb' };
 export const victoriaMetricsBinary: Binary = { name: 'victoria-metrics', debianPackage: 'victoria-metrics' };
 export const redisBinary: Binary = { name: 'redis-server', debianPackage: 'redis-server' };
-
 /**
  * Whether the binary is installed. Under `CI=true` a missing one throws, so that a suite can never be
  * skipped silently in CI.
  */
 export function hasBinary(binary: Binary): boolean {
-  const found = spawnSync('sh', ['-c', `command -v ${binary.name}`]).status === 0;
+  const found =
+    spawnSync('sh', ['-c', `command -v ${binary.name}`]).status === 0 || (binary.locate?.() ?? null) !== null;
   if (!found && process.env.CI === 'true') {
     throw new Error(
       `${binary.name} is not installed (Debian package ${binary.debianPackage}); CI=true requires it`,
@@ -86,6 +88,8 @@ export async function startProcess(options: {
   ready: (url: string) => Promise<boolean>;
   /** @default 'http' */
   scheme?: string;
+  /** Such as the user to run as (PostgreSQL refuses to run as root). */
+  spawnOptions?: SpawnOptions;
 }): Promise<RealServer> {
   const dir = mkdtempSync(join(tmpdir(), `mc-${options.what}-`));
   const port = await freePort();
@@ -95,7 +99,10 @@ export async function startProcess(options: {
   let output = '';
   const launch = async () => {
     output = '';
-    child = spawn(options.command, options.args(dir, port), { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(options.command, options.args(dir, port), {
+      ...options.spawnOptions,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString('utf8')).slice(-8_000);
     };

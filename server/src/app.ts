@@ -9,8 +9,10 @@ import type { MetricStore } from '@metrics-collector/schema/metrics/types';
 import { type Alerting, createAlerting } from './alerts/index.js';
 import { RedisLease } from './alerts/lease.js';
 import { createAuthenticator } from './auth.js';
+import { PgStateStore } from './clients/pg-store.js';
 import { createSqliteStateStore } from './clients/sqlite-store.js';
 import { createCommands } from './commands/index.js';
+import { pgCommandBackend } from './commands/pg-store.js';
 import type { Config } from './config.js';
 import { createGraphQL, type Yoga } from './graphql/yoga.js';
 import { createConsoleAssets } from './http/console-assets.js';
@@ -22,6 +24,8 @@ import { createStatusTracker } from './live/status.js';
 import { createStdoutLogger, type Logger } from './logger.js';
 import { createInfluxMetricStore } from './metrics/influx/store.js';
 import { createSqliteMetricStore } from './metrics/sqlite/store.js';
+import { PgDatabase } from './pg/database.js';
+import { PgLease } from './pg/lease.js';
 import { ServerMetrics } from './telemetry/server-metrics.js';
 import { timedStore } from './telemetry/timed-store.js';
 
@@ -52,6 +56,8 @@ export interface App {
   logger: Logger;
   /** The server's own numbers (`GET /metrics`). */
   telemetry: ServerMetrics;
+  /** Settles once the stores can serve (PostgreSQL migrated); `listen` awaits it before it binds. */
+  ready(): Promise<void>;
   /** Starts the background work: client status, alert evaluation, command expiry. */
   start(): void;
   /**
@@ -71,7 +77,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   const logger = deps.logger ?? createStdoutLogger(config.logLevel, config.logFormat);
   const clock = deps.clock ?? { now: () => Date.now() };
   const onBackgroundError = (error: unknown) => logger.error({ err: error }, 'background store work failed');
-  let commandsByState: () => Iterable<[string, number]> = () => [];
+  let commandsByState: () => Iterable<[string, number]> | Promise<Iterable<[string, number]>> = () => [];
   const telemetry = new ServerMetrics({ commandsByState: () => commandsByState() });
   const onGroup = (writes: number, points: number, seconds: number) => {
     telemetry.groupReports.observe(writes);
@@ -94,19 +100,33 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
           onGroup,
         }));
   const metrics = timedStore(store, config.store, telemetry);
-  const state = deps.state ?? createSqliteStateStore({ dataDir: config.dataDir, onBackgroundError });
+  // DATABASE_URL: the state replicas share is in PostgreSQL (docs/scaling.md); otherwise in DATA_DIR.
+  const db = config.databaseUrl
+    ? new PgDatabase({ url: config.databaseUrl, onError: onBackgroundError })
+    : null;
+  const state =
+    deps.state ??
+    (db
+      ? new PgStateStore(db, { onBackgroundError })
+      : createSqliteStateStore({ dataDir: config.dataDir, onBackgroundError }));
   const live = createLive({ redisUrl: config.redisUrl, logger });
   const status = createStatusTracker({ live, clock, logger });
   const alerting = createAlerting({
     dataDir: config.dataDir,
+    db,
     live,
     clock,
     logger,
-    lease: live.redis ? new RedisLease(live.redis) : null,
+    lease: live.redis ? (db ? new PgLease(db) : new RedisLease(live.redis)) : null,
     allowPrivate: config.webhookAllowPrivate,
     telemetry,
   });
-  const commands = createCommands({ dataDir: config.dataDir, clock, logger });
+  const commands = createCommands({
+    dataDir: config.dataDir,
+    clock,
+    logger,
+    ...(db ? { backend: pgCommandBackend(db) } : {}),
+  });
   commandsByState = () => commands.countByStatus();
   const authenticate = createAuthenticator(config.tokens, config.authEnabled);
   const limits = { ...defaultLimits, allowPrivateWebhooks: config.webhookAllowPrivate };
@@ -136,7 +156,9 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     crossSite,
     authenticate,
     contextFor,
-    ping: () => metrics.ping(),
+    ping: async () => {
+      await Promise.all([metrics.ping(), db?.ping()]);
+    },
     metrics: telemetry,
     consoleAssets: createConsoleAssets(),
   });
@@ -158,6 +180,10 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     alerting,
     logger,
     telemetry,
+    ready: async () => {
+      await db?.ready;
+      await alerting.ready();
+    },
     start: () => {
       status.start();
       alerting.start();
@@ -172,6 +198,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     dispose: async () => {
       await Promise.all([alerting.stop(), commands.stop()]);
       await Promise.all([metrics.close(), state.close(), live.close()]);
+      await db?.close();
     },
   };
 }

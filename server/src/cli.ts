@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { version } from '@metrics-collector/common/version';
 import { z } from 'zod';
-import { configVariables, envSchema, variableMeanings } from './config.js';
+import { configVariables, envSchema } from './config.js';
+import { variableMeanings } from './config-help.js';
 
 /** What the command line asks for: serving, or an answer to print before exiting with `code`. */
 export type CommandLine =

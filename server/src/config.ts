@@ -51,6 +51,13 @@ export const envSchema = z.object({
   INFLUX_USERNAME: z.string().optional(),
   INFLUX_PASSWORD: z.string().optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  ALLOW_SINGLE_PROCESS_STATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   API_TOKENS: z.string().optional(),
   API_TOKENS_FILE: z.string().optional(),
   AUTH: z.enum(['on', 'off']).optional(),
@@ -110,45 +117,6 @@ export const envSchema = z.object({
 export const configVariables = Object.keys(envSchema.shape) as ConfigVariable[];
 export type ConfigVariable = keyof typeof envSchema.shape;
 
-/** One line on each variable for `metrics-collector --help`; docs/configuration.md says more. */
-export const variableMeanings: Record<ConfigVariable, string> = {
-  PORT: "TCP port to listen on (the original's); 0 picks a free one",
-  HOST: 'address to listen on; a non-loopback one needs API_TOKENS or AUTH=off',
-  STORE: 'metric store: sqlite (embedded, in DATA_DIR) or influxdb (the INFLUX_* variables)',
-  DATA_DIR: 'folder of state.db, alerts.db, commands.db (and metrics.db with sqlite); created if missing',
-  RETENTION: 'keep windows this long behind the newest stored one (7d, 12h, 2w), or off',
-  INFLUX_URL: 'with STORE=influxdb: base URL of InfluxDB',
-  INFLUX_API: 'v2 writes to /api/v2/write (InfluxDB 2.x, 3.x, 1.8+), v1 to /write; both read InfluxQL',
-  INFLUX_GZIP: 'on, off or auto (on unless INFLUX_URL is loopback): gzip write requests',
-  INFLUX_TOKEN: 'v2: API token with write and read access to the bucket',
-  INFLUX_ORG: "v2: the bucket's organisation (name or id)",
-  INFLUX_BUCKET: 'v2: bucket to write to',
-  INFLUX_DATABASE: 'database InfluxQL reads (unset: the bucket with v2, metrics with v1)',
-  INFLUX_RETENTION_POLICY: "retention policy to write to and read from (unset: the database's default)",
-  INFLUX_USERNAME: 'v1: user for basic auth',
-  INFLUX_PASSWORD: "v1: that user's password",
-  REDIS_URL: 'redis://host:6379: live events go through Redis, shared by server replicas',
-  API_TOKENS: 'tokens name:scope1+scope2:secret, comma-separated; scopes ingest, read, admin',
-  API_TOKENS_FILE: 'file of more tokens, one per line, # starting a comment',
-  AUTH: 'on or off; unset: on exactly when a token is configured',
-  LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
-  LOG_FORMAT: 'json, pretty (human-readable lines) or auto (pretty when stdout is a terminal)',
-  BODY_LIMIT: 'largest request body in bytes (at least 1024)',
-  GRAPHIQL: 'true or false: serve GraphiQL to browsers at /graphql',
-  WEBHOOK_ALLOW_PRIVATE: 'true or false: let alert webhooks reach loopback and private addresses',
-  MAX_QUERY_DEPTH: 'deepest field nesting of a GraphQL operation (at least 2)',
-  MAX_QUERY_COMPLEXITY: 'most fields one GraphQL operation may select (at least 10)',
-  MAX_QUERY_TOKENS: 'most lexical tokens in one GraphQL document (at least 200)',
-  MAX_QUERY_ALIASES: 'most aliases in one GraphQL operation',
-  MAX_QUERY_DIRECTIVES: 'most directives in one GraphQL operation',
-  MAX_QUERY_COST: 'most values one GraphQL operation may ask for, priced before it runs (at least 100)',
-  MAX_RESPONSE_BYTES: 'largest GraphQL answer in bytes (at least 65536)',
-  INTROSPECTION: 'scoped (introspection needs scope read) or on (anyone)',
-  CORS_ORIGINS: 'origins whose web pages may call the API, comma-separated',
-  ALLOWED_HOSTS: 'with auth off: host names served besides loopback and HOST, comma-separated',
-  MAX_CONNECTIONS: 'most open connections, HTTP and WebSocket (unset: the open-file limit less 1024)',
-};
-
 /** Where the InfluxDB store writes and reads (`STORE=influxdb`). */
 export interface InfluxConfig extends InfluxAddress {
   /** Gzip write bodies: `INFLUX_GZIP`, where `auto` means on unless InfluxDB is on loopback. */
@@ -166,6 +134,8 @@ export interface Config {
   dataDir: string;
   /** Live events go through Redis when set, so that replicas share them. */
   redisUrl: string | null;
+  /** PostgreSQL for the state replicas share (registry, alerts, commands, leases); `null`: SQLite files. */
+  databaseUrl: string | null;
   /** Windows older than this behind the newest stored window are deleted; `null` keeps everything. */
   retention: number | null;
   /** Empty when auth is off. */
@@ -231,6 +201,24 @@ export function defaultMaxConnections(limitsFile = '/proc/self/limits'): number 
 }
 
 /**
+ * `REDIS_URL` means replicas: each must see what the others stored, so the state must be in PostgreSQL
+ * and the metrics in InfluxDB, not in files of this process's `DATA_DIR` — unless
+ * `ALLOW_SINGLE_PROCESS_STATE=true` says that one server uses Redis alone.
+ */
+function replicaProblems(env: Record<string, string>): string[] {
+  if (env.REDIS_URL === undefined || env.ALLOW_SINGLE_PROCESS_STATE === 'true') return [];
+  const missing = [
+    ...(env.DATABASE_URL === undefined ? ['DATABASE_URL (PostgreSQL, for the shared state)'] : []),
+    ...(env.STORE !== 'influxdb' ? ['STORE=influxdb (a metric store every replica reads)'] : []),
+  ];
+  return missing.length === 0
+    ? []
+    : [
+        `REDIS_URL: replicas need shared state, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set; set ${missing.length > 1 ? 'them' : 'it'}, or ALLOW_SINGLE_PROCESS_STATE=true to run one server with Redis`,
+      ];
+}
+
+/**
  * Validates the environment and returns the configuration. Reports every problem at once as a
  * `ConfigError`. Only `main.ts` passes `process.env`.
  */
@@ -280,6 +268,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (cleaned.INFLUX_PASSWORD !== undefined && cleaned.INFLUX_USERNAME === undefined) {
     problems.push('INFLUX_PASSWORD: is set but INFLUX_USERNAME is not');
   }
+  problems.push(...replicaProblems(cleaned));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const influx: InfluxConfig | null =
@@ -305,6 +294,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     influx,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL ?? null,
+    databaseUrl: e.DATABASE_URL ?? null,
     retention: e.RETENTION === 'off' ? null : e.RETENTION,
     tokens: authEnabled ? tokens : [],
     authEnabled,

@@ -35,6 +35,7 @@ export interface Listening {
  * (scripts/start.ts), the tests and the benchmarks.
  */
 export async function listen(app: App, config: Config, options: ListenOptions = {}): Promise<Listening> {
+  await app.ready();
   const timeouts = { ...defaultTimeouts, ...options.timeouts };
   const server = createServer(serverOptions(timeouts), app.handleRequest);
   const connections = limitConnections(server, {

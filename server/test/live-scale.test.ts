@@ -37,10 +37,9 @@ describe.skipIf(!hasBinary(redisBinary))('two replicas sharing redis-server', ()
     const now = T0;
     const clock = { now: () => now };
     beforeAll(async () => {
-      [one, two] = await Promise.all([
-        startTestServer({ env: { REDIS_URL: redis.url }, clock }),
-        startTestServer({ env: { REDIS_URL: redis.url }, clock }),
-      ]);
+      // Live events only: each server keeps its own state, which the configuration must be told.
+      const env = { REDIS_URL: redis.url, ALLOW_SINGLE_PROCESS_STATE: 'true' };
+      [one, two] = await Promise.all([startTestServer({ env, clock }), startTestServer({ env, clock })]);
     });
     afterAll(async () => {
       await Promise.all([one?.stop(), two?.stop()]);

@@ -48,6 +48,14 @@ describe('main.ts', () => {
     expect(server.output().stderr).toContain('HOST: 0.0.0.0 is not a loopback address');
   });
 
+  it("refuses REDIS_URL (replicas) while the state is in the process's own DATA_DIR, exiting 2", async () => {
+    const server = start({ REDIS_URL: 'redis://127.0.0.1:1', STORE: 'influxdb' });
+    expect(await server.exited).toBe(2);
+    expect(server.output().stderr).toContain(
+      'REDIS_URL: replicas need shared state, but DATABASE_URL (PostgreSQL, for the shared state) is not set',
+    );
+  });
+
   it('reports every configuration problem at once', async () => {
     const server = start({ PORT: 'eighty', RETENTION: 'forever', LOG_LEVEL: 'loud' });
     expect(await server.exited).toBe(2);

@@ -7,10 +7,29 @@ export function pairKey(ruleId: string, clientId: string): string {
 }
 
 /**
+ * What the evaluator reads and writes: rules and states in memory, so that a report costs no read, and
+ * the store behind them. SQLite's calls are synchronous (cache.ts), PostgreSQL's are not (pg-cache.ts).
+ */
+export interface EvaluationCache {
+  readonly rules: Map<string, AlertRule>;
+  /** The current state of each (rule, client), by `pairKey`. */
+  readonly statuses: Map<string, AlertStatus>;
+  /** Per THRESHOLD pair, the newest window end evaluated: older (late or repeated) reports are skipped. */
+  readonly evaluatedUpTo: Map<string, number>;
+  /** Reads rules and states again if another server changed them (where that is not pushed). */
+  refresh(): void;
+  /** Commits the changes and updates the states in memory; the changes stored (all, with SQLite). */
+  record(changes: readonly AlertChange[]): AlertChange[] | Promise<AlertChange[]>;
+  /** When each client was last heard of, as saved by `saveSeen`. */
+  seen(): Map<string, number> | Promise<Map<string, number>>;
+  saveSeen(entries: [clientId: string, seenAt: number][]): void | Promise<void>;
+}
+
+/**
  * The rules and current states of `alerts.db`, kept in memory so that a report costs no read. Another
  * server sharing `DATA_DIR` may change the file: `refresh` reads it again when it did.
  */
-export class AlertCache {
+export class AlertCache implements EvaluationCache {
   readonly table: AlertTable;
   readonly rules = new Map<string, AlertRule>();
   /** The current state of each (rule, client), by `pairKey`. */
@@ -50,9 +69,18 @@ export class AlertCache {
   }
 
   /** Commits the changes, then updates the states in memory. A failed commit changes nothing. */
-  record(changes: readonly AlertChange[]): void {
+  record(changes: readonly AlertChange[]): AlertChange[] {
     this.table.record(changes);
     for (const { status } of changes) this.statuses.set(pairKey(status.ruleId, status.clientId), status);
+    return [...changes];
+  }
+
+  seen(): Map<string, number> {
+    return this.table.seen();
+  }
+
+  saveSeen(entries: [clientId: string, seenAt: number][]): void {
+    this.table.saveSeen(entries);
   }
 
   /** Forgets the rule's states in memory (all, or those of the clients `keep` refuses); returns them. */

@@ -5,11 +5,11 @@ import type { Clock } from '@metrics-collector/schema/clock';
 import type { ReportedWindow } from '@metrics-collector/schema/live/types';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../telemetry/server-metrics.js';
-import { type AlertCache, pairKey } from './cache.js';
+import { type EvaluationCache, pairKey } from './cache.js';
 import type { AlertChange } from './table.js';
 
 export interface AlertEvaluatorOptions {
-  cache: AlertCache;
+  cache: EvaluationCache;
   clock: Clock;
   logger: Logger;
   /** Publishes a committed transition (on `alertEvents`). */
@@ -30,6 +30,8 @@ export class AlertEvaluator {
   /** Per client, when this server last heard of a report (its clock); saved to `alerts.db` by `saveSeen`. */
   readonly #lastSeen = new Map<string, number>();
   readonly #unsaved = new Set<string>();
+  /** Changes being committed (PostgreSQL): `settled()` waits for them. */
+  readonly #applying = new Set<Promise<void>>();
   #startedAt: number;
 
   constructor(options: AlertEvaluatorOptions) {
@@ -44,9 +46,19 @@ export class AlertEvaluator {
   start(): void {
     const startedAt = this.#options.clock.now();
     this.#startedAt = startedAt;
-    for (const clientId of this.#options.cache.table.seen().keys()) {
-      if (!this.#lastSeen.has(clientId)) this.#lastSeen.set(clientId, startedAt);
-    }
+    const known = (seen: Map<string, number>) => {
+      for (const clientId of seen.keys()) {
+        if (!this.#lastSeen.has(clientId)) this.#lastSeen.set(clientId, startedAt);
+      }
+    };
+    const seen = this.#options.cache.seen();
+    if (seen instanceof Promise) {
+      this.#track(
+        seen.then(known, (error) =>
+          this.#options.logger.error({ err: error }, 'alert last-seen times not read'),
+        ),
+      );
+    } else known(seen);
   }
 
   /** The client reported at `at` (this server's clock), here or on another replica. */
@@ -125,19 +137,54 @@ export class AlertEvaluator {
   }
 
   /** Saves the last-seen times that changed since the last save. */
-  saveSeen(): void {
+  saveSeen(): void | Promise<void> {
     if (this.#unsaved.size === 0) return;
-    this.#options.cache.table.saveSeen(
-      [...this.#unsaved].map((id) => [id, this.#lastSeen.get(id) as number]),
-    );
+    const ids = [...this.#unsaved];
     this.#unsaved.clear();
+    // Saved again on the next check if this fails.
+    const failed = (error: unknown) => {
+      for (const id of ids) this.#unsaved.add(id);
+      throw error;
+    };
+    try {
+      const saved = this.#options.cache.saveSeen(ids.map((id) => [id, this.#lastSeen.get(id) as number]));
+      return saved instanceof Promise ? saved.catch(failed) : undefined;
+    } catch (error) {
+      failed(error);
+    }
   }
 
-  /** Commits the changes, then publishes and notifies. A failed commit changes nothing. */
+  /** Resolves once the changes being committed are committed (and published) or failed. */
+  async settled(): Promise<void> {
+    while (this.#applying.size > 0) await Promise.all(this.#applying);
+  }
+
+  #track(work: Promise<void>): void {
+    this.#applying.add(work);
+    void work.finally(() => this.#applying.delete(work));
+  }
+
+  /**
+   * Commits the changes, then publishes and notifies those stored: with PostgreSQL, a change another
+   * replica made first is not stored, nor published. A failed commit changes nothing.
+   */
   #apply(changes: AlertChange[]): void {
     if (changes.length === 0) return;
+    const stored = this.#options.cache.record(changes);
+    if (!(stored instanceof Promise)) {
+      this.#announce(stored);
+      return;
+    }
+    this.#track(
+      stored.then(
+        (done) => this.#announce(done),
+        (error) => this.#options.logger.error({ err: error }, 'alert transitions not stored'),
+      ),
+    );
+  }
+
+  #announce(changes: readonly AlertChange[]): void {
     const { cache, logger, publish, notify } = this.#options;
-    cache.record(changes);
     for (const { events } of changes) {
       for (const event of events) {
         publish(event);
@@ -182,7 +229,11 @@ function change(
     previous = state;
     return event;
   });
-  return { status: { ruleId: rule.id, clientId, state: previous, since: at, value }, events };
+  return {
+    status: { ruleId: rule.id, clientId, state: previous, since: at, value },
+    previous: current,
+    events,
+  };
 }
 
 /** The event's `message`. */

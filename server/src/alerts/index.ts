@@ -3,16 +3,22 @@ import type { AlertStore } from '@metrics-collector/schema/alerts/types';
 import type { Clock } from '@metrics-collector/schema/clock';
 import type { ServerLive } from '../live/index.js';
 import type { Logger } from '../logger.js';
+import type { PgDatabase } from '../pg/database.js';
 import type { ServerMetrics } from '../telemetry/server-metrics.js';
 import { AlertCache } from './cache.js';
 import { AlertEvaluator } from './evaluator.js';
 import type { Lease } from './lease.js';
+import { PgAlertCache } from './pg-cache.js';
+import { PgAlertStore } from './pg-store.js';
+import { PgAlertTable } from './pg-table.js';
 import { CachedAlertStore } from './store.js';
 import { AlertTable } from './table.js';
 import { WebhookDeliveries } from './webhook-deliveries.js';
 
 export interface AlertingOptions {
   dataDir: string;
+  /** Rules, states and history in PostgreSQL (`DATABASE_URL`) rather than `<dataDir>/alerts.db`. */
+  db?: PgDatabase | null;
   /** Where transitions are published (`alertEvents`) and reports come from. */
   live: Pick<ServerLive, 'pubsub' | 'onReport'>;
   clock: Clock;
@@ -53,7 +59,12 @@ export class Alerting {
   /** The `AlertStore` of the resolvers' context. */
   readonly store: AlertStore;
   readonly #options: AlertingOptions;
-  readonly #table: AlertTable;
+  /** What differs between SQLite and PostgreSQL besides the cache: pruning, starting, closing. */
+  readonly #backend: {
+    prune(before: number): number | Promise<number>;
+    start(): Promise<void> | void;
+    close(): Promise<void> | void;
+  };
   readonly #evaluator: AlertEvaluator;
   readonly #webhooks: WebhookDeliveries;
   readonly #lease: Lease | null;
@@ -61,6 +72,7 @@ export class Alerting {
   readonly #timer: BackgroundTimer;
   #started = false;
   #stopped = false;
+  #ready: Promise<void> | null = null;
   #ticking = false;
   #lastPrune = 0;
   #unlistenReports: (() => void) | null = null;
@@ -71,9 +83,23 @@ export class Alerting {
     this.#options = options;
     this.#historyRetention = options.historyRetention ?? 90 * 86_400_000;
     this.#lease = options.lease ?? null;
-    this.#table = new AlertTable(options.dataDir);
-    const cache = new AlertCache(this.#table);
-    this.store = new CachedAlertStore(cache);
+    let cache: AlertCache | PgAlertCache;
+    if (options.db) {
+      const table = new PgAlertTable(options.db);
+      const pgCache = new PgAlertCache(table, options.db.url, logger);
+      cache = pgCache;
+      this.store = new PgAlertStore(pgCache);
+      this.#backend = {
+        prune: (before) => table.prune(before),
+        start: () => pgCache.start(),
+        close: () => pgCache.close(),
+      };
+    } else {
+      const table = new AlertTable(options.dataDir);
+      cache = new AlertCache(table);
+      this.store = new CachedAlertStore(cache);
+      this.#backend = { prune: (before) => table.prune(before), start: () => {}, close: () => table.close() };
+    }
     this.#webhooks = new WebhookDeliveries({
       logger,
       retryDelay: options.webhookRetryDelay ?? 1_000,
@@ -105,11 +131,21 @@ export class Alerting {
     });
   }
 
+  /**
+   * Resolves once rules and states are read (PostgreSQL: and other replicas' changes followed); the app
+   * awaits it before it listens. Idempotent.
+   */
+  ready(): Promise<void> {
+    this.#ready ??= Promise.resolve(this.#backend.start());
+    return this.#ready;
+  }
+
   /** Starts the NO_DATA timer (`app.start()` calls it). Idempotent. */
   start(): void {
     if (this.#started || this.#stopped) return;
     this.#started = true;
-    const { live, clock } = this.#options;
+    const { live, clock, logger } = this.#options;
+    this.ready().catch((error) => logger.error({ err: error }, 'alert rules not read'));
     this.#evaluator.start();
     if (this.#lease) {
       // The lease holder must hear of reports stored by the other replicas too.
@@ -120,7 +156,10 @@ export class Alerting {
     this.#timer.start();
   }
 
-  /** Stops the timer, gives up waiting webhook deliveries, releases the lease, closes `alerts.db`. */
+  /**
+   * Stops the timer, gives up waiting webhook deliveries, releases the lease, closes `alerts.db` (or stops
+   * following PostgreSQL, whose pool the app closes).
+   */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
@@ -131,22 +170,33 @@ export class Alerting {
     await delivered;
     await this.#lease?.release().catch(() => {});
     try {
-      this.#evaluator.saveSeen();
+      await this.#evaluator.settled();
+      await this.#evaluator.saveSeen();
     } finally {
-      this.#table.close();
+      await this.#backend.close();
     }
   }
 
-  /** Checks NO_DATA rules now, as `clock.now()` says (the timer calls it while it holds the lease). */
-  check(): void {
+  /**
+   * Checks NO_DATA rules now, as `clock.now()` says (the timer calls it while it holds the lease). With
+   * SQLite the check is done when this returns; with PostgreSQL, when the promise resolves.
+   */
+  async check(): Promise<void> {
     if (this.#stopped) return;
     const now = this.#evaluator.checkNoData();
-    this.#evaluator.saveSeen();
+    const saved = this.#evaluator.saveSeen();
+    await this.#evaluator.settled();
+    await saved;
     if (now - this.#lastPrune >= 3_600_000) {
       this.#lastPrune = now;
-      const pruned = this.#table.prune(now - this.#historyRetention);
+      const pruned = await this.#backend.prune(now - this.#historyRetention);
       if (pruned > 0) this.#options.logger.debug({ pruned }, 'old alert transitions pruned');
     }
+  }
+
+  /** Resolves once the transitions being committed (PostgreSQL) are committed and published. */
+  settled(): Promise<void> {
+    return this.#evaluator.settled();
   }
 
   /**
@@ -158,7 +208,7 @@ export class Alerting {
     this.#ticking = true;
     try {
       if (!(await this.#holdLease()) || this.#stopped) return false;
-      this.check();
+      await this.check();
       return true;
     } catch (error) {
       this.#options.logger.error({ err: error }, 'NO_DATA check failed');
@@ -176,7 +226,7 @@ export class Alerting {
     } catch (error) {
       this.#options.logger.warn(
         { err: error },
-        'alert lease: Redis did not answer; NO_DATA rules not checked',
+        'alert lease: Redis or PostgreSQL did not answer; NO_DATA rules not checked',
       );
       return false;
     }

@@ -99,6 +99,8 @@ interface EventRow {
 /** One evaluation's outcome for one (rule, client): its new state and the transitions that led there. */
 export interface AlertChange {
   status: AlertStatus;
+  /** The state the evaluation started from (`null`: none yet); PostgreSQL stores the change only over it. */
+  previous: AlertStatus | null;
   events: readonly AlertEvent[];
 }
 

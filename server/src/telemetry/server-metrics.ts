@@ -187,7 +187,11 @@ export class ServerMetrics {
   );
   readonly #transitionChildren = new Children<CounterChild>((state) => this.#alertTransitions.labels(state));
 
-  constructor(options: { commandsByState?: () => Iterable<[string, number]> } = {}) {
+  constructor(
+    options: {
+      commandsByState?: () => Iterable<[string, number]> | Promise<Iterable<[string, number]>>;
+    } = {},
+  ) {
     this.storeWrite = new Histogram({
       name: `${PREFIX}store_write_seconds`,
       help: 'Time a report waits for its points to be committed by the metric store.',
@@ -208,11 +212,12 @@ export class ServerMetrics {
       help: 'Agent commands kept in commands.db, by state.',
       labelNames: ['state'],
       registers: [this.registry],
-      collect() {
+      async collect() {
         if (!commandsByState) return;
+        const counts = await commandsByState();
         this.reset();
         for (const state of agentCommandStatuses) this.set({ state }, 0);
-        for (const [state, count] of commandsByState()) this.set({ state }, count);
+        for (const [state, count] of counts) this.set({ state }, count);
       },
     });
     // Shown at 0 before their first event, so that a dashboard has a series to draw.

@@ -88,13 +88,13 @@ describe('commands module', () => {
     };
     now += 10_000;
     expect(fileStatus()).toBe('PENDING');
-    commands.check();
+    await commands.check();
     expect(fileStatus()).toBe('EXPIRED');
     now += 30 * 86_400_000;
-    commands.check();
+    await commands.check();
     expect(fileStatus()).toBe('EXPIRED');
     now += 1;
-    commands.check();
+    await commands.check();
     expect(fileStatus()).toBeUndefined();
   });
 });
