@@ -5,9 +5,8 @@ import type {
   AlertStatus,
 } from '@metrics-collector/schema/alerts/types';
 import type { PgDatabase } from '../pg/database.js';
+import { type EventRow, type RuleRow, toEvent, toRule } from './rows.js';
 import type { AlertChange } from './table.js';
-
-type Row = Record<string, unknown>;
 
 const RULE_COLUMNS = `id, name, kind, metric, comparator, threshold, recovery_threshold, for_seconds, client_id,
   severity, webhook_url, created_at, updated_at`;
@@ -81,19 +80,20 @@ export class PgAlertTable {
 
   /** Deletes a rule and (by the foreign key) its states; resolves the rule, or `null` for an unknown id. */
   async deleteRule(id: string): Promise<AlertRule | null> {
-    const { rows } = await this.db.write(`DELETE FROM alert_rules WHERE id = $1 RETURNING ${RULE_COLUMNS}`, [
-      id,
-    ]);
+    const { rows } = await this.db.write<RuleRow>(
+      `DELETE FROM alert_rules WHERE id = $1 RETURNING ${RULE_COLUMNS}`,
+      [id],
+    );
     return rows[0] ? toRule(rows[0]) : null;
   }
 
   async rule(id: string): Promise<AlertRule | null> {
-    const [row] = await this.db.read(`SELECT ${RULE_COLUMNS} FROM alert_rules WHERE id = $1`, [id]);
+    const [row] = await this.db.read<RuleRow>(`SELECT ${RULE_COLUMNS} FROM alert_rules WHERE id = $1`, [id]);
     return row ? toRule(row) : null;
   }
 
   async rules(): Promise<AlertRule[]> {
-    return (await this.db.read(`SELECT ${RULE_COLUMNS} FROM alert_rules ORDER BY seq`)).map(toRule);
+    return (await this.db.read<RuleRow>(`SELECT ${RULE_COLUMNS} FROM alert_rules ORDER BY seq`)).map(toRule);
   }
 
   /** Current states: all, one rule's (by client id), or one pair's. */
@@ -130,7 +130,7 @@ export class PgAlertTable {
   }
 
   async history(query: AlertHistoryQuery): Promise<AlertEvent[]> {
-    const rows = await this.db.read(
+    const rows = await this.db.read<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM alert_events
        WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR state = $3)
          AND ($4::text IS NULL OR client_id = $4) AND ($5::text IS NULL OR rule_id = $5)
@@ -188,40 +188,4 @@ function ruleValues(rule: AlertRule): unknown[] {
     rule.createdAt,
     rule.updatedAt,
   ];
-}
-
-function toRule(row: Row): AlertRule {
-  return {
-    id: row.id,
-    name: row.name,
-    kind: row.kind,
-    metric: row.metric,
-    comparator: row.comparator,
-    threshold: row.threshold,
-    recoveryThreshold: row.recovery_threshold,
-    forSeconds: row.for_seconds,
-    clientId: row.client_id,
-    severity: row.severity,
-    webhookUrl: row.webhook_url,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  } as AlertRule;
-}
-
-function toEvent(row: Row): AlertEvent {
-  return {
-    id: row.id,
-    ruleId: row.rule_id,
-    ruleName: row.rule_name,
-    kind: row.kind,
-    severity: row.severity,
-    metric: row.metric,
-    threshold: row.threshold,
-    clientId: row.client_id,
-    state: row.state,
-    previous: row.previous,
-    value: row.value,
-    at: row.at,
-    message: row.message,
-  } as AlertEvent;
 }

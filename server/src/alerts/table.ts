@@ -6,6 +6,7 @@ import type {
 } from '@metrics-collector/schema/alerts/types';
 import { type Db, openDatabase } from '../sqlite/database.js';
 import { attempt } from '../store-errors.js';
+import { type EventRow, type RuleRow, toEvent, toRule } from './rows.js';
 
 const migrations = [
   `CREATE TABLE rules (
@@ -56,44 +57,12 @@ const migrations = [
    ) WITHOUT ROWID;`,
 ];
 
-interface RuleRow {
-  id: string;
-  name: string;
-  kind: AlertRule['kind'];
-  metric: AlertRule['metric'];
-  comparator: AlertRule['comparator'];
-  threshold: number | null;
-  recovery_threshold: number | null;
-  for_seconds: number;
-  client_id: string | null;
-  severity: AlertRule['severity'];
-  webhook_url: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
 interface StateRow {
   rule_id: string;
   client_id: string;
   state: AlertStatus['state'];
   since: number;
   value: number | null;
-}
-
-interface EventRow {
-  id: string;
-  rule_id: string;
-  rule_name: string;
-  kind: AlertEvent['kind'];
-  severity: AlertEvent['severity'];
-  metric: AlertEvent['metric'];
-  threshold: number | null;
-  client_id: string;
-  state: AlertEvent['state'];
-  previous: AlertEvent['previous'];
-  value: number | null;
-  at: number;
-  message: string;
 }
 
 /** One evaluation's outcome for one (rule, client): its new state and the transitions that led there. */
@@ -274,41 +243,5 @@ function prepareStatements(db: Db) {
       ON CONFLICT (client_id) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`),
     pruneEvents: db.prepare<[number]>('DELETE FROM events WHERE at < ?'),
     dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
-  };
-}
-
-function toRule(row: RuleRow): AlertRule {
-  return {
-    id: row.id,
-    name: row.name,
-    kind: row.kind,
-    metric: row.metric,
-    comparator: row.comparator,
-    threshold: row.threshold,
-    recoveryThreshold: row.recovery_threshold,
-    forSeconds: row.for_seconds,
-    clientId: row.client_id,
-    severity: row.severity,
-    webhookUrl: row.webhook_url,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toEvent(row: EventRow): AlertEvent {
-  return {
-    id: row.id,
-    ruleId: row.rule_id,
-    ruleName: row.rule_name,
-    kind: row.kind,
-    severity: row.severity,
-    metric: row.metric,
-    threshold: row.threshold,
-    clientId: row.client_id,
-    state: row.state,
-    previous: row.previous,
-    value: row.value,
-    at: row.at,
-    message: row.message,
   };
 }

@@ -4,24 +4,12 @@ import type {
   AgentCommand,
   AgentCommandOutcome,
   AgentCommandStatus,
-  AgentCommandType,
   CommandStore,
   NewAgentCommand,
 } from '@metrics-collector/schema/commands/types';
 import type { PgDatabase } from '../pg/database.js';
 import type { CommandBackend } from './index.js';
-
-interface CommandRow {
-  id: string;
-  client_id: string;
-  type: AgentCommandType;
-  interval_ms: number;
-  status: AgentCommandStatus;
-  message: string | null;
-  created_at: number;
-  updated_at: number;
-  expires_at: number;
-}
+import { type CommandRow, toCommand } from './table.js';
 
 const EXPIRE_DUE = `
   UPDATE commands SET status = 'EXPIRED', updated_at = expires_at,
@@ -168,19 +156,5 @@ export function pgCommandBackend(db: PgDatabase): CommandBackend {
     prune: (before) => store.prune(before),
     countByStatus: () => store.countByStatus(),
     close: () => store.close(),
-  };
-}
-
-function toCommand(row: CommandRow): AgentCommand {
-  return {
-    id: row.id,
-    clientId: row.client_id,
-    type: row.type,
-    intervalMs: row.interval_ms,
-    status: row.status,
-    message: row.message,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    expiresAt: row.expires_at,
   };
 }

@@ -28,7 +28,8 @@ const migrations = [
    CREATE INDEX commands_final ON commands (updated_at) WHERE status IN ('APPLIED', 'FAILED', 'EXPIRED');`,
 ];
 
-interface CommandRow {
+/** A row of the commands table, in SQLite and PostgreSQL alike (pg-store.ts). */
+export interface CommandRow {
   id: string;
   client_id: string;
   type: AgentCommandType;
@@ -187,7 +188,7 @@ function prepareStatements(db: Db) {
   };
 }
 
-function toCommand(row: CommandRow): AgentCommand {
+export function toCommand(row: CommandRow): AgentCommand {
   return {
     id: row.id,
     clientId: row.client_id,
