@@ -11,7 +11,7 @@ import { SpoolLockedError } from '@metrics-collector/agent/spool';
 import { stopOnSignals } from '@metrics-collector/common/signals';
 import { buildApp } from '@metrics-collector/server/app';
 import { ConfigError, loadConfig } from '@metrics-collector/server/config';
-import { ListenError, listen } from '@metrics-collector/server/listen';
+import { listenOrExit } from '@metrics-collector/server/listen';
 
 let config: ReturnType<typeof loadConfig>;
 let localAgent: ReturnType<typeof agentConfig> | null = null;
@@ -37,16 +37,7 @@ try {
 }
 
 const app = buildApp(config);
-let listening: Awaited<ReturnType<typeof listen>>;
-try {
-  listening = await listen(app, config);
-} catch (error) {
-  // A busy port: one line naming PORT, as main.ts says it.
-  if (!(error instanceof ListenError)) throw error;
-  console.error(error.message);
-  await app.dispose();
-  process.exit(2);
-}
+const listening = await listenOrExit(app, config);
 let agent: RunningAgent | null = null;
 if (localAgent) {
   if (config.authEnabled && !localAgent.token) {

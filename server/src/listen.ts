@@ -53,6 +53,21 @@ export async function listen(app: App, config: Config, options: ListenOptions = 
 }
 
 /** The port cannot be bound: one line for the operator, naming the port and its variable (exit 2). */
+/**
+ * `listen` for a command-line entry point (main.ts, `npm start`): a port that cannot be bound is one line
+ * naming it and `PORT` on stderr, then exit 2, with the app disposed; any other error is thrown.
+ */
+export async function listenOrExit(app: App, config: Config): Promise<Listening> {
+  try {
+    return await listen(app, config);
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    console.error(error.message);
+    await app.dispose();
+    process.exit(2);
+  }
+}
+
 export class ListenError extends Error {
   constructor(message: string, options: ErrorOptions) {
     super(message, options);

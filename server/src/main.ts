@@ -20,16 +20,8 @@ try {
 }
 
 const { buildApp } = await import('./app.js');
-const { listen, ListenError } = await import('./listen.js');
+const { listenOrExit } = await import('./listen.js');
 const app = buildApp(config);
-let listening: Awaited<ReturnType<typeof listen>>;
-try {
-  listening = await listen(app, config);
-} catch (error) {
-  if (!(error instanceof ListenError)) throw error;
-  console.error(error.message);
-  await app.dispose();
-  process.exit(2);
-}
+const listening = await listenOrExit(app, config);
 
 stopOnSignals(app.logger, () => listening.close());
