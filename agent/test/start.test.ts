@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +48,22 @@ describe('npm start', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(run.lines.at(-1)?.msg).toBe('agent stopped');
+  });
+
+  it('says in one line that the port is busy, naming PORT, and exits 2', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (holder.address() as AddressInfo).port;
+      const busy = npmStart({ PORT: String(port), LOCAL_AGENT: 'off' });
+      expect(await busy.exited).toBe(2);
+      // The last line (a first start may say before it that it rebuilt dist/).
+      expect(busy.stderr().trim().split('\n').at(-1)).toMatch(
+        new RegExp(`^port ${port} .*already in use.*PORT[^\\n]*$`),
+      );
+    } finally {
+      holder.close();
+    }
   });
 
   it('runs the server alone with LOCAL_AGENT=off, and names a bad value', async () => {
