@@ -7,7 +7,10 @@
  *   host whose details did not change (most reports: both stores write its `lastSeen` later, in the
  *   background), and with changed details (written before the report is acknowledged);
  * - command cycle: `enqueue` → `deliver` → `acknowledge` (APPLIED) of one command, each cycle for another
- *   client.
+ *   client;
+ * - the background write of those deferred `lastSeen`s for a fleet of 10,000 hosts that each reported
+ *   once since the last one (PostgreSQL writes them every 2 s, SQLite every 10 s): what a fleet costs the
+ *   database however few reports change a host's details (docs/scaling.md's sizing).
  *
  * Each keeps `concurrency` operations in flight, as the ingest bench keeps its connections busy; the stores
  * run in this process, PostgreSQL in its own.
@@ -148,6 +151,7 @@ export async function stateBench(settings: StateSettings): Promise<StateRow[]> {
   ];
   const rows: StateRow[] = [];
   try {
+    rows.push(await lastSeenFlush(settings, dataDir, db));
     for (const [operation, make] of operations) {
       const totals = [
         { done: 0, busy: 0, ms: 0 },
@@ -185,6 +189,48 @@ export async function stateBench(settings: StateSettings): Promise<StateRow[]> {
     await postgres.stop();
   }
   return rows;
+}
+
+const FLUSH_CLIENTS = 10_000;
+
+/**
+ * The background `lastSeen` write of FLUSH_CLIENTS hosts, each seen again with unchanged details, timed
+ * through `close()` (which writes what is deferred): a fresh store per round, alternating stores. The
+ * rate is rows written per second.
+ */
+async function lastSeenFlush(settings: StateSettings, dataRoot: string, db: PgDatabase): Promise<StateRow> {
+  const make = [
+    (round: number) => createSqliteStateStore({ dataDir: mkdtempSync(join(dataRoot, `flush-${round}-`)) }),
+    () => new PgStateStore(db, { lastSeenFlushInterval: 3_600_000 }),
+  ];
+  const ms = [0, 0];
+  let seenAt = Date.UTC(2026, 0, 1);
+  for (let round = 0; round < settings.rounds; round += 1) {
+    for (const side of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      const store = (make[side] as (round: number) => StateStore)(round);
+      const sighting = (i: number) => ({
+        id: `fleet-${i}`,
+        hostname: `fleet-${i}.example`,
+        osType: 'Linux',
+        osVersion: '6.1',
+        coreCount: 8,
+        seenAt,
+      });
+      await Promise.all(Array.from({ length: FLUSH_CLIENTS }, (_, i) => store.recordSighting(sighting(i))));
+      seenAt += 10_000;
+      await Promise.all(Array.from({ length: FLUSH_CLIENTS }, (_, i) => store.recordSighting(sighting(i))));
+      seenAt += 10_000;
+      const started = performance.now();
+      await store.close();
+      ms[side] = (ms[side] as number) + performance.now() - started;
+    }
+  }
+  const [sqliteMs, pgMs] = ms.map((m) => m / settings.rounds) as [number, number];
+  return {
+    operation: `registry: the background lastSeen write of ${thousands(FLUSH_CLIENTS)} hosts (ops = rows)`,
+    rates: [(FLUSH_CLIENTS * 1_000) / sqliteMs, (FLUSH_CLIENTS * 1_000) / pgMs],
+    latencies: [sqliteMs, pgMs],
+  };
 }
 
 export function printState(rows: StateRow[], concurrency: number): void {

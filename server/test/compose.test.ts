@@ -60,6 +60,7 @@ interface Service {
 }
 
 type Resolved = { services: Record<string, Service> };
+const REPLICAS = ['server-1', 'server-2'];
 let defaults: Resolved | undefined;
 
 /** `docker-compose config`, parsed; with no variables set, run once. */
@@ -86,28 +87,67 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
     expect(status, stderr).toBe(0);
   });
 
-  it('has the influxdb, grafana, prometheus, server and agent services, the server on the InfluxDB store', () => {
+  it('has two server replicas on InfluxDB, PostgreSQL and Redis behind a load balancer, with Grafana, Prometheus and an agent', () => {
     const config = resolvedConfig();
     expect(Object.keys(config.services).sort()).toEqual([
       'agent',
       'grafana',
       'influxdb',
+      'lb',
+      'postgres',
       'prometheus',
-      'server',
+      'redis',
+      'server-1',
+      'server-2',
     ]);
-    const influxdb = serviceOf(config, 'influxdb');
-    expect(influxdb.image).toBe('influxdb:2.7');
+    expect(serviceOf(config, 'influxdb').image).toBe('influxdb:2.7');
     expect(serviceOf(config, 'grafana').image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
-    const server = serviceOf(config, 'server');
-    expect(server.build).toBeDefined();
-    expect(server.environment).toMatchObject({
-      STORE: 'influxdb',
-      INFLUX_URL: 'http://influxdb:8086',
-      INFLUX_API: 'v2',
-      HOST: '0.0.0.0',
-      PORT: '8888',
-      DATA_DIR: '/data',
+    expect(serviceOf(config, 'postgres').image).toMatch(/^postgres:16\.\d+-bookworm$/);
+    expect(serviceOf(config, 'redis').image).toMatch(/^redis:7\.\d+-bookworm$/);
+    for (const name of REPLICAS) {
+      const server = serviceOf(config, name);
+      expect(server.build, name).toBeDefined();
+      expect(server.environment, name).toMatchObject({
+        STORE: 'influxdb',
+        INFLUX_URL: 'http://influxdb:8086',
+        INFLUX_API: 'v2',
+        REDIS_URL: 'redis://redis:6379',
+        HOST: '0.0.0.0',
+        PORT: '8888',
+      });
+    }
+    // The replicas are one service twice: nothing tells them apart but their name.
+    expect(serviceOf(config, 'server-2')).toEqual(serviceOf(config, 'server-1'));
+  });
+
+  it('balances over both replicas with deploy/nginx.conf, once both are healthy', () => {
+    const lb = serviceOf(resolvedConfig(), 'lb');
+    expect(lb.image).toMatch(/^nginx:\d+\.\d+-alpine$/);
+    expect(lb.volumes).toEqual([`${root}deploy/nginx.conf:/etc/nginx/nginx.conf:ro`]);
+    expect(lb.depends_on).toEqual({
+      'server-1': { condition: 'service_healthy' },
+      'server-2': { condition: 'service_healthy' },
     });
+    const conf = read('deploy/nginx.conf');
+    for (const name of REPLICAS) expect(conf).toContain(`server ${name}:8888`);
+    expect(conf).toContain('listen 8888;');
+  });
+
+  it("gives the replicas PostgreSQL's database, user and password", () => {
+    const config = resolvedConfig({ POSTGRES_PASSWORD: 'pg-password-from-env' });
+    expect(serviceOf(config, 'postgres').environment).toEqual({
+      POSTGRES_USER: 'metrics',
+      POSTGRES_PASSWORD: 'pg-password-from-env',
+      POSTGRES_DB: 'metrics',
+    });
+    for (const name of REPLICAS) {
+      expect(serviceOf(config, name).environment?.DATABASE_URL).toBe(
+        'postgres://metrics:pg-password-from-env@postgres:5432/metrics',
+      );
+    }
+    const fallback = serviceOf(resolvedConfig(), 'postgres').environment?.POSTGRES_PASSWORD ?? '';
+    // The password goes into the URL unescaped.
+    expect(fallback).toMatch(/^[\w.~-]{8,}$/);
   });
 
   it('publishes every port on 127.0.0.1 only', () => {
@@ -115,14 +155,14 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
     const ports = Object.entries(config.services).flatMap(([name, service]) =>
       (service.ports ?? []).map((port) => ({ name, port })),
     );
-    expect(ports.map((p) => p.name).sort()).toEqual(['grafana', 'influxdb', 'prometheus', 'server']);
+    expect(ports.map((p) => p.name).sort()).toEqual(['grafana', 'influxdb', 'lb', 'prometheus']);
     for (const { name, port } of ports) {
       const hostIp = typeof port === 'string' ? port.split(':')[0] : port.host_ip;
       expect({ name, port, hostIp }).toEqual({ name, port, hostIp: '127.0.0.1' });
     }
   });
 
-  it("runs the agent in the host's namespaces, reporting to the server with the ingest token once it is healthy", () => {
+  it("runs the agent in the host's namespaces, reporting through the load balancer with the ingest token once it is healthy", () => {
     const config = resolvedConfig({ METRICS_AGENT_TOKEN: 'agent-secret-from-env-0123' });
     const agent = serviceOf(config, 'agent') as Service & { network_mode?: string; pid?: string };
     expect(agent.build).toMatchObject({ dockerfile: 'agent/Dockerfile' });
@@ -131,12 +171,14 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
       AGENT_SERVER_URL: 'http://127.0.0.1:8888/graphql',
       AGENT_TOKEN: 'agent-secret-from-env-0123',
     });
-    // The host network reaches the server where it is published: on the host's loopback, port 8888.
-    expect(serviceOf(config, 'server').ports).toEqual(['127.0.0.1:8888:8888/tcp']);
-    expect(serviceOf(config, 'server').environment?.API_TOKENS).toContain(
-      'agent:ingest:agent-secret-from-env-0123',
-    );
-    expect(agent.depends_on).toEqual({ server: expect.objectContaining({ condition: 'service_healthy' }) });
+    // The host network reaches the load balancer where it is published: on the host's loopback, port 8888.
+    expect(serviceOf(config, 'lb').ports).toEqual(['127.0.0.1:8888:8888/tcp']);
+    for (const name of REPLICAS) {
+      expect(serviceOf(config, name).environment?.API_TOKENS).toContain(
+        'agent:ingest:agent-secret-from-env-0123',
+      );
+    }
+    expect(agent.depends_on).toEqual({ lb: expect.objectContaining({ condition: 'service_healthy' }) });
     expect(agent.volumes).toEqual(['agent-spool:/spool:rw']);
   });
 
@@ -154,7 +196,7 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
     // InfluxDB refuses passwords shorter than 8 characters.
     expect((init.DOCKER_INFLUXDB_INIT_PASSWORD ?? '').length).toBeGreaterThanOrEqual(8);
     expect(['0', '0s', undefined]).toContain(init.DOCKER_INFLUXDB_INIT_RETENTION);
-    const server = serviceOf(config, 'server').environment ?? {};
+    const server = serviceOf(config, 'server-1').environment ?? {};
     expect(server.INFLUX_ORG).toBe(init.DOCKER_INFLUXDB_INIT_ORG);
     expect(server.INFLUX_BUCKET).toBe(init.DOCKER_INFLUXDB_INIT_BUCKET);
     expect(server.INFLUX_TOKEN).toBe(init.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN);
@@ -177,17 +219,19 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
     expect(env('influxdb').DOCKER_INFLUXDB_INIT_PASSWORD).toBe('password-from-env');
     expect(env('grafana').INFLUX_TOKEN).toBe('token-from-env-file-0123456789');
     expect(env('grafana').GF_SECURITY_ADMIN_PASSWORD).toBe('grafana-from-env');
-    expect(env('server').INFLUX_TOKEN).toBe('token-from-env-file-0123456789');
-    expect(env('server').API_TOKENS).toBe(
+    expect(env('server-1').INFLUX_TOKEN).toBe('token-from-env-file-0123456789');
+    expect(env('server-1').API_TOKENS).toBe(
       'admin:admin:admin-secret-from-env-0123,agent:ingest:agent-secret-from-env-0123,prometheus:read:read-secret-from-env-01234',
     );
     expect(env('prometheus').METRICS_READ_TOKEN).toBe('read-secret-from-env-01234');
   });
 
-  it('gives the server a configuration it accepts: the InfluxDB store, and API tokens for HOST 0.0.0.0', () => {
-    const environment = serviceOf(resolvedConfig(), 'server').environment ?? {};
+  it('gives the replicas a configuration they accept: the InfluxDB store, PostgreSQL, Redis, and API tokens for HOST 0.0.0.0', () => {
+    const environment = serviceOf(resolvedConfig(), 'server-1').environment ?? {};
     const config = loadConfig(environment);
     expect(config).toMatchObject({ store: 'influxdb', host: '0.0.0.0', port: 8888, authEnabled: true });
+    expect(config.databaseUrl).toBe(environment.DATABASE_URL);
+    expect(config.redisUrl).toBe('redis://redis:6379');
     expect(config.influx).toMatchObject({
       url: 'http://influxdb:8086',
       api: 'v2',
@@ -203,13 +247,18 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
     ]);
   });
 
-  it('starts grafana and the server once InfluxDB is healthy; InfluxDB and the server have healthchecks', () => {
+  it('starts grafana once InfluxDB is healthy, the replicas once InfluxDB, PostgreSQL and Redis are; each has a healthcheck', () => {
     const config = resolvedConfig();
-    for (const name of ['grafana', 'server']) {
+    expect(serviceOf(config, 'grafana').depends_on).toEqual({ influxdb: { condition: 'service_healthy' } });
+    for (const name of REPLICAS) {
       expect(serviceOf(config, name).depends_on, name).toEqual({
         influxdb: { condition: 'service_healthy' },
+        postgres: { condition: 'service_healthy' },
+        redis: { condition: 'service_healthy' },
       });
     }
+    for (const name of ['postgres', 'redis', 'lb'])
+      expect(serviceOf(config, name).healthcheck?.test, name).toBeDefined();
     expect(serviceOf(config, 'influxdb').healthcheck?.test).toEqual([
       'CMD',
       'influx',
@@ -217,7 +266,7 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
       '--host',
       'http://localhost:8086',
     ]);
-    const serverCheck = serviceOf(config, 'server').healthcheck?.test;
+    const serverCheck = serviceOf(config, 'server-1').healthcheck?.test;
     expect(serverCheck?.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
     expect(serverCheck?.[3]).toContain("fetch('http://127.0.0.1:8888/ready')");
   });

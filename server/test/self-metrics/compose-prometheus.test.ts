@@ -20,9 +20,12 @@ const scrapeConfig = parse(read('grafana/prometheus/prometheus.yml'));
 describe('the Prometheus service of docker-compose.yml', () => {
   const prometheus = compose.services.prometheus;
 
-  it("scrapes the server's /metrics with a read token that the server is given", () => {
+  it("scrapes each replica's /metrics with a read token that the replicas are given", () => {
     expect(prometheus.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
-    expect(prometheus.depends_on).toEqual({ server: { condition: 'service_healthy' } });
+    expect(prometheus.depends_on).toEqual({
+      'server-1': { condition: 'service_healthy' },
+      'server-2': { condition: 'service_healthy' },
+    });
     expect(prometheus.volumes).toContain(
       './grafana/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
     );
@@ -30,13 +33,15 @@ describe('the Prometheus service of docker-compose.yml', () => {
     const [job] = scrapeConfig.scrape_configs;
     expect(job).toMatchObject({
       metrics_path: '/metrics',
-      static_configs: [{ targets: ['server:8888'] }],
+      static_configs: [{ targets: ['server-1:8888', 'server-2:8888'] }],
       authorization: { credentials_file: '/prometheus/metrics-read-token' },
     });
     // The token the server holds with scope read is the one Prometheus writes to that file before starting.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own interpolation of a variable
     const token = '${METRICS_READ_TOKEN:-change-me-read-token-0123456789}';
-    expect(compose.services.server.environment.API_TOKENS).toContain(`prometheus:read:${token}`);
+    for (const name of ['server-1', 'server-2']) {
+      expect(compose.services[name].environment.API_TOKENS).toContain(`prometheus:read:${token}`);
+    }
     expect(prometheus.environment.METRICS_READ_TOKEN).toBe(token);
     const entrypoint = prometheus.entrypoint.join(' ');
     expect(entrypoint).toContain(`"$$METRICS_READ_TOKEN" > ${job.authorization.credentials_file} &&`);
