@@ -20,7 +20,8 @@
  *    one-field query; the server's memory through 50 distinct 1 MiB documents.
  * 8. Start (`start.ts`): spawn to the first `/health` 200 of `npm start`, beside a bare `node -e` server.
  * 9. State (`state.ts`, when PostgreSQL is installed): the registry update and the command cycle on
- *    PostgreSQL beside the SQLite stores.
+ *    PostgreSQL beside the SQLite stores; and (`replica-follow.ts`, when Redis is) what following the
+ *    fleet's reports through Redis costs a replica, beside a bare subscriber.
  *
  * Settings (environment): BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_WARMUP (2 s),
  * BENCH_ROUNDS (10), BENCH_CLIENTS (1,50,1000: the ingest fleets), BENCH_HISTORY_CLIENTS (1000: the
@@ -48,6 +49,7 @@ import { type InfluxFigures, influxAvailable, influxBench } from './influx.js';
 import { printInflux } from './influx-report.js';
 import { type FleetIngest, ingestBench, printIngest } from './ingest.js';
 import type { LoadSettings } from './load.js';
+import { type FollowFigures, followAvailable, followBench, printFollow } from './replica-follow.js';
 import { printSdk, type SdkRow, sdkBench } from './sdk.js';
 import { printSecurity, type SecurityFigures, securityBench } from './security.js';
 import { BenchHost } from './servers.js';
@@ -221,6 +223,13 @@ async function main(host: BenchHost) {
   } else {
     console.log('postgres is not installed (Debian package postgresql): the state part is skipped');
   }
+  let follow: FollowFigures | undefined;
+  if (ONLY.has('state') && followAvailable()) {
+    console.log(
+      'running state: a replica following 10,000 reports/s through Redis, beside a bare subscriber…',
+    );
+    follow = await followBench(DURATION, 10_000, DATA_ROOT);
+  }
 
   console.log(`\n${header.join('\n')}\n`);
   if (ingest) printIngest(ingest);
@@ -235,6 +244,7 @@ async function main(host: BenchHost) {
   if (security) printSecurity(security);
   if (start) printStart(start, 5);
   if (state) printState(state, CONNECTIONS);
+  if (follow) printFollow(follow);
   console.log(`\nbench took ${fixed((performance.now() - started) / 1000, 0)} s`);
   const { problems } = host;
   if (problems.length > 0) {
