@@ -13,7 +13,9 @@ type Notice = { rules: true } | { ruleId: string; clientId: string };
  * alerts.db's: a report costs no read. Other replicas' changes arrive by LISTEN on `mc_alerts` (the
  * triggers' NOTIFY, sent at commit): a rule change reloads the rules and states, a state change that pair.
  * While the listening connection is down (and once it is back) everything is read again, so nothing
- * missed stays missed.
+ * missed stays missed; a read that fails is tried again every second until one succeeds. Reads of
+ * everything never overlap: a notice that arrives during one is followed by another, so that a slower,
+ * older read cannot finish last and put back rules that a newer one saw changed.
  *
  * `record` updates the states in memory first, so that reports evaluated meanwhile build on them, then
  * commits the changes one batch after the other; a change another replica made first is not stored: that
@@ -32,6 +34,10 @@ export class PgAlertCache implements EvaluationCache {
   #listener: pg.Client | null = null;
   #closed = false;
   #retry: NodeJS.Timeout | null = null;
+  /** The read of everything in progress, and whether a notice asked for another after it. */
+  #loading: Promise<void> | null = null;
+  #loadAgain = false;
+  #reloadRetry: NodeJS.Timeout | null = null;
 
   constructor(table: PgAlertTable, url: string, logger: Logger) {
     this.table = table;
@@ -104,6 +110,8 @@ export class PgAlertCache implements EvaluationCache {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#retry) clearTimeout(this.#retry);
+    if (this.#reloadRetry) clearTimeout(this.#reloadRetry);
+    await this.#loading?.catch(() => undefined);
     await this.#queue;
     await this.#listener?.end().catch(() => undefined);
   }
@@ -128,7 +136,7 @@ export class PgAlertCache implements EvaluationCache {
       await this.table.db.ready;
       await client.connect();
       await client.query('LISTEN mc_alerts');
-      await this.load();
+      await this.#loadAll();
     } catch (error) {
       lost(error);
       throw error;
@@ -142,8 +150,46 @@ export class PgAlertCache implements EvaluationCache {
     } catch {
       return;
     }
-    const reload = 'rules' in notice ? this.load() : this.#reloadPair(notice.ruleId, notice.clientId);
-    reload.catch((error) => this.#logger.error({ err: error }, 'alerts: rules or states not read again'));
+    if ('rules' in notice) this.#reload();
+    else {
+      this.#reloadPair(notice.ruleId, notice.clientId).catch((error) => {
+        this.#logger.warn({ err: error }, 'alerts: a state not read again; reading everything');
+        this.#reload();
+      });
+    }
+  }
+
+  /** Reads everything again, and again every second while that fails (until the cache is closed). */
+  #reload(): void {
+    if (this.#closed) return;
+    this.#loadAll().catch((error) => {
+      this.#logger.error({ err: error }, 'alerts: rules or states not read again; retrying in 1 s');
+      if (this.#closed || this.#reloadRetry) return;
+      this.#reloadRetry = setTimeout(() => {
+        this.#reloadRetry = null;
+        this.#reload();
+      }, 1_000);
+    });
+  }
+
+  /** `load()`, one at a time: called during one, it reads once more after it. */
+  #loadAll(): Promise<void> {
+    if (this.#loading) {
+      this.#loadAgain = true;
+      return this.#loading;
+    }
+    const run = async () => {
+      try {
+        do {
+          this.#loadAgain = false;
+          await this.load();
+        } while (this.#loadAgain);
+      } finally {
+        this.#loading = null;
+      }
+    };
+    this.#loading = run();
+    return this.#loading;
   }
 
   async #reloadPair(ruleId: string, clientId: string): Promise<void> {
