@@ -87,8 +87,8 @@ export class PgAlertCache implements EvaluationCache {
     return this.table.saveSeen(entries);
   }
 
-  /** Reads every rule and state again. */
-  async load(): Promise<void> {
+  /** Reads every rule and state again; only through `#loadAll`, which keeps reads from overlapping. */
+  async #load(): Promise<void> {
     const [rules, statuses] = await Promise.all([this.table.rules(), this.table.statuses()]);
     this.rules.clear();
     for (const rule of rules) this.rules.set(rule.id, rule);
@@ -172,7 +172,7 @@ export class PgAlertCache implements EvaluationCache {
     });
   }
 
-  /** `load()`, one at a time: called during one, it reads once more after it. */
+  /** `#load()`, one at a time: called during one, it reads once more after it. */
   #loadAll(): Promise<void> {
     if (this.#loading) {
       this.#loadAgain = true;
@@ -182,7 +182,7 @@ export class PgAlertCache implements EvaluationCache {
       try {
         do {
           this.#loadAgain = false;
-          await this.load();
+          await this.#load();
         } while (this.#loadAgain);
       } finally {
         this.#loading = null;
