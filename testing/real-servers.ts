@@ -79,8 +79,22 @@ async function waitUntil(
   throw new Error(`${what} did not become ready within 30 s:\n${log()}`);
 }
 
-/** Starts `command` on a free port with a temporary folder, and waits until `ready` says it serves. */
-export async function startProcess(options: {
+/**
+ * Starts `command` on a free port with a temporary folder, and waits until `ready` says it serves. A free
+ * port is only free when it is chosen: when another process took it before the server bound it (the
+ * server exits saying "address already in use"), it starts again on new ports, up to 3 times.
+ */
+export async function startProcess(options: StartOptions): Promise<RealServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt === 3 || !/address already in use|EADDRINUSE/i.test(String(error))) throw error;
+    }
+  }
+}
+
+interface StartOptions {
   what: string;
   command: string;
   args: (dir: string, port: number) => string[];
@@ -90,7 +104,9 @@ export async function startProcess(options: {
   scheme?: string;
   /** Such as the user to run as (PostgreSQL refuses to run as root). */
   spawnOptions?: SpawnOptions;
-}): Promise<RealServer> {
+}
+
+async function startOnce(options: StartOptions): Promise<RealServer> {
   const dir = mkdtempSync(join(tmpdir(), `mc-${options.what}-`));
   const port = await freePort();
   const url = `${options.scheme ?? 'http'}://127.0.0.1:${port}`;
@@ -119,7 +135,12 @@ export async function startProcess(options: {
     if (child.exitCode !== null || child.signalCode !== null) return;
     await terminate(child, new Promise<void>((resolve) => child.once('exit', () => resolve())));
   };
-  await launch();
+  try {
+    await launch();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url,
     port,
