@@ -2,7 +2,8 @@
  * Start (`BENCH_ONLY=start`): the time from spawning a process to its first `/health` 200, polled every
  * 5 ms. The baseline is a bare `node -e` `node:http` server answering `/health`, spawned the same way;
  * then `npm start` as a user runs it (npm, then `scripts/launch.mjs`, then the bundle), the same right
- * after a source changed (the build included), the bundle run by plain `node` (no npm), and the sources run by tsx (how `npm start` ran before the build). Each is
+ * after a source changed (the build included, and the first start of a new bundle has no code cache yet), what
+ * `npm start` runs, run by plain `node` (no npm), and the sources run by tsx (how `npm start` ran before the build). Each is
  * started `runs` times, alternating, each with a new data folder; a fresh build happens before the first.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -35,7 +36,11 @@ const WAYS: Way[] = [
     // Without its record the build is stale, as after an edit: launch.mjs rebuilds it.
     prepare: () => rmSync(join(root, 'dist', 'build.json'), { force: true }),
   },
-  { label: '`node dist/start.js` (the bundle, no npm)', command: process.execPath, args: ['dist/start.js'] },
+  {
+    label: '`node scripts/launch.mjs` (the same, no npm)',
+    command: process.execPath,
+    args: ['scripts/launch.mjs'],
+  },
   {
     label: '`tsx scripts/start.ts` (before: sources through tsx)',
     command: process.execPath,

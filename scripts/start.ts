@@ -13,51 +13,59 @@ import { buildApp } from '@metrics-collector/server/app';
 import { ConfigError, loadConfig } from '@metrics-collector/server/config';
 import { listenOrExit } from '@metrics-collector/server/listen';
 
-let config: ReturnType<typeof loadConfig>;
-let localAgent: ReturnType<typeof agentConfig> | null = null;
-try {
-  config = loadConfig(process.env);
-  const setting = process.env.LOCAL_AGENT ?? 'on';
-  if (setting !== 'on' && setting !== 'off')
-    throw new ConfigError([`LOCAL_AGENT: write "on" or "off", not "${setting}"`]);
-  if (setting === 'on') {
-    localAgent = agentConfig(
-      {},
-      {
-        AGENT_SPOOL_DIR: join(config.dataDir, 'agent-spool'),
-        AGENT_LOG_LEVEL: config.logLevel,
-        ...process.env,
-      },
-    );
-  }
-} catch (error) {
-  if (!(error instanceof ConfigError) && !(error instanceof AgentConfigError)) throw error;
-  console.error(error.message);
-  process.exit(2);
-}
-
-const app = buildApp(config);
-const listening = await listenOrExit(app, config);
-let agent: RunningAgent | null = null;
-if (localAgent) {
-  if (config.authEnabled && !localAgent.token) {
-    app.logger.warn(
-      'the local agent needs a token with scope ingest when auth is on: set AGENT_TOKEN; not started',
-    );
-  } else {
-    try {
-      agent = await runAgent(
-        { ...localAgent, serverUrls: [`${listening.url}/graphql`] },
-        app.logger.child({ component: 'agent' }),
+// One function rather than top-level await: the bundle is CommonJS (scripts/build.mjs says why).
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  let localAgent: ReturnType<typeof agentConfig> | null = null;
+  try {
+    config = loadConfig(process.env);
+    const setting = process.env.LOCAL_AGENT ?? 'on';
+    if (setting !== 'on' && setting !== 'off')
+      throw new ConfigError([`LOCAL_AGENT: write "on" or "off", not "${setting}"`]);
+    if (setting === 'on') {
+      localAgent = agentConfig(
+        {},
+        {
+          AGENT_SPOOL_DIR: join(config.dataDir, 'agent-spool'),
+          AGENT_LOG_LEVEL: config.logLevel,
+          ...process.env,
+        },
       );
-    } catch (error) {
-      if (!(error instanceof SpoolLockedError)) throw error;
-      app.logger.error({ err: error }, 'the local agent was not started');
+    }
+  } catch (error) {
+    if (!(error instanceof ConfigError) && !(error instanceof AgentConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+
+  const app = buildApp(config);
+  const listening = await listenOrExit(app, config);
+  let agent: RunningAgent | null = null;
+  if (localAgent) {
+    if (config.authEnabled && !localAgent.token) {
+      app.logger.warn(
+        'the local agent needs a token with scope ingest when auth is on: set AGENT_TOKEN; not started',
+      );
+    } else {
+      try {
+        agent = await runAgent(
+          { ...localAgent, serverUrls: [`${listening.url}/graphql`] },
+          app.logger.child({ component: 'agent' }),
+        );
+      } catch (error) {
+        if (!(error instanceof SpoolLockedError)) throw error;
+        app.logger.error({ err: error }, 'the local agent was not started');
+      }
     }
   }
+
+  stopOnSignals(app.logger, async () => {
+    await agent?.stop();
+    await listening.close();
+  });
 }
 
-stopOnSignals(app.logger, async () => {
-  await agent?.stop();
-  await listening.close();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
 });

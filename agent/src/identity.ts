@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { networkInterfaces, hostname as osHostname } from 'node:os';
-import si from 'systeminformation';
 import type { Identity } from './report.js';
+import { si } from './systeminformation.js';
 
 type Interfaces = ReturnType<typeof networkInterfaces>;
 

@@ -1,15 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isFresh } from '../../scripts/build.mjs';
+import { DIST, isFresh } from '../../scripts/build.mjs';
+import { cachePath } from '../../scripts/code-cache.mjs';
 import { graphql } from '../../server/test/helpers.js';
 import { type LogLine, type LogProcess, startLogProcess } from '../../testing/log-process.js';
 
-// What `npm start` runs: it builds dist/ if a source changed, then runs dist/start.js.
+// What `npm start` runs: it builds dist/ if a source changed, then runs dist/start.cjs from its code cache.
 const start = fileURLToPath(new URL('../../scripts/launch.mjs', import.meta.url));
 const runs: LogProcess[] = [];
 const dirs: string[] = [];
@@ -112,32 +113,39 @@ describe('the build npm start runs', () => {
     expect(isFresh(join(dir, 'never-built.json'))).toBe(false);
   });
 
-  it('serves /health from the bundle under plain node, with no TypeScript loader', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'mc-start-'));
-    dirs.push(dataDir);
-    const child = spawn(process.execPath, [start], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATA_DIR: dataDir,
-        PORT: '0',
-        LOCAL_AGENT: 'off',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise((resolve) => child.once('close', resolve));
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk;
-        const match = /"url":"(http:[^"]+)\/graphql"/.exec(out);
-        if (match?.[1]) resolve(match[1]);
+  it('serves /health and GraphiQL from the bundle under plain node, with no TypeScript loader, from its code cache too', async () => {
+    // The first start saves the code cache when it stops; the second runs from it.
+    for (const cache of ['written', 'used']) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'mc-start-'));
+      dirs.push(dataDir);
+      const child = spawn(process.execPath, [start], {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          DATA_DIR: dataDir,
+          PORT: '0',
+          LOCAL_AGENT: 'off',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
       });
-      child.once('close', () => reject(new Error(`exited before listening: ${out}`)));
-    });
-    const health = await fetch(`${url}/health`);
-    expect(health.status).toBe(200);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+      const exited = new Promise((resolve) => child.once('close', resolve));
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk;
+          const match = /"url":"(http:[^"]+)\/graphql"/.exec(out);
+          if (match?.[1]) resolve(match[1]);
+        });
+        child.once('close', () => reject(new Error(`exited before listening: ${out}`)));
+      });
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(200);
+      // GraphiQL's page is loaded on first use, which the code cache must not break.
+      const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
+      expect([cache, page.status, (await page.text()).includes('GraphiQL')]).toEqual([cache, 200, true]);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(existsSync(cachePath(join(DIST, 'start.cjs')))).toBe(true);
+    }
   });
 });

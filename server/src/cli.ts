@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { version } from '@metrics-collector/common/version';
-import { z } from 'zod';
+import * as z from 'zod';
 import { configVariables, envSchema } from './config.js';
 import { variableMeanings } from './config-help.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseDuration } from '@metrics-collector/schema/duration';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ApiToken, checkTokens, type TokenSource } from './auth.js';
 import type { QueryBudget } from './graphql/use-query-limits.js';
 import type { InfluxAddress } from './metrics/influx/connection.js';

@@ -1,5 +1,5 @@
 import { readdir, readFile, statfs } from 'node:fs/promises';
-import si from 'systeminformation';
+import { si } from '../systeminformation.js';
 import type { Collector } from './collector.js';
 
 /** Bytes read from and written to the host's disks since boot. */

@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
-import si from 'systeminformation';
 import type { WindowAggregator } from '../aggregator.js';
+import { si } from '../systeminformation.js';
 import type { Collector } from './collector.js';
 import { cpuCollector, osCpus, procStat } from './cpu.js';
 import { diskCollector, procDisk, siDisk } from './disk.js';

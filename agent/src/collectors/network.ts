@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import si from 'systeminformation';
+import { si } from '../systeminformation.js';
 import type { Collector } from './collector.js';
 
 /** Byte counters of one interface since boot. */

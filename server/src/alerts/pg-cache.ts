@@ -1,6 +1,7 @@
 import type { AlertRule, AlertStatus } from '@metrics-collector/schema/alerts/types';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from '../logger.js';
+import { loadPg } from '../pg/database.js';
 import { type EvaluationCache, pairKey } from './cache.js';
 import type { PgAlertTable } from './pg-table.js';
 import type { AlertChange } from './table.js';
@@ -117,7 +118,7 @@ export class PgAlertCache implements EvaluationCache {
   }
 
   async #listen(): Promise<void> {
-    const client = new pg.Client({
+    const client = new (loadPg().Client)({
       connectionString: this.#url,
       application_name: 'metrics-collector alerts',
     });

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { schema } from '@metrics-collector/schema';
 import type { Principal } from '@metrics-collector/schema/auth';
 import type { Context, Transport } from '@metrics-collector/schema/context';
@@ -13,12 +14,19 @@ import { useQueryLimits } from './use-query-limits.js';
 import { useSharedSubscriptionResults } from './use-shared-subscription-results.js';
 
 type GraphiQLRender = typeof import('@graphql-yoga/render-graphiql')['renderGraphiQL'];
-let graphiqlRender: Promise<GraphiQLRender> | undefined;
+let graphiqlRender: GraphiQLRender | undefined;
+const require = createRequire(import.meta.url);
 
-/** The offline GraphiQL page; the package (9 MB of inlined scripts) is imported on first use, not at start. */
+/**
+ * The offline GraphiQL page; the package (9 MB of inlined scripts) is loaded on first use, not at start.
+ * With require, not import(): `npm start` runs its bundle from V8's code cache, which on Node.js 20 loses
+ * the loader of every import() in it (scripts/code-cache.mjs).
+ */
 async function renderGraphiQLOffline(options: Parameters<GraphiQLRender>[0]): Promise<string> {
-  graphiqlRender ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL);
-  return (await graphiqlRender)(options);
+  graphiqlRender ??= (
+    require('@graphql-yoga/render-graphiql') as typeof import('@graphql-yoga/render-graphiql')
+  ).renderGraphiQL;
+  return graphiqlRender(options);
 }
 
 /** The GraphQL server every transport runs operations through (its envelop plugins, its context). */

@@ -1,9 +1,11 @@
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createRequire } from 'node:module';
 import type { Live, LiveTopics, ReportedWindow } from '@metrics-collector/schema/live/types';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { type BoundedPubSub, createBoundedPubSub } from './bounded-pubsub.js';
 import { CommandStreams } from './command-streams.js';
+
+const require = createRequire(import.meta.url);
 
 export interface LiveOptions {
   /** With a Redis URL, events go through Redis, so that every replica's subscribers see every event. */
@@ -33,6 +35,8 @@ export class ServerLive implements Live {
     let publishClient: Redis | null = null;
     let subscribeClient: Redis | null = null;
     if (options.redisUrl) {
+      // Loaded only with REDIS_URL: at every start they cost `npm start` tens of milliseconds.
+      const { Redis } = require('ioredis') as typeof import('ioredis');
       const redisOptions = { lazyConnect: false, maxRetriesPerRequest: 1 };
       publishClient = new Redis(options.redisUrl, redisOptions);
       subscribeClient = new Redis(options.redisUrl, redisOptions);
@@ -45,7 +49,9 @@ export class ServerLive implements Live {
     this.pubsub = createBoundedPubSub<LiveTopics>({
       eventTarget:
         publishClient && subscribeClient
-          ? (createRedisEventTarget({ publishClient, subscribeClient }) as unknown as EventTarget)
+          ? ((
+              require('@graphql-yoga/redis-event-target') as typeof import('@graphql-yoga/redis-event-target')
+            ).createRedisEventTarget({ publishClient, subscribeClient }) as unknown as EventTarget)
           : undefined,
       maxPending: options.maxPendingEvents ?? 256,
       onSlowConsumer: (topic, pending) =>

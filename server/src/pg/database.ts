@@ -1,7 +1,19 @@
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { migrate } from 'postgres-migrations';
+import type pg from 'pg';
 import { storeUnavailable } from '../store-errors.js';
+
+const require = createRequire(import.meta.url);
+let pgModule: typeof pg | undefined;
+/**
+ * node-postgres, loaded the first time a store needs it: a server without `DATABASE_URL` never does, and
+ * loading it (and postgres-migrations) at every start cost `npm start` tens of milliseconds
+ * (docs/deployment.md).
+ */
+export function loadPg(): typeof pg {
+  pgModule ??= require('pg') as typeof pg;
+  return pgModule;
+}
 
 /**
  * The migrations, `<id>_<name>.sql`, applied in id order by postgres-migrations. From the sources this is
@@ -13,9 +25,9 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta
 /** BIGINT columns (epoch ms) as numbers: they stay far below 2^53. */
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8
+    oid === loadPg().types.builtins.INT8
       ? Number
-      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+      : loadPg().types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 export interface PgDatabaseOptions {
@@ -48,7 +60,7 @@ export class PgDatabase {
 
   constructor(options: PgDatabaseOptions) {
     this.url = options.url;
-    this.pool = new pg.Pool({
+    this.pool = new (loadPg().Pool)({
       connectionString: options.url,
       max: options.max ?? 10,
       types,
@@ -116,6 +128,7 @@ export class PgDatabase {
     }
     try {
       // The advisory lock is a session's: one connection runs them all.
+      const { migrate } = require('postgres-migrations') as typeof import('postgres-migrations');
       await migrate({ client }, MIGRATIONS_DIR);
     } finally {
       client.release();
@@ -125,5 +138,5 @@ export class PgDatabase {
 
 /** Whether PostgreSQL answered with an error (SQLSTATE), rather than the connection failing. */
 function isAnswer(error: unknown): boolean {
-  return error instanceof pg.DatabaseError;
+  return error instanceof loadPg().DatabaseError;
 }
