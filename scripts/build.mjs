@@ -153,6 +153,9 @@ export async function build(names = Object.keys(ENTRIES)) {
             ...common,
             entryPoints: { start: ENTRIES.start },
             format: 'cjs',
+            // graphql too, so that its code is in the cache (no external package of this bundle imports
+            // it, so it stays one instance): 10-60 ms sooner to /health.
+            external: EXTERNAL.filter((name) => name !== 'graphql'),
             outExtension: { '.js': '.cjs' },
             define: { 'import.meta.url': '__mcImportMetaUrl' },
             banner: { js: "const __mcImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -217,7 +220,10 @@ function noDynamicImport(metafile) {
  */
 function asciiOnly(file) {
   const text = readFileSync(file, 'utf8');
-  const escaped = text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escaped = text.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   if (escaped !== text) writeFileSync(file, escaped);
 }
 
