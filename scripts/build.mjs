@@ -1,8 +1,8 @@
 // `npm run build`: bundles the server for plain `node` with esbuild into dist/ (gitignored), one bundle
 // per entry: dist/start.cjs (`npm start`: the server and a local agent; CommonJS, run through V8's code
-// cache by code-cache.mjs), dist/main.js (the server alone, as the Dockerfile runs it), dist/read-thread.js and dist/write-thread.js (the embedded store's read and
-// write threads, which the store starts beside the bundle that loads it). The sources and npm packages are bundled in, but
-// for the few in EXTERNAL.
+// cache by code-cache.mjs), dist/main.js (the server alone, as the Dockerfile runs it), dist/read-thread.js
+// and dist/write-thread.js (the embedded store's read and write threads, which the store starts beside the
+// bundle that loads it). The sources and npm packages are bundled in, but for the few in EXTERNAL.
 //
 // PostgreSQL's migrations (server/src/pg/migrations/*.sql, read at run time) are copied to dist/migrations/,
 // where the bundles look for them.
@@ -45,8 +45,8 @@ const PACKAGES = ['.', 'common', 'schema', 'server', 'sdk', 'agent', 'console'].
 /**
  * The npm packages left as imports of node_modules; every other one is bundled in, which halves the
  * start's CPU (loading hundreds of node_modules files through Node's module loaders cost more than the
- * code itself; docs/deployment.md has the figures). graphql stays one module instance (see
- * vitest.config.ts), better-sqlite3 loads a native addon, pino starts transports from its own files,
+ * code itself; docs/deployment.md has the figures). graphql stays one module instance in dist/main.js (see
+ * vitest.config.ts; the start bundle has it inside), better-sqlite3 loads a native addon, pino starts transports from its own files,
  * render-graphiql is 9 MB of GraphiQL imported only when the page is first asked for, postgres-migrations
  * reads its first migration from its own folder (and pg, which it imports, stays one). pg, ioredis and
  * its yoga event target are required only when `DATABASE_URL` or `REDIS_URL` is set, so a start without
@@ -134,7 +134,7 @@ export async function build(names = Object.keys(ENTRIES)) {
       logLevel: 'warning',
     };
     const esm = bundles.filter((name) => name !== 'start');
-    const results = await Promise.all([
+    const [esmResult, startResult] = await Promise.all([
       esm.length === 0
         ? null
         : esbuild({
@@ -162,14 +162,14 @@ export async function build(names = Object.keys(ENTRIES)) {
           }),
     ]);
     if (bundles.includes('start')) {
-      noDynamicImport(results[1].metafile);
+      noDynamicImport(startResult.metafile);
       asciiOnly(join(staging, 'start.cjs'));
     }
     const built = await console;
     if (built.jsGzipBytes)
       process.stderr.write(`console: ${(built.jsGzipBytes / 1024).toFixed(1)} kB of JavaScript gzipped\n`);
     const files = {};
-    const inputs = results
+    const inputs = [esmResult, startResult]
       .flatMap((result) => (result ? Object.keys(result.metafile.inputs) : []))
       .filter((file) => !file.includes('node_modules/'));
     const copied = Object.entries(COPIED).flatMap(([from, to]) => {
@@ -216,7 +216,7 @@ function noDynamicImport(metafile) {
 /**
  * Escapes the few characters above ASCII that esbuild leaves (in comments and in a regular expression
  * literal) as `\uXXXX`, which means the same there: an ASCII file is read into a string without decoding
- * it (code-cache.mjs), 30-40 ms sooner than 4 MB of UTF-8.
+ * it (code-cache.mjs), 30-40 ms sooner than megabytes of UTF-8.
  */
 function asciiOnly(file) {
   const text = readFileSync(file, 'utf8');

@@ -1,8 +1,8 @@
 // Runs a CommonJS bundle (dist/start.cjs, `npm start`'s) with V8's code cache: the first start saves the
 // code V8 compiled for it (a few seconds in, so the functions the start ran are in it), and later starts
-// hand that back to V8 instead of parsing and compiling 4 MB of JavaScript again. Node.js 22 does this by
-// itself (`module.enableCompileCache()`); Node.js 20 has only `vm.Script`'s `cachedData`, and only for
-// scripts, hence a CommonJS bundle. docs/deployment.md has the figures.
+// hand that back to V8 instead of parsing and compiling megabytes of JavaScript again. Node.js 22 does
+// this by itself (`module.enableCompileCache()`); Node.js 20 has only `vm.Script`'s `cachedData`, and
+// only for scripts, hence a CommonJS bundle. docs/deployment.md has the figures.
 import { isAscii } from 'node:buffer';
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
@@ -32,8 +32,8 @@ export function runWithCodeCache(file, { saveAfterMs = 3_000 } = {}) {
   } catch {
     cachedData = undefined; // none yet
   }
-  // An ASCII file (build.mjs makes the bundle one) is Latin-1 too, and Node.js turns 4 MB of Latin-1 into a
-  // string without copying it, where UTF-8 would be decoded.
+  // An ASCII file (build.mjs makes the bundle one) is Latin-1 too, and Node.js turns a large Latin-1
+  // buffer into a string without copying it, where UTF-8 would be decoded.
   const bytes = readFileSync(file);
   const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   // No import() in the bundle (build.mjs refuses one): Node.js 20 loses its loader when V8 takes the
