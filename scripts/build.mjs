@@ -45,12 +45,12 @@ const PACKAGES = ['.', 'common', 'schema', 'server', 'sdk', 'agent', 'console'].
 /**
  * The npm packages left as imports of node_modules; every other one is bundled in, which halves the
  * start's CPU (loading hundreds of node_modules files through Node's module loaders cost more than the
- * code itself; docs/deployment.md has the figures). graphql stays one module instance in dist/main.js (see
- * vitest.config.ts; the start bundle has it inside), better-sqlite3 loads a native addon, pino starts transports from its own files,
- * render-graphiql is 9 MB of GraphiQL imported only when the page is first asked for, postgres-migrations
- * reads its first migration from its own folder (and pg, which it imports, stays one). pg, ioredis and
- * its yoga event target are required only when `DATABASE_URL` or `REDIS_URL` is set, so a start without
- * them does not pay for loading them.
+ * code itself; docs/deployment.md has the figures). graphql stays one module instance in dist/main.js
+ * (see vitest.config.ts; the start bundle has it inside), better-sqlite3 loads a native addon, pino
+ * starts transports from its own files, render-graphiql is 9 MB of GraphiQL loaded only when the page is
+ * first asked for, postgres-migrations reads its first migration from its own folder (and pg, which it
+ * imports, stays one). pg, ioredis and its yoga event target are required only when `DATABASE_URL` or
+ * `REDIS_URL` is set, so a start without them does not pay for loading them.
  */
 const EXTERNAL = [
   'graphql',
