@@ -16,6 +16,8 @@ export interface LogProcess {
   exited: Promise<number | null>;
   stdout(): string;
   stderr(): string;
+  /** What to show when the process did something unexpected: its stderr and its warnings and errors. */
+  problems(): string;
 }
 
 /**
@@ -71,6 +73,8 @@ export function startLogProcess(
     exited,
     stdout: () => stdout,
     stderr: () => stderr,
+    problems: () =>
+      [stderr, ...lines.filter((l) => l.level >= 40).map((l) => JSON.stringify(l))].join('\n').trim(),
     waitFor: (match, what = 'a log line') => {
       const found = lines.find(match);
       if (found) return Promise.resolve(found);

@@ -126,7 +126,7 @@ describe('the agent against a real server', () => {
     );
 
     a.child.kill('SIGTERM');
-    expect(await a.exited).toBe(0);
+    expect(await a.exited, a.problems()).toBe(0);
     const windows = spooled(a);
     expectContiguous(windows);
     const arrived = arrivals(server.counts, 'e2e-outage');
@@ -178,7 +178,7 @@ describe('the agent against a real server', () => {
       'its first window was acknowledged',
     );
     second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+    expect(await second.exited, second.problems()).toBe(0);
 
     const before = spooled(first);
     expectContiguous(before);
@@ -282,6 +282,6 @@ describe('the agent against a real server', () => {
     expect(shorter.observations).toBeGreaterThanOrEqual(8);
     expect(shorter.observations).toBeLessThanOrEqual(10);
     a.child.kill('SIGTERM');
-    expect(await a.exited).toBe(0);
+    expect(await a.exited, a.problems()).toBe(0);
   }, 120_000);
 });

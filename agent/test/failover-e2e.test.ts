@@ -101,7 +101,7 @@ describe('the agent with two servers', () => {
     );
     expect(applied).toMatchObject({ outcome: 'APPLIED', acknowledged: true });
     agent.child.kill('SIGTERM');
-    expect(await agent.exited).toBe(0);
+    expect(await agent.exited, agent.problems()).toBe(0);
     expect(agent.lines.at(-1)).toMatchObject({
       msg: 'agent stopped',
       leftInSpool: 0,

@@ -105,7 +105,7 @@ describe.skipIf(!available)('the agent with two replicas sharing PostgreSQL, Red
       'three more windows on B',
     );
     agent.child.kill('SIGTERM');
-    expect(await agent.exited).toBe(0);
+    expect(await agent.exited, agent.problems()).toBe(0);
     expect(agent.lines.at(-1)).toMatchObject({ msg: 'agent stopped', leftInSpool: 0, dropped: 0 });
     // The command was applied once: one `command` line for it.
     expect(agent.lines.filter((l) => l.msg === 'command' && l.command === command.id)).toHaveLength(1);

@@ -309,7 +309,11 @@ class Transport {
   /** Ends every subscription, closes the WebSocket and aborts requests in flight and retry waits. */
   async close(): Promise<void> {
     this.closing.abort();
-    await this.ws?.dispose();
+    try {
+      await this.ws?.dispose();
+    } catch {
+      // dispose() awaits the connection attempt in progress, and rejects when it fails: nothing is open.
+    }
   }
 
   private webSocket(): WsClient {
@@ -318,6 +322,7 @@ class Transport {
       webSocketImpl: this.options.webSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket,
       connectionParams: this.options.token ? this.authorization : undefined,
       ws: this.options.ws,
+      closing: this.closing.signal,
     });
     return this.ws;
   }

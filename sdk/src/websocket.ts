@@ -23,8 +23,13 @@ export function openWebSocket(options: {
   webSocketImpl: unknown;
   connectionParams: Record<string, string> | undefined;
   ws: WebSocketOptions | undefined;
+  /** Aborted by the client's `close()`: it ends a wait between connection attempts at once. */
+  closing: AbortSignal;
 }): WsClient {
   let operationId = 0;
+  const retryWait =
+    options.ws?.retryWait ??
+    ((retries: number) => sleep(backoffDelay(retries + 1, { minMs: 1_000, maxMs: 30_000 })));
   return createWsClient({
     url: options.url,
     webSocketImpl: options.webSocketImpl,
@@ -37,13 +42,23 @@ export function openWebSocket(options: {
       return String(operationId);
     },
     retryAttempts: 10,
-    retryWait: (retries) => sleep(backoffDelay(retries + 1, { minMs: 1_000, maxMs: 30_000 })),
     // graphql-ws retries close events only; a refused connection (a server restarting, a replica gone)
     // is an error event, and would end every subscription at once. The codes graphql-ws holds fatal
     // are thrown before it asks; 4403 (the token is not valid) will not change on retry either.
     shouldRetry: (problem) => (problem as { code?: unknown } | null)?.code !== 4403,
     ...options.ws,
+    // graphql-ws's dispose() awaits the connection attempt in progress, and so the wait before it.
+    retryWait: (retries) => untilAborted(retryWait(retries), options.closing),
   });
+}
+
+/** `wait`, or less: it resolves when `signal` aborts. */
+function untilAborted(wait: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return Promise.race([
+    wait,
+    new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+  ]);
 }
 
 /**

@@ -195,4 +195,31 @@ describe('errors and retries', () => {
     await sdk.close();
     expect(await pending).toMatchObject({ kind: 'network' });
   });
+
+  it('close() resolves while the WebSocket waits to connect again, however long the wait', async () => {
+    const port = await closedPort();
+    let waiting: () => void = () => {};
+    const waitStarted = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    const sdk = createClient({
+      url: `http://127.0.0.1:${port}/graphql`,
+      webSocketImpl: WebSocket,
+      ws: {
+        retryAttempts: Number.POSITIVE_INFINITY,
+        // A wait that does not end by itself within the test, as the agent's backoff may not.
+        retryWait: () => {
+          waiting();
+          return new Promise((resolve) => setTimeout(resolve, 600_000).unref());
+        },
+      },
+    });
+    const events = sdk.subscriptions.alertEvents();
+    const next = events.next().catch((e: unknown) => e);
+    await waitStarted;
+    // graphql-ws's dispose() awaits the connection attempt in progress, which rejects when it fails.
+    await expect(sdk.close()).resolves.toBeUndefined();
+    // The subscription ends, as close() promises.
+    expect(await next).toEqual({ done: true, value: undefined });
+  });
 });
