@@ -1,14 +1,13 @@
 /** One phase of the fan-out part: a fresh server, its subscribers, reports at a fixed rate. */
-import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type WebSocket from 'ws';
-import { connectSubscribers, newTally, type Tally } from './fanout-subscriber.js';
-import { httpRequest } from './http.js';
+import { Reporter } from './fanout-reporter.js';
+import { connectSubscribers, epochNow, newTally, type Tally } from './fanout-subscriber.js';
 import { cpuSeconds, procMemory } from './proc.js';
 import type { BenchHost } from './servers.js';
 import { quantileOfSorted as quantile } from './table.js';
-import { bodyFactory, ingestBase, WINDOW_MS } from './workload.js';
+import { ingestBase } from './workload.js';
 
 export interface FanoutSettings {
   /** Subscriber counts, one phase each; the baseline (0) is always measured first. */
@@ -70,78 +69,6 @@ export const KNOWN_WARNING = ['MaxListenersExceededWarning', 'node --trace-warni
 /** A phase fails when deliveries stop arriving for this long before every expected one arrived. */
 const STALL_MS = 15_000;
 
-/** Sends the phase's reports over HTTP, each for the next window, and records their latency. */
-export class Reporter {
-  readonly latencies: number[] = [];
-  failed = 0;
-  private next = 0;
-  private readonly body: (i: number) => string;
-  private readonly port: number;
-  private readonly agent: Agent;
-  private readonly tally: Tally;
-  private readonly base: number;
-
-  constructor(port: number, agent: Agent, tally: Tally, base: number) {
-    this.port = port;
-    this.agent = agent;
-    this.tally = tally;
-    this.base = base;
-    this.body = bodyFactory('graphql', base);
-  }
-
-  /** Sends report `next`; resolves once answered (a failure is counted, not thrown). */
-  send(kind: 'sync' | 'counted' | 'measured'): Promise<void> {
-    const i = this.next++;
-    // The window start as the subscription serialises it (`DateTime`: ISO 8601 in UTC).
-    const key = new Date(this.base + i * WINDOW_MS).toISOString();
-    const text = this.body(i);
-    const started = performance.now();
-    if (kind === 'sync') this.tally.sync.add(key);
-    else {
-      if (this.tally.sentAt.size === 0) this.tally.firstSent = started;
-      this.tally.sentAt.set(key, started);
-      if (kind === 'measured') this.tally.measured.add(key);
-    }
-    const headers = { 'content-type': 'application/json' };
-    return httpRequest({
-      port: this.port,
-      method: 'POST',
-      path: '/graphql',
-      body: text,
-      headers,
-      agent: this.agent,
-    }).then(
-      ({ status, text: answer }) => {
-        if (kind === 'measured') this.latencies.push(performance.now() - started);
-        if (
-          status !== 200 ||
-          !answer.startsWith('{"data":{"reportMetrics":{') ||
-          answer.includes('"errors"')
-        ) {
-          this.failed += 1;
-          if (this.failed <= 3) console.error(`  [fanout] report answered ${status} ${answer.slice(0, 300)}`);
-        }
-      },
-      (error: Error) => {
-        this.failed += 1;
-        if (this.failed <= 3) console.error(`  [fanout] report failed: ${error.message}`);
-      },
-    );
-  }
-
-  /** Reports at `rate` for `seconds`, open loop: each is sent at its time whether the previous one was answered. */
-  async run(rate: number, seconds: number, kind: 'counted' | 'measured', inFlight: Promise<void>[]) {
-    const count = Math.round(seconds * rate);
-    const t0 = performance.now();
-    for (let k = 0; k < count; k += 1) {
-      const wait = t0 + (k * 1000) / rate - performance.now();
-      if (wait > 0) await sleep(wait);
-      inFlight.push(this.send(kind));
-    }
-    return { count, seconds: (performance.now() - t0) / 1000 };
-  }
-}
-
 /** Waits until every subscriber received every counted report, deliveries stall or every socket closed. */
 async function awaitDeliveries(tally: Tally, expected: number, sockets: WebSocket[]): Promise<void> {
   let seen = tally.received;
@@ -190,13 +117,13 @@ export async function openSession(
     target === 'app'
       ? await host.startServer(label, ['app', host.tempDir('mc-bench-fanout-')])
       : await host.startProcess(label, BROADCAST_SCRIPT, [String(frameBytes)]);
-  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const sockets: WebSocket[] = [];
   const tally = newTally();
+  let reporter: Reporter | undefined;
   const close = async (host: BenchHost, warnings: Set<string>) => {
     tally.ending = true;
     for (const socket of sockets) socket.terminate();
-    agent.destroy();
+    reporter?.close();
     await proc.stop();
     for (const line of proc.errors) {
       if (KNOWN_WARNING.some((known) => line.includes(known))) warnings.add(line.replace(/^.*stderr: /, ''));
@@ -204,7 +131,7 @@ export async function openSession(
     }
   };
   try {
-    const reporter = new Reporter(proc.port, agent, tally, ingestBase(Date.now()));
+    reporter = await Reporter.start(proc.port, tally, ingestBase(Date.now()));
     const rssStart = procMemory(proc.pid, 'VmRSS');
     const connectStarted = performance.now();
     const subs = await connectSubscribers(`ws://127.0.0.1:${proc.port}/graphql`, subscribers, tally, sockets);
@@ -247,10 +174,10 @@ export async function phase(
     const inFlight: Promise<void>[] = [];
     await reporter.run(settings.rate, settings.warmup, 'counted', inFlight);
     const cpuBefore = { server: cpuSeconds(proc.pid), bench: process.cpuUsage() };
-    const wallBefore = performance.now();
+    const wallBefore = epochNow();
     const measured = await reporter.run(settings.rate, settings.seconds, 'measured', inFlight);
     await Promise.all(inFlight);
-    const answered = performance.now();
+    const answered = epochNow();
     const cpuWall = (answered - wallBefore) / 1000;
     const benchCpu = process.cpuUsage(cpuBefore.bench);
     const cpu = {

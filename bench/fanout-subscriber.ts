@@ -13,6 +13,12 @@ const CLIENT_ID = originalReport.user_id;
 const CONNECT_CONCURRENCY = 200;
 const WINDOW_START = '"windowStart":"';
 
+/**
+ * The tally's clock, epoch ms with performance.now()'s resolution: the reports' send times come from the
+ * reporter process (fanout-reporter.ts), deliveries are timed here, so both need one clock.
+ */
+export const epochNow = (): number => performance.timeOrigin + performance.now();
+
 /** A growable array of doubles: a 5,000-subscriber phase records about a million delays. */
 export class Samples {
   private data = new Float64Array(1 << 16);
@@ -32,7 +38,7 @@ export class Samples {
 
 /** What the subscribers of one phase share: which windows to expect and when each was sent. */
 export interface Tally {
-  /** windowStart as the server serialises it (ISO) → the report's send time; only counted reports. */
+  /** windowStart as the server serialises it (ISO) → when the report was due to be sent (epoch ms); only counted reports. */
   sentAt: Map<string, number>;
   /** windowStart → whether the report is measured (its delays are recorded). */
   measured: Set<string>;
@@ -88,7 +94,7 @@ function subscribe(url: string, tally: Tally): Promise<Subscriber> {
     socket.on('error', (error) => fail(`error ${(error as NodeJS.ErrnoException).code ?? error.message}`));
     socket.on('close', (code) => fail(`close ${code}`));
     socket.on('message', (data: Buffer) => {
-      const now = performance.now();
+      const now = epochNow();
       // Only the window start is read, by position: parsing a kilobyte of JSON per delivery would make this
       // process, not the server, the bottleneck at 5,000 subscribers.
       const text = data.toString('latin1');
