@@ -64,6 +64,7 @@ import {
 import { requestOverHttp } from './http.js';
 import { type RetryOptions, resolveRetry, withRetry } from './retry.js';
 import {
+  closeWebSocket,
   fieldOf,
   openWebSocket,
   requestOverWebSocket,
@@ -309,11 +310,7 @@ class Transport {
   /** Ends every subscription, closes the WebSocket and aborts requests in flight and retry waits. */
   async close(): Promise<void> {
     this.closing.abort();
-    try {
-      await this.ws?.dispose();
-    } catch {
-      // dispose() awaits the connection attempt in progress, and rejects when it fails: nothing is open.
-    }
+    await closeWebSocket(this.ws);
   }
 
   private webSocket(): WsClient {
@@ -345,10 +342,7 @@ const printedDocuments = new WeakMap<DocumentNode, string>();
 
 /** The document as text, printed once per document. */
 function printed(document: DocumentNode): string {
-  let text = printedDocuments.get(document);
-  if (text === undefined) {
-    text = print(document);
-    printedDocuments.set(document, text);
-  }
+  const text = printedDocuments.get(document) ?? print(document);
+  printedDocuments.set(document, text);
   return text;
 }

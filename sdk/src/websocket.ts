@@ -52,6 +52,15 @@ export function openWebSocket(options: {
   });
 }
 
+/** Closes `client`'s socket, if open. */
+export async function closeWebSocket(client: WsClient | undefined): Promise<void> {
+  try {
+    await client?.dispose();
+  } catch {
+    // dispose() awaits the connection attempt in progress, and rejects when it fails: nothing is open.
+  }
+}
+
 /** `wait`, or less: it resolves when `signal` aborts. */
 function untilAborted(wait: Promise<void>, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
