@@ -267,7 +267,7 @@ function headerLines(): string[] {
   ];
   if (ONLY.has('fanout')) {
     header.push(
-      `fanout: ${describeFanout()}: WebSocket subscribers (one socket each, in subscriber processes) to metricReported, reports over HTTP for ${WARMUP} s warm-up + ${FANOUT_SECONDS} s measured per phase, each beside the bare broadcast and the same rate with no subscriber; a fresh server each`,
+      `fanout: ${describeFanout()}: WebSocket subscribers (one socket each, in the bench process) to metricReported, reports over HTTP from a reporter process of their own for ${WARMUP} s warm-up + ${FANOUT_SECONDS} s measured per phase (at least 100 reports), each beside the bare broadcast and the same rate with no subscriber; a fresh server each`,
     );
   }
   if (ONLY.has('agent')) {
