@@ -90,10 +90,14 @@ describe.skipIf(!available)('InfluxDB refusing points', () => {
  */
 async function faultyProxy(target: string) {
   const url = new URL(target);
-  const state = { failures: 0, status: 503, writes: 0 };
-  const server = createServer((req, res) => {
+  /** `holdNext`: the next write is forwarded after this many ms (later writes are not held). */
+  const state = { failures: 0, status: 503, writes: 0, holdNext: 0 };
+  const server = createServer(async (req, res) => {
     if (req.method === 'POST' && req.url?.startsWith('/write')) {
       state.writes += 1;
+      const hold = state.holdNext;
+      state.holdNext = 0;
+      if (hold > 0) await new Promise((resolve) => setTimeout(resolve, hold));
       if (state.failures > 0) {
         state.failures -= 1;
         req.resume();
@@ -162,6 +166,29 @@ describe.skipIf(!available)('InfluxDB write retries', () => {
     // Nothing is retried in the background: the next report is the next write request.
     expect((await report()).body.errors).toBeUndefined();
     expect(proxy.state.writes).toBe(4);
+  });
+
+  it('writes a copy of a window only once the write holding an earlier copy ended', async () => {
+    // Copy A's write is held; copy B, sent meanwhile, could reach InfluxDB first in a write of its own.
+    const input = (mean: number) =>
+      reportInput({
+        windowStart: iso(T0 - 10_000),
+        windowEnd: iso(T0),
+        cpu: { utilization: { mean, variance: 0, min: mean, max: mean }, cores: [] },
+      });
+    proxy.state.holdNext = 500;
+    const a = graphql(srv.url, REPORT_MUTATION, { input: input(0.25) });
+    // B once A's write is on its way (the proxy counted it).
+    const writes = proxy.state.writes;
+    while (proxy.state.writes === writes) await new Promise((resolve) => setTimeout(resolve, 5));
+    const b = graphql(srv.url, REPORT_MUTATION, { input: input(0.75) });
+    expect((await a).body.errors).toBeUndefined();
+    expect((await b).body.errors).toBeUndefined();
+    const stored = await graphql(
+      srv.url,
+      `{ metricHistory(metric: CPU_UTILIZATION, clientId: "host-a", from: "${iso(T0 - 10_000)}", to: "${iso(T0)}") { points { value } } }`,
+    );
+    expect(stored.body.data).toEqual({ metricHistory: { points: [{ value: 0.75 }] } });
   });
 
   it.each([401, 403, 404, 429])(
