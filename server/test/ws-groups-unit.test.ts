@@ -1,6 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { DeliveryGroups } from '../src/http/ws-groups.js';
+import { DELIVER_SLICE, DeliveryGroups } from '../src/http/ws-groups.js';
 import type { Frame, SocketSender } from '../src/http/ws-send.js';
 import { waitFor } from './ws-helpers.js';
 
@@ -42,6 +42,33 @@ describe('DeliveryGroups', () => {
     await expect(second.next()).rejects.toBe(failure);
     expect(d.frames).toEqual(c.frames);
     expect(groups.size).toBe(0);
+  });
+
+  it('hands an event to DELIVER_SLICE members per turn, in order, and none to a member that left meanwhile', async () => {
+    const groups = new DeliveryGroups();
+    const members = Array.from({ length: 2 * DELIVER_SLICE + 1 }, () => keeper());
+    const streams: AsyncIterableIterator<ExecutionResult>[] = [];
+    let handedInFirstTurn = 0;
+    // The first delivery ends the last member's operation (its turn comes two slices later) and, on the
+    // next turn, counts the members that have the event by then.
+    const first = members[0] as ReturnType<typeof keeper>;
+    first.deliver = (data) => {
+      first.frames.push(String(data));
+      if (first.frames.length > 1) return;
+      void streams.at(-1)?.return?.();
+      setImmediate(() => {
+        handedInFirstTurn = members.filter((m) => m.frames.length > 0).length;
+      });
+    };
+    const events = [{ data: { n: 1 } }, { data: { n: 2 } }];
+    for (const [i, member] of members.entries())
+      streams.push(groups.join('k', source(events), member, `${i}`));
+    await waitFor(() => (members.at(-2)?.frames.length ?? 0) === 2, 'both events at the last member but one');
+    expect(handedInFirstTurn).toBe(DELIVER_SLICE);
+    for (const member of members.slice(0, -1))
+      expect(member.frames.map((f) => JSON.parse(f).payload.data.n)).toEqual([1, 2]);
+    expect(members.at(-1)?.frames).toEqual([]);
+    for (const stream of streams) await stream.return?.();
   });
 
   it('closes the source once the last member returns', async () => {
