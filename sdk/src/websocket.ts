@@ -29,7 +29,7 @@ export function openWebSocket(options: {
   let operationId = 0;
   const retryWait =
     options.ws?.retryWait ??
-    ((retries: number) => sleep(backoffDelay(retries + 1, { minMs: 1_000, maxMs: 30_000 })));
+    ((retries: number) => sleep(backoffDelay(retries + 1, { minMs: 1_000, maxMs: 30_000 }), options.closing));
   return createWsClient({
     url: options.url,
     webSocketImpl: options.webSocketImpl,
@@ -61,13 +61,17 @@ export async function closeWebSocket(client: WsClient | undefined): Promise<void
   }
 }
 
-/** `wait`, or less: it resolves when `signal` aborts. */
+/**
+ * `wait`, or less: it resolves when `signal` aborts. The listener goes with the wait: a client that
+ * reconnects for days waits thousands of times on the same signal.
+ */
 function untilAborted(wait: Promise<void>, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
-  return Promise.race([
-    wait,
-    new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
-  ]);
+  return new Promise((resolve, reject) => {
+    const aborted = () => resolve();
+    signal.addEventListener('abort', aborted, { once: true });
+    wait.then(resolve, reject).finally(() => signal.removeEventListener('abort', aborted));
+  });
 }
 
 /**

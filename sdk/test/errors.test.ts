@@ -196,6 +196,38 @@ describe('errors and retries', () => {
     expect(await pending).toMatchObject({ kind: 'network' });
   });
 
+  it('keeps no listener per reconnection attempt on the client', async () => {
+    const port = await closedPort();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    let waits = 0;
+    const sdk = createClient({
+      url: `http://127.0.0.1:${port}/graphql`,
+      webSocketImpl: WebSocket,
+      ws: {
+        retryAttempts: Number.POSITIVE_INFINITY,
+        retryWait: async () => {
+          waits += 1;
+        },
+      },
+    });
+    try {
+      const next = sdk.subscriptions
+        .alertEvents()
+        .next()
+        .catch(() => undefined);
+      while (waits < 30) await new Promise((resolve) => setTimeout(resolve, 10));
+      await sdk.close();
+      await next;
+      // A warning is emitted on a later turn.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('close() resolves while the WebSocket waits to connect again, however long the wait', async () => {
     const port = await closedPort();
     let waiting: () => void = () => {};
