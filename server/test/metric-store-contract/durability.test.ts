@@ -9,22 +9,6 @@ describeContract((ctx) => {
     expect(bucket).toMatchObject({ value: 10, count: 10, mean: 0.4 });
   });
 
-  it('applies copies of a window sent before any was acknowledged in the order they came', async () => {
-    // A copy per turn of the event loop, with other windows: the copies go out in several writes, and
-    // a store may have several writes in flight at once.
-    const copies = 30;
-    const writes: Promise<void>[] = [];
-    for (let i = 0; i < copies; i += 1) {
-      writes.push(ctx.store.write([point({ windowStart: T0, mean: i, min: i, max: i })]));
-      for (let k = 0; k < 10; k += 1)
-        writes.push(ctx.store.write([point({ clientId: `other-${k}`, windowStart: T0 + i * SECOND })]));
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await Promise.all(writes);
-    const [bucket] = await ctx.store.history(select(), MINUTE, 'MEAN');
-    expect(bucket?.value).toBe(copies - 1);
-  });
-
   it('commits concurrent writes, each acknowledged one readable', async () => {
     await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
