@@ -15,7 +15,7 @@ export interface BackgroundTimerOptions {
   run: () => unknown;
   /**
    * Told of each failure of `run` (a throw or a rejection). A background job must never take the process
-   * down: the next run comes as usual.
+   * down: the next run comes as usual. A run that rejects after `stop()` is not told.
    */
   onError: (error: unknown) => void;
 }
@@ -45,7 +45,9 @@ export function backgroundTimer({ intervalMs, run, onError }: BackgroundTimerOpt
       },
       (error: unknown) => {
         pending = false;
-        onError(error);
+        // A run still in flight when its component stopped fails because the component closed under it
+        // (a merge when the store closes): that is the stop's doing, not a failure to report.
+        if (!stopped) onError(error);
       },
     );
   };

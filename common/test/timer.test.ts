@@ -48,6 +48,29 @@ describe('backgroundTimer', () => {
     }
   });
 
+  it('does not report a run that fails after stop() (its component closed under it)', async () => {
+    const errors: unknown[] = [];
+    let fail: (error: Error) => void = () => {};
+    const timer = backgroundTimer({
+      intervalMs: 100,
+      run: () =>
+        new Promise<void>((_, reject) => {
+          fail = reject;
+        }),
+      onError: (error) => errors.push(error),
+    });
+    timer.start();
+    await vi.advanceTimersByTimeAsync(100);
+    fail(new Error('failed while running'));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(errors).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(100);
+    timer.stop();
+    fail(new Error('store closed'));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(errors).toHaveLength(1);
+  });
+
   it('reports throws and rejections, and runs again at the next interval', async () => {
     const errors: unknown[] = [];
     let calls = 0;
