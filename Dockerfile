@@ -44,4 +44,6 @@ VOLUME /data
 USER node
 EXPOSE 8888
 # A non-loopback HOST needs API_TOKENS (or API_TOKENS_FILE); without them the server refuses to start.
-CMD ["node", "dist/main.js"]
+# A young generation of up to 64 MiB per semi-space: requests waiting for their group commit die young
+# instead of being promoted and marked (docs/deployment.md).
+CMD ["node", "--max-semi-space-size=64", "dist/main.js"]

@@ -15,7 +15,14 @@ import {
   startInfluxd,
 } from '../testing/real-servers.js';
 import { checkHistory, type HistoryFigures, historyRequests, timeInterleaved } from './history.js';
-import { emptyBody, graphqlAck, type IngestRow, ingestGroup, type LoadSettings } from './load.js';
+import {
+  emptyBody,
+  fleetConnections,
+  graphqlAck,
+  type IngestRow,
+  ingestGroup,
+  type LoadSettings,
+} from './load.js';
 import type { BenchHost, ServerProcess } from './servers.js';
 import {
   bodyFactory,
@@ -126,7 +133,7 @@ async function influxIngest(
     await influxQuery(influxd.url, `CREATE DATABASE ${rawDb}`);
     const rows = await ingestGroup(
       host,
-      settings,
+      { ...settings, connections: fleetConnections(settings, clients) },
       [
         async () => ({
           label: `raw POST /write to influxd, same lines, ${at}`,

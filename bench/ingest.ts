@@ -4,12 +4,13 @@
  * through plain yoga as the listener of `/graphql`) and of the original `POST /api/v1/metrics`, each beside
  * a bare `node:http` server that parses the same JSON (the baseline). Every request is a new window of one
  * of the N clients, in turn. Each server runs in its own process; wrk runs in its own (`wrk.ts`). Called by
- * `run.ts`.
+ * `run.ts`. A fleet of N clients is N connections (`fleetConnections`).
  */
 import { createSqliteMetricStore } from '@metrics-collector/server/metrics/sqlite/store';
 import { originalReport } from '../testing/fixtures.js';
 import {
   emptyBody,
+  fleetConnections,
   graphqlAck,
   type IngestRow,
   ingestGroup,
@@ -38,16 +39,17 @@ export async function ingestBench(
 ): Promise<FleetIngest[]> {
   const out: FleetIngest[] = [];
   for (const clients of fleets) {
+    const load = { ...settings, connections: fleetConnections(settings, clients) };
     const at = (label: string) => `${label}, ${clients} client${clients === 1 ? '' : 's'}`;
     const spec =
       (label: string, server: Server, kind: 'graphql' | 'rest', path: string, verify: Verify) => () =>
         appSpec(host, at(label), server, kind, path, verify, clients);
-    const graphql = await ingestGroup(host, settings, [
+    const graphql = await ingestGroup(host, load, [
       spec('raw node:http, GraphQL body', 'raw', 'graphql', '/graphql', emptyBody),
       spec('POST /graphql reportMetrics', 'app', 'graphql', '/graphql', graphqlAck),
       spec('POST /graphql, plain yoga', 'yoga', 'graphql', '/graphql', graphqlAck),
     ]);
-    const rest = await ingestGroup(host, settings, [
+    const rest = await ingestGroup(host, load, [
       spec('raw node:http, REST body', 'raw', 'rest', '/api/v1/metrics', emptyBody),
       spec('POST /api/v1/metrics', 'app', 'rest', '/api/v1/metrics', emptyBody),
     ]);

@@ -105,6 +105,14 @@ async function target(host: BenchHost, spec: TargetSpec, dir: string, name: stri
   };
 }
 
+/**
+ * wrk's connections for a fleet of `clients`: one per client, at least `settings.connections`. Each agent keeps
+ * its own keep-alive connection, so a fleet of 1,000 hosts has up to 1,000 reports in flight, not 32; the
+ * baseline gets the same connections.
+ */
+export const fleetConnections = (settings: LoadSettings, clients: number): number =>
+  Math.max(settings.connections, clients);
+
 /** One wrk run of `seconds` against `t`; counts failures always, the rest only when `measured`. */
 async function load(t: Target, connections: number, seconds: number, measured: boolean): Promise<void> {
   const result = await runWrk(t.proc.port, t.templateFile, t.next, connections, seconds);

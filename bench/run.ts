@@ -263,7 +263,7 @@ function headerLines(): string[] {
     `machine: ${availableParallelism()} cores, node ${process.version} (${cpus()[0]?.model ?? 'unknown cpu'}; load average before the run ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')})`,
-    `ingest: wrk (1 thread, its own process), ${CONNECTIONS} connections, pipelining 1, ${CLIENTS.join(', ')} distinct clients taking turns, ${WARMUP} s warm-up + ${DURATION} s measured per path (${ROUNDS} rounds alternating with its baseline), each server in its own process, data in ${DATA_ROOT}`,
+    `ingest: wrk (1 thread, its own process), one connection per client (at least ${CONNECTIONS}), pipelining 1, ${CLIENTS.join(', ')} distinct clients taking turns, ${WARMUP} s warm-up + ${DURATION} s measured per path (${ROUNDS} rounds alternating with its baseline), each server in its own process, data in ${DATA_ROOT}`,
   ];
   if (ONLY.has('fanout')) {
     header.push(
