@@ -281,8 +281,19 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
   });
 });
 
+/** The flags of `node` in package.json's `start` script (`node <flags> scripts/launch.mjs`). */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 describe.each([
-  { file: 'Dockerfile', copies: 'server/', cmd: '["node", "dist/main.js"]' },
+  // With `npm start`'s Node.js flags (package.json), so that the image's server has the same heap settings.
+  {
+    file: 'Dockerfile',
+    copies: 'server/',
+    cmd: JSON.stringify(['node', ...startFlags(), 'dist/main.js']).replaceAll(',', ', '),
+  },
   { file: 'agent/Dockerfile', copies: 'agent/', cmd: '["node", "agent/dist/metrics-agent.js"]' },
 ])('$file', ({ file, copies, cmd }) => {
   const dockerfile = read(file);

@@ -149,6 +149,29 @@ describe('SQLite store: recent windows merged into series order', () => {
     expect([rows('points'), rows('recent')]).toEqual([30_000, 0]);
   });
 
+  it('lets ingest through between the chunks of a merge, more than one write per chunk', async () => {
+    // 200 series × 100 windows: 5 chunks of 40 series (MERGE_CHUNK 4,000 rows, recent.ts).
+    const points = Array.from({ length: 20_000 }, (_, i) =>
+      point({ clientId: `c${i % 200}`, windowStart: T0 + Math.floor(i / 200) * 10_000 }),
+    );
+    await store.write(points);
+    const merging = store.merge();
+    let done = false;
+    void merging.finally(() => {
+      done = true;
+    });
+    // One writer, one write at a time, as a steady stream of reports: the main thread sends a group only
+    // once the previous one is answered, so a merge that yields one turn per chunk lets one through.
+    let written = 0;
+    while (!done) {
+      await store.write([point({ clientId: 'live', windowStart: T0 + written * 10_000 })]);
+      written += 1;
+    }
+    expect(await merging).toBe(20_000);
+    expect(written).toBeGreaterThanOrEqual(30);
+    expect(rows('recent') + rows('points')).toBe(20_000 + written);
+  });
+
   it('reads a database of the old layout (schema version 1) and writes on top of it', async () => {
     await store.close();
     rmSync(join(dataDir, 'metrics.db'));

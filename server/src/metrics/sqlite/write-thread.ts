@@ -4,7 +4,7 @@
  * nor the commit's fsync nor a merge block the server's event loop. Started by `WriteThread`
  * (write-pool.ts), which sends one group of writes at a time.
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../../sqlite/database.js';
 import { migrations } from './migrations.js';
@@ -19,20 +19,29 @@ const db = openDatabase(dataDir, 'metrics', migrations);
 db.pragma('foreign_keys = OFF');
 const writes = new MetricWrites(db);
 let closing = false;
+/** Ingest groups written so far: a merge that sees one arrive between its chunks makes room for more. */
+let groupsWritten = 0;
 
 const answer = (message: WriteAnswer) => parentPort?.postMessage(message);
 
 /**
  * Merges `recent` into `points` (all of it, or only what is due: `MERGE_KEEP`), a range of series per
- * transaction, letting the writes that arrive meanwhile in between chunks.
+ * transaction, letting the writes that arrive meanwhile in between chunks. When ingest is busy (a group
+ * arrived in the turn after a chunk), the merge then waits as long as the chunk took, so that ingest gets
+ * half of the thread rather than one group per chunk: the main thread sends its next group only once the
+ * previous one is answered, so a single turn lets one group through. Idle, the merge runs at full speed.
  */
 async function merge(all: boolean): Promise<number> {
   const plan = writes.mergePlan(all ? null : MERGE_KEEP);
   if (!plan) return 0;
   let total = 0;
   for (let lo = 1; lo <= plan.lastSeries && !closing; lo += plan.seriesPerChunk) {
+    const started = performance.now();
     total += writes.mergeChunk({ from: plan.from, to: plan.to, lo, hi: lo + plan.seriesPerChunk - 1 });
+    const took = performance.now() - started;
+    const groups = groupsWritten;
     await nextTurn();
+    if (groupsWritten > groups) await sleep(took);
   }
   return total;
 }
@@ -42,6 +51,7 @@ parentPort?.on('message', async (request: WriteRequest & { id: number }) => {
   try {
     switch (request.op) {
       case 'write':
+        groupsWritten += 1;
         answer({ id, errors: writes.write(request.items) });
         return;
       case 'merge':
