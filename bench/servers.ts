@@ -3,26 +3,15 @@
  * temporary folders, its serial HTTP client and the problems that make the run invalid.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { terminate } from '../testing/processes.js';
+import { START_FLAGS } from '../testing/start-flags.js';
 import { SerialHttp } from './http.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./server-process.ts', import.meta.url));
-/**
- * The Node.js flags `npm start` gives the server (`node <flags> scripts/launch.mjs` in package.json), so
- * that every server process of the bench runs with the same heap settings as a user's.
- */
-export const START_FLAGS: string[] = (() => {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    scripts: { start: string };
-  };
-  const words = pkg.scripts.start.split(/\s+/);
-  return words.slice(1, words.indexOf('scripts/launch.mjs')).filter((w) => w.startsWith('--'));
-})();
-
 /** Server log lines shown and kept per process: a server failing under load can log thousands. */
 const MAX_LOG_LINES = 20;
 

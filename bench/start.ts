@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { START_FLAGS } from './servers.js';
+import { START_FLAGS } from '../testing/start-flags.js';
 import { fixed, quantile, table } from './table.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

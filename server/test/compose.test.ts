@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { hasBinary } from '../../testing/real-servers.js';
+import { START_FLAGS } from '../../testing/start-flags.js';
 import { loadConfig } from '../src/config.js';
 
 /**
@@ -281,18 +282,12 @@ describe.skipIf(!composeInstalled)('docker-compose.yml, resolved by docker-compo
   });
 });
 
-/** The flags of `node` in package.json's `start` script (`node <flags> scripts/launch.mjs`). */
-function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { start: string } };
-  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
-}
-
 describe.each([
   // With `npm start`'s Node.js flags (package.json), so that the image's server has the same heap settings.
   {
     file: 'Dockerfile',
     copies: 'server/',
-    cmd: JSON.stringify(['node', ...startFlags(), 'dist/main.js']).replaceAll(',', ', '),
+    cmd: JSON.stringify(['node', ...START_FLAGS, 'dist/main.js']).replaceAll(',', ', '),
   },
   { file: 'agent/Dockerfile', copies: 'agent/', cmd: '["node", "agent/dist/metrics-agent.js"]' },
 ])('$file', ({ file, copies, cmd }) => {
