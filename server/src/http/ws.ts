@@ -17,6 +17,7 @@ import {
   upgradeNotFound,
 } from './error-boundary.js';
 import { createOperationServer, isPlaceholder, type OperationServer } from './ws-operations.js';
+import { QuietCloseWebSocket } from './ws-quiet-close.js';
 import { boundedSender, DeliveryQueue } from './ws-send.js';
 
 export interface WebSocketOptions {
@@ -107,6 +108,7 @@ function createWebSocketServer(maxPayload: number): WebSocketServer {
     noServer: true,
     handleProtocols,
     maxPayload,
+    WebSocket: QuietCloseWebSocket,
     // permessage-deflate, with small windows so that its state costs a few KiB per connection. Clients
     // compress what they send: an agent's report repeats the previous one's query, keys and identity and
     // shrinks about 6× (a 2 KiB window, client_max_window_bits=11, holds a whole report). The server
