@@ -1,8 +1,9 @@
 /**
  * One server under test, in its own process so that the load generator does not share its event loop.
+ * `BenchHost` runs it bundled (bench/servers.ts); `node --import tsx bench/server-process.ts ...` runs it too.
  *
- *   node --import tsx bench/server-process.ts raw
- *   node --import tsx bench/server-process.ts app <dataDir> [--seed-history <fromMs> [--seed-clients <n>]]
+ *   server-process raw
+ *   server-process app <dataDir> [--seed-history <fromMs> [--seed-clients <n>]]
  *     [--sightings <fromMs> <clients>] [--env <json>] [--plain-yoga] [--loop-delay <file>]
  *
  * `app` is the real server: `buildApp(loadConfig({ PORT: '0', DATA_DIR, LOG_LEVEL: 'warn', ...env }))`, served by `listen`;

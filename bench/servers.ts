@@ -4,14 +4,22 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { bundleForNode } from '../scripts/build.mjs';
 import { terminate } from '../testing/processes.js';
 import { START_FLAGS } from '../testing/start-flags.js';
 import { SerialHttp } from './http.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+/**
+ * Bench servers (`server-process.ts`, the bare broadcast) run bundled as `npm start`'s code is
+ * (`bundleForNode`, once per script and run), with plain `node`, not through tsx: tsx keeps every function's
+ * name, a call per closure made, which cost the ingest path's main thread about a fifth more than users pay
+ * (docs/benchmarks.md).
+ */
+const BUNDLE_DIR = fileURLToPath(new URL('../node_modules/.cache/metrics-collector/bench/', import.meta.url));
 /** Server log lines shown and kept per process: a server failing under load can log thousands. */
 const MAX_LOG_LINES = 20;
 
@@ -41,6 +49,7 @@ export class BenchHost {
   private readonly options: HostOptions;
   private readonly tempDirs: string[] = [];
   private readonly children = new Set<ChildProcess>();
+  private readonly bundles = new Map<string, Promise<string>>();
 
   constructor(options: HostOptions) {
     this.options = options;
@@ -55,10 +64,16 @@ export class BenchHost {
    * Starts a bench server `script` (one that prints `BENCH_READY {"port":...}` once it listens) with `args`;
    * resolves once it listens. Killed by `close()` if still running.
    */
-  startProcess(label: string, script: string, args: string[]): Promise<ServerProcess> {
+  async startProcess(label: string, script: string, args: string[]): Promise<ServerProcess> {
     const { cpuProfDir, serverNodeArgs } = this.options;
     const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-    const nodeArgs = [...profile, ...START_FLAGS, ...serverNodeArgs, '--import', 'tsx', script, ...args];
+    let bundle = this.bundles.get(script);
+    if (!bundle) {
+      // A folder per script: a bundle being written never replaces a file another process is loading.
+      bundle = bundleForNode(script, join(BUNDLE_DIR, basename(script, '.ts')));
+      this.bundles.set(script, bundle);
+    }
+    const nodeArgs = [...profile, ...START_FLAGS, ...serverNodeArgs, await bundle, ...args];
     const child = spawn(process.execPath, nodeArgs, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });

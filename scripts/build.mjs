@@ -107,6 +107,51 @@ export function isFresh(manifest = MANIFEST) {
   return true;
 }
 
+/** esbuild's options for a bundle of the server's code for Node.js, written into `outdir`. */
+const nodeBundleOptions = (outdir) => ({
+  absWorkingDir: root,
+  outdir,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  external: EXTERNAL,
+  // The SDK resolves to its sources, as everywhere inside the repository.
+  tsconfig: join(root, 'tsconfig.json'),
+  sourcemap: true,
+  metafile: true,
+  logLevel: 'warning',
+});
+
+/** What makes a bundle ESM (dist/main.js, the threads). */
+const ESM = {
+  format: 'esm',
+  // The CommonJS packages bundled in call require() for Node.js's modules.
+  banner: {
+    js: "import { createRequire as __mcRequire } from 'node:module'; const require = __mcRequire(import.meta.url);",
+  },
+};
+
+/**
+ * Bundles `entry` (a path from the repository's root) into `outdir` as dist/main.js is bundled, with the
+ * embedded store's threads beside it: the bench runs its server processes so, the code `npm start` runs
+ * rather than tsx's (which keeps every function's name with a call per closure made). Returns the
+ * bundle's path.
+ */
+export async function bundleForNode(entry, outdir) {
+  const { build: esbuild } = await import('esbuild');
+  const name = entry.replace(/^.*\//, '').replace(/\.ts$/, '');
+  const threads = Object.fromEntries(
+    ['read-thread', 'write-thread'].map((thread) => [thread, ENTRIES[thread]]),
+  );
+  await esbuild({
+    ...nodeBundleOptions(outdir),
+    ...ESM,
+    metafile: false,
+    entryPoints: { [name]: entry, ...threads },
+  });
+  return join(outdir, `${name}.js`);
+}
+
 /** Builds dist/ now (`names`: only those of ENTRIES); returns how long it took in milliseconds. */
 export async function build(names = Object.keys(ENTRIES)) {
   const started = performance.now();
@@ -120,31 +165,15 @@ export async function build(names = Object.keys(ENTRIES)) {
     const console = names.includes('console')
       ? buildConsole(root, join(staging, 'console'))
       : Promise.resolve({ inputs: [], jsGzipBytes: 0 });
-    const common = {
-      absWorkingDir: root,
-      outdir: staging,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      external: EXTERNAL,
-      // The SDK resolves to its sources, as everywhere inside the repository.
-      tsconfig: join(root, 'tsconfig.json'),
-      sourcemap: true,
-      metafile: true,
-      logLevel: 'warning',
-    };
+    const common = nodeBundleOptions(staging);
     const esm = bundles.filter((name) => name !== 'start');
     const [esmResult, startResult] = await Promise.all([
       esm.length === 0
         ? null
         : esbuild({
             ...common,
+            ...ESM,
             entryPoints: Object.fromEntries(esm.map((name) => [name, ENTRIES[name]])),
-            format: 'esm',
-            // The CommonJS packages bundled in call require() for Node.js's modules.
-            banner: {
-              js: "import { createRequire as __mcRequire } from 'node:module'; const require = __mcRequire(import.meta.url);",
-            },
           }),
       // `npm start`'s bundle is CommonJS, so that V8 can cache its compiled code (code-cache.mjs).
       !bundles.includes('start')

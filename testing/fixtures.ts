@@ -2,12 +2,13 @@
  * Request fixtures shared by the tests and the benches: the original README's REST body and a GraphQL
  * report with the mutation that sends it, and the release.
  */
-import { readFileSync } from 'node:fs';
+import root from '../package.json' with { type: 'json' };
 
-/** The release, as the root package.json says it (what `/health` and `--version` must answer). */
-export const rootVersion: string = JSON.parse(
-  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-).version;
+/**
+ * The release, as the root package.json says it (what `/health` and `--version` must answer). Imported, so
+ * that the bench's bundled server process (bench/servers.ts) carries it too.
+ */
+export const rootVersion: string = root.version;
 
 /** The original README's POST body, verbatim. */
 export const originalReport = {
