@@ -132,10 +132,10 @@ const ESM = {
 };
 
 /**
- * Bundles `entry` (a path from the repository's root) into `outdir` as dist/main.js is bundled, with the
- * embedded store's threads beside it: the bench runs its server processes so, the code `npm start` runs
- * rather than tsx's (which keeps every function's name with a call per closure made). Returns the
- * bundle's path.
+ * Bundles `entry` (a path, absolute or from the repository's root) into `outdir` as dist/main.js is
+ * bundled, with the embedded store's threads beside it: the bench runs its server processes so, the code
+ * `npm start` runs rather than tsx's (which keeps every function's name with a call per closure made).
+ * Returns the bundle's path.
  */
 export async function bundleForNode(entry, outdir) {
   const { build: esbuild } = await import('esbuild');
