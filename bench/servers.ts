@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { bundleForNode } from '../scripts/build.mjs';
@@ -69,8 +69,7 @@ export class BenchHost {
     const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
     let bundle = this.bundles.get(script);
     if (!bundle) {
-      // A folder per script: a bundle being written never replaces a file another process is loading.
-      bundle = bundleForNode(script, join(BUNDLE_DIR, basename(script, '.ts')));
+      bundle = bundleForNode(script, BUNDLE_DIR);
       this.bundles.set(script, bundle);
     }
     const nodeArgs = [...profile, ...START_FLAGS, ...serverNodeArgs, await bundle, ...args];

@@ -4,4 +4,4 @@ export const MANIFEST: string;
 export function isFresh(manifest?: string): boolean;
 export function build(names?: string[]): Promise<number>;
 export function ensureBuilt(): Promise<number | null>;
-export function bundleForNode(entry: string, outdir: string): Promise<string>;
+export function bundleForNode(entry: string, dir: string): Promise<string>;

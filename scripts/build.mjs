@@ -25,7 +25,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildConsole } from './build-console.mjs';
 
@@ -132,14 +132,16 @@ const ESM = {
 };
 
 /**
- * Bundles `entry` (a path, absolute or from the repository's root) into `outdir` as dist/main.js is
- * bundled, with the embedded store's threads beside it: the bench runs its server processes so, the code
- * `npm start` runs rather than tsx's (which keeps every function's name with a call per closure made).
- * Returns the bundle's path.
+ * Bundles `entry` (a path, absolute or from the repository's root) as dist/main.js is bundled, with the
+ * embedded store's threads beside it, into a folder of its own under `dir` (named after the entry, so that
+ * bundling one entry never rewrites files a process started from another is loading). The bench runs its
+ * server processes so: the code `npm start` runs rather than tsx's (which keeps every function's name, with
+ * a call per closure made). Returns the bundle's path.
  */
-export async function bundleForNode(entry, outdir) {
+export async function bundleForNode(entry, dir) {
   const { build: esbuild } = await import('esbuild');
-  const name = entry.replace(/^.*\//, '').replace(/\.ts$/, '');
+  const name = basename(entry).replace(/\.[cm]?[jt]s$/, '');
+  const outdir = join(dir, name);
   const threads = Object.fromEntries(
     ['read-thread', 'write-thread'].map((thread) => [thread, ENTRIES[thread]]),
   );
