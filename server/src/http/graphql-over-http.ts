@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '@metrics-collector/schema/auth';
-import type { Context } from '@metrics-collector/schema/context';
+import type { Context, Transport } from '@metrics-collector/schema/context';
 import { badInput } from '@metrics-collector/schema/errors';
 import { type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
+import type { PreparedOperations } from '../graphql/prepared-operations.js';
 import { checkJsonValues, graphqlField } from './body.js';
 import { graphQLStatus, MethodNotAllowed, publicResult, responseTooLarge } from './error-boundary.js';
 
@@ -39,6 +40,16 @@ export interface GraphQLOverHttpOptions {
   maxResponseBytes: number;
   /** Turns an error thrown while running the operation into the error answered (the error boundary's). */
   maskError: (error: unknown) => Error;
+  /**
+   * The agent's report mutation, run without the envelop pipeline once the general path served it
+   * (prepared-operations.ts), for callers with the full query budget: anyone while auth is off, else a
+   * valid token (a caller without one has a smaller budget, which the general path applies).
+   */
+  prepared?: {
+    operations: PreparedOperations;
+    authEnabled: boolean;
+    contextFor(principal: Principal, transport: Transport): Context;
+  };
 }
 
 /** Serves one request on the hot path; `false` when yoga must serve it instead. */
@@ -60,6 +71,17 @@ async function serveGraphQL(
 ): Promise<boolean> {
   const mediaType = responseType(req.headers.accept);
   if (!mediaType) return false;
+  const { prepared } = options;
+  const prepare = prepared && req.method !== 'GET' && (principal.name !== null || !prepared.authEnabled);
+  if (prepare) {
+    const run = prepared.operations.run(params.query, params.operationName, params.variables, () =>
+      prepared.contextFor(principal, 'graphql-http'),
+    );
+    if (run) {
+      writeResult(res, await run, mediaType, options.maxResponseBytes);
+      return true;
+    }
+  }
   const request = {
     // yoga's own check of mutations sent with GET answers a code outside the registry; ours is in runOperation.
     method: 'POST',
@@ -75,6 +97,9 @@ async function serveGraphQL(
     result = { errors: [options.maskError(error) as GraphQLError] };
   }
   if (result === null) return false;
+  if (prepare && result.data && !result.errors?.length) {
+    prepared.operations.learn(params.query, params.operationName);
+  }
   writeResult(res, result, mediaType, options.maxResponseBytes);
   return true;
 }

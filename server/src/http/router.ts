@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { version } from '@metrics-collector/common/version';
+import { schema } from '@metrics-collector/schema';
 import { type Principal, requireScope } from '@metrics-collector/schema/auth';
 import type { Context, Transport } from '@metrics-collector/schema/context';
 import { AppError, badInput } from '@metrics-collector/schema/errors';
 import type { Config } from '../config.js';
+import { PreparedOperations } from '../graphql/prepared-operations.js';
 import type { Yoga } from '../graphql/yoga.js';
 import type { Logger } from '../logger.js';
+import { executionCounter } from '../telemetry/graphql-metrics.js';
 import type { ServerMetrics } from '../telemetry/server-metrics.js';
 import { graphqlField, parseJson, readBody, sendJson } from './body.js';
 import type { ConsoleAssets } from './console-assets.js';
@@ -24,7 +27,7 @@ import { routeName } from './route-names.js';
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface RouterOptions {
-  config: Pick<Config, 'bodyLimit' | 'graphiql' | 'maxResponseBytes'>;
+  config: Pick<Config, 'bodyLimit' | 'graphiql' | 'maxResponseBytes' | 'authEnabled'>;
   logger: Logger;
   yoga: Yoga;
   crossSite: CrossSite;
@@ -52,12 +55,23 @@ interface Routes extends RouterOptions {
  * once answered; every error is answered by the error boundary (`sendError`).
  */
 export function createRouter(options: RouterOptions): RequestHandler {
+  const mask = (error: unknown) => maskError(error, 'Unexpected error.', options.logger);
   const routes: Routes = {
     ...options,
     rest: createRestV1({ bodyLimit: options.config.bodyLimit }),
     graphqlOverHttp: createGraphQLOverHttp(options.yoga, {
       maxResponseBytes: options.config.maxResponseBytes,
-      maskError: (error) => maskError(error, 'Unexpected error.', options.logger),
+      maskError: mask,
+      prepared: {
+        operations: new PreparedOperations({
+          schema,
+          fields: ['reportMetrics'],
+          maskError: mask,
+          executed: options.metrics ? executionCounter(options.metrics, schema) : () => {},
+        }),
+        authEnabled: options.config.authEnabled,
+        contextFor: options.contextFor,
+      },
     }),
   };
   return (req, res) => handleRequest(routes, req, res);

@@ -18,8 +18,7 @@ import { codeLabel, type ServerMetrics } from './server-metrics.js';
  */
 export function useGraphQLMetrics(metrics: ServerMetrics, schema: GraphQLSchema): Plugin {
   const known = knownNames(schema);
-  const nameOf = (name: unknown): string =>
-    typeof name !== 'string' || name === '' ? 'anonymous' : known.has(name) ? name : 'other';
+  const nameOf = (name: unknown): string => operationLabel(known, name);
   const operationName = (context: unknown): unknown =>
     (context as { params?: { operationName?: unknown } } | undefined)?.params?.operationName;
   const started = new Map<string, { inc(): void }>();
@@ -87,6 +86,34 @@ export function useGraphQLMetrics(metrics: ServerMetrics, schema: GraphQLSchema)
       };
     },
   };
+}
+
+/**
+ * Counts an operation the plugin does not hear, as its `onExecuteDone` would: the prepared operations
+ * (server/src/graphql/prepared-operations.ts), which run without the envelop pipeline.
+ */
+export function executionCounter(
+  metrics: ServerMetrics,
+  schema: GraphQLSchema,
+): (name: string | undefined, result: ExecutionResult) => void {
+  const known = knownNames(schema);
+  const succeeded = new Map<string, { inc(): void }>();
+  return (name, result) => {
+    const label = operationLabel(known, name);
+    const error = result.errors?.[0];
+    if (error !== undefined) return metrics.operation(label, 'mutation', errorCode(error, 'none'));
+    let counter = succeeded.get(label);
+    if (!counter) {
+      counter = metrics.operationCounter(label, 'mutation', 'none');
+      succeeded.set(label, counter);
+    }
+    counter.inc();
+  };
+}
+
+/** An operation's name as a label: one the schema implies, else `other`; none is `anonymous`. */
+function operationLabel(known: ReadonlySet<string>, name: unknown): string {
+  return typeof name !== 'string' || name === '' ? 'anonymous' : known.has(name) ? name : 'other';
 }
 
 interface Described {

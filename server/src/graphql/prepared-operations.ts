@@ -1,0 +1,339 @@
+import type { Context } from '@metrics-collector/schema/context';
+import {
+  defaultFieldResolver,
+  type ExecutionResult,
+  type FieldNode,
+  type GraphQLError,
+  type GraphQLField,
+  type GraphQLInputObjectType,
+  type GraphQLInputType,
+  type GraphQLLeafType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  getNullableType,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  Kind,
+  locatedError,
+  type OperationDefinitionNode,
+  parse,
+  typeFromAST,
+} from 'graphql';
+
+/**
+ * Prepared operations: the agent's report mutation, run without parsing, validating or compiling it
+ * again. Sent by every agent every window, `mutation ReportMetrics($input: ReportMetricsInput!) {
+ * reportMetrics(input: $input) { ... } }` cost the HTTP hot path about twice what the same report costs
+ * on the REST shim, almost all of it in the envelop pipeline around a resolver that is a single call
+ * (docs/benchmarks.md). A prepared operation calls the schema's own resolver with the variables coerced,
+ * and answers what graphql-js would.
+ *
+ * It is sure of a request, or it leaves it to the general path (which then answers it, errors and all):
+ *
+ * - A document is prepared only after the general path ran it with no error (so it passed every query
+ *   limit and validation rule) and only when it has one mutation of one listed root field
+ *   (`PreparedOptions.fields`) whose arguments are all variables without defaults, selecting leaf fields
+ *   of the field's object type (aliases allowed; no fragments, directives, `__typename` or introspection,
+ *   nothing whose validation or cost could depend on who asks or with what variables).
+ * - Variables are coerced by a strict copy of graphql-js's rules that answers "not sure" for anything
+ *   but the plain case (a missing or unknown field, an `Int` out of range, a value a scalar refuses, a
+ *   single value where a list goes): such a request goes the general path, which names the fault.
+ * - An error thrown by the resolver is located and masked as the general path does it.
+ */
+export class PreparedOperations {
+  readonly #options: PreparedOptions;
+  readonly #plans = new Map<string, Plan>();
+  /** Documents looked at and found not preparable: never looked at again. */
+  readonly #refused = new Set<string>();
+
+  constructor(options: PreparedOptions) {
+    this.#options = options;
+  }
+
+  /** After the general path answered `query` with data and no error: prepares it if it qualifies. */
+  learn(query: string, operationName: string | undefined): void {
+    if (this.#plans.has(query) || this.#refused.has(query) || query.length > MAX_SOURCE) return;
+    const max = this.#options.maxDocuments ?? 16;
+    if (this.#plans.size >= max || this.#refused.size >= max) return;
+    const plan = planOf(this.#options, query, operationName);
+    if (plan) this.#plans.set(query, plan);
+    else this.#refused.add(query);
+  }
+
+  /**
+   * Runs `query` if it is prepared and the variables are plainly valid; `undefined` when the general
+   * path must serve the request. `contextOf` makes the operation's context, as the general path would.
+   */
+  run(
+    query: string,
+    operationName: unknown,
+    variables: Record<string, unknown> | undefined,
+    contextOf: () => Context,
+  ): Promise<ExecutionResult> | undefined {
+    const plan = this.#plans.get(query);
+    if (!plan || (operationName != null && operationName !== plan.operationName)) return undefined;
+    const args: Record<string, unknown> = {};
+    for (const argument of plan.arguments) {
+      const value = argument.coerce(variables?.[argument.variable]);
+      if (value === UNSURE) return undefined;
+      args[argument.name] = value;
+    }
+    return this.#execute(plan, args, variables ?? {}, contextOf());
+  }
+
+  async #execute(
+    plan: Plan,
+    args: Record<string, unknown>,
+    variableValues: Record<string, unknown>,
+    context: Context,
+  ): Promise<ExecutionResult> {
+    const { field, responseKey } = plan;
+    const info = { ...plan.info, variableValues } as GraphQLResolveInfo;
+    let result: ExecutionResult;
+    try {
+      const value = await (field.resolve ?? defaultFieldResolver)(undefined, args, context, info);
+      const answer: Record<string, unknown> = {};
+      for (const leaf of plan.leaves) {
+        const leafInfo = { ...leaf.info, variableValues } as GraphQLResolveInfo;
+        let raw = (leaf.field.resolve ?? defaultFieldResolver)(value, {}, context, leafInfo);
+        if (raw instanceof Promise) raw = await raw;
+        if (raw == null && leaf.nonNull) throw new Error(`${leaf.field.name} resolved to null`);
+        answer[leaf.responseKey] = raw == null ? null : leaf.type.serialize(raw);
+      }
+      result = { data: { [responseKey]: answer } };
+    } catch (error) {
+      // As graphql-jit answers a failed field of a reused document: located by path, not by line.
+      const located = locatedError(error, undefined, [responseKey]);
+      result = { data: null, errors: [this.#options.maskError(located) as GraphQLError] };
+    }
+    this.#options.executed(plan.operationName, result);
+    return result;
+  }
+}
+
+export interface PreparedOptions {
+  schema: GraphQLSchema;
+  /** The root mutation fields whose operations may be prepared. */
+  fields: readonly string[];
+  /** The general path's error masking (the error boundary's). */
+  maskError(error: unknown): Error;
+  /** Hears every prepared operation run, with its name, as the metrics plugin hears the general path's. */
+  executed(operationName: string | undefined, result: ExecutionResult): void;
+  /** Documents prepared, and documents refused, at most. @default 16 */
+  maxDocuments?: number;
+}
+
+/** Documents longer than this are never prepared: a report mutation is a few hundred bytes. */
+const MAX_SOURCE = 2_048;
+const UNSURE = Symbol('unsure');
+type Coerce = (value: unknown) => unknown;
+
+interface Plan {
+  operationName: string | undefined;
+  responseKey: string;
+  field: GraphQLField<unknown, Context>;
+  arguments: { name: string; variable: string; coerce: Coerce }[];
+  leaves: {
+    responseKey: string;
+    field: GraphQLField<unknown, Context>;
+    type: GraphQLLeafType;
+    nonNull: boolean;
+    info: Omit<GraphQLResolveInfo, 'variableValues'>;
+  }[];
+  info: Omit<GraphQLResolveInfo, 'variableValues'>;
+}
+
+/** The plan of a document that qualifies (see `PreparedOperations`), else `null`. */
+function planOf(options: PreparedOptions, query: string, operationName: string | undefined): Plan | null {
+  const { schema } = options;
+  const mutation = schema.getMutationType();
+  if (!options.fields.some((name) => query.includes(name))) return null;
+  let document: ReturnType<typeof parse>;
+  try {
+    document = parse(query, { maxTokens: 500 });
+  } catch {
+    return null;
+  }
+  const [operation, ...others] = document.definitions;
+  if (!mutation || others.length > 0 || operation?.kind !== Kind.OPERATION_DEFINITION) return null;
+  if (operation.operation !== 'mutation' || operation.directives?.length) return null;
+  if (operationName != null && operationName !== operation.name?.value) return null;
+  const [node, ...more] = operation.selectionSet.selections;
+  if (more.length > 0 || node?.kind !== Kind.FIELD || node.directives?.length) return null;
+  const field = mutation.getFields()[node.name.value];
+  if (!field || !options.fields.includes(field.name) || !node.selectionSet) return null;
+  const object = getNullableType(field.type);
+  if (!isObjectType(object)) return null;
+  const variables = new Map<string, GraphQLInputType>();
+  for (const definition of operation.variableDefinitions ?? []) {
+    const type = typeFromAST(schema, definition.type as never) as GraphQLInputType | undefined;
+    if (!type || definition.defaultValue || definition.directives?.length) return null;
+    variables.set(definition.variable.name.value, type);
+  }
+  const args: Plan['arguments'] = [];
+  for (const argument of field.args) {
+    const given = node.arguments?.find((a) => a.name.value === argument.name);
+    if (given?.value.kind !== Kind.VARIABLE) return null;
+    const type = variables.get(given.value.name.value);
+    const coerce = type && String(type) === String(argument.type) ? coercer(type) : null;
+    if (!coerce) return null;
+    args.push({ name: argument.name, variable: given.value.name.value, coerce });
+  }
+  if ((node.arguments?.length ?? 0) !== field.args.length || variables.size !== args.length) return null;
+  const responseKey = node.alias?.value ?? node.name.value;
+  const info: Plan['info'] = {
+    fieldName: field.name,
+    fieldNodes: [node],
+    returnType: field.type,
+    parentType: mutation,
+    path: { prev: undefined, key: responseKey, typename: mutation.name },
+    schema,
+    fragments: {},
+    rootValue: undefined,
+    operation: operation as OperationDefinitionNode,
+  };
+  const leaves: Plan['leaves'] = [];
+  const keys = new Set<string>();
+  for (const selection of node.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || selection.directives?.length || selection.arguments?.length)
+      return null;
+    const leaf = object.getFields()[selection.name.value];
+    const type = leaf && getNullableType(leaf.type);
+    const key = selection.alias?.value ?? selection.name.value;
+    if (!leaf || !isLeafType(type) || leaf.args.length > 0 || keys.has(key)) return null;
+    keys.add(key);
+    const path = { prev: info.path, key, typename: object.name };
+    leaves.push({
+      responseKey: key,
+      field: leaf as never,
+      type,
+      nonNull: isNonNullType(leaf.type),
+      info: {
+        ...info,
+        fieldName: leaf.name,
+        fieldNodes: [selection],
+        returnType: leaf.type,
+        parentType: object,
+        path,
+      },
+    });
+  }
+  return {
+    operationName: operation.name?.value,
+    responseKey,
+    field: field as never,
+    arguments: args,
+    leaves,
+    info,
+  };
+}
+
+/**
+ * graphql-js's coercion of a variable's value (`coerceInputValue`) for the plain case, or `UNSURE`; `null`
+ * for a type it does not handle (an input field with a default, a `@oneOf` input).
+ */
+function coercer(type: GraphQLInputType): Coerce | null {
+  if (isNonNullType(type)) {
+    const inner = nullableCoercer(type.ofType);
+    return inner && ((value) => (value == null ? UNSURE : inner(value)));
+  }
+  const inner = nullableCoercer(type);
+  return inner && ((value) => (value === null ? null : value === undefined ? UNSURE : inner(value)));
+}
+
+function nullableCoercer(type: GraphQLInputType): Coerce | null {
+  if (isListType(type)) {
+    const item = coercer(type.ofType);
+    return (
+      item &&
+      ((value) => {
+        if (!Array.isArray(value)) return UNSURE;
+        const list = new Array(value.length);
+        for (let i = 0; i < value.length; i += 1) {
+          const coerced = item(value[i]);
+          if (coerced === UNSURE) return UNSURE;
+          list[i] = coerced;
+        }
+        return list;
+      })
+    );
+  }
+  if (isInputObjectType(type)) return objectCoercer(type);
+  if (isEnumType(type)) {
+    return (value) => (typeof value === 'string' ? (type.getValue(value)?.value ?? UNSURE) : UNSURE);
+  }
+  if (isScalarType(type)) return scalarCoercer(type.name, (value) => type.parseValue(value));
+  return null;
+}
+
+/** The built-in scalars as graphql-js coerces them; others by their own `parseValue`. */
+function scalarCoercer(name: string, parseValue: (value: unknown) => unknown): Coerce {
+  switch (name) {
+    case 'Int':
+      return (v) =>
+        Number.isInteger(v) && (v as number) <= 2_147_483_647 && (v as number) >= -2_147_483_648 ? v : UNSURE;
+    case 'Float':
+      return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : UNSURE);
+    case 'String':
+      return (v) => (typeof v === 'string' ? v : UNSURE);
+    case 'Boolean':
+      return (v) => (typeof v === 'boolean' ? v : UNSURE);
+    case 'ID':
+      return (v) => (typeof v === 'string' ? v : Number.isInteger(v) ? String(v) : UNSURE);
+    default:
+      return (v) => {
+        try {
+          const parsed = parseValue(v);
+          return parsed === undefined ? UNSURE : parsed;
+        } catch {
+          return UNSURE;
+        }
+      };
+  }
+}
+
+/** Input types being compiled: a recursive one is not prepared. */
+const compiling = new Set<GraphQLInputObjectType>();
+
+function objectCoercer(type: GraphQLInputObjectType): Coerce | null {
+  if ((type as { isOneOf?: boolean }).isOneOf || compiling.has(type)) return null;
+  compiling.add(type);
+  try {
+    return compiledObject(type);
+  } finally {
+    compiling.delete(type);
+  }
+}
+
+function compiledObject(type: GraphQLInputObjectType): Coerce | null {
+  const fields: { name: string; coerce: Coerce; required: boolean }[] = [];
+  for (const field of Object.values(type.getFields())) {
+    if (field.defaultValue !== undefined) return null;
+    const coerce = coercer(field.type);
+    if (!coerce) return null;
+    fields.push({ name: field.name, coerce, required: isNonNullType(field.type) });
+  }
+  const known = new Set(fields.map((f) => f.name));
+  return (value) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return UNSURE;
+    const input = value as Record<string, unknown>;
+    for (const key in input) if (!known.has(key)) return UNSURE;
+    const coerced: Record<string, unknown> = {};
+    for (const { name, coerce, required } of fields) {
+      const given = input[name];
+      if (given === undefined) {
+        if (required) return UNSURE;
+        continue;
+      }
+      const result = coerce(given);
+      if (result === UNSURE) return UNSURE;
+      coerced[name] = result;
+    }
+    return coerced;
+  };
+}
