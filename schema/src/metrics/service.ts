@@ -83,6 +83,13 @@ async function store(ctx: Context, input: ReportInput, points: SeriesPoint[]): P
 const MAX_OBSERVATIONS = 2_147_483_647;
 
 const specs: Readonly<Record<Metric, MetricSpec>> = catalogue;
+/** Each reported series' input path as (group, field): split once, not for every report. */
+const inputPaths = Object.fromEntries(
+  metricNames.flatMap((metric) => {
+    const path = specs[metric].input?.path;
+    return path ? [[metric, path.split('.')]] : [];
+  }),
+) as Partial<Record<Metric, [ReportGroup, string]>>;
 
 /**
  * Checks every rule and turns the report into series points, in catalogue order: each series the report
@@ -121,7 +128,7 @@ export function toPoints(
     }
     if (!spec.input) continue;
     const { path } = spec.input;
-    const [groupName, fieldName] = path.split('.') as [ReportGroup, string];
+    const [groupName, fieldName] = inputPaths[metric] as [ReportGroup, string];
     const group = input[groupName] as Readonly<Record<string, unknown>> | null | undefined;
     if (group == null) continue;
     const value = group[fieldName];

@@ -126,11 +126,35 @@ const seriesKey = (p: SeriesPoint): string =>
 /**
  * The key ids of the series this process wrote: a key crosses to the write thread once (`PackedItems`);
  * `sent` counts the keys the current thread has (a thread started again gets them all with its first group).
+ * Ids are looked up per client, then per metric and core: the same client id and metric name strings come
+ * back with every point of a report, so no key string is built for a series seen before (building and
+ * hashing one per point was most of the cost of packing).
  */
 class KeyIds {
-  readonly #ids = new Map<string, number>();
+  readonly #ids = new Map<string, Map<string, number[]>>();
   readonly #keys: string[] = [];
   sent = 0;
+
+  #idOf(p: SeriesPoint): number {
+    let byMetric = this.#ids.get(p.clientId);
+    if (byMetric === undefined) {
+      byMetric = new Map();
+      this.#ids.set(p.clientId, byMetric);
+    }
+    let byCore = byMetric.get(p.metric);
+    if (byCore === undefined) {
+      byCore = [];
+      byMetric.set(p.metric, byCore);
+    }
+    const slot = (p.core ?? -1) + 1;
+    let id = byCore[slot];
+    if (id === undefined) {
+      id = this.#keys.length;
+      this.#keys.push(seriesKey(p));
+      byCore[slot] = id;
+    }
+    return id;
+  }
 
   /** Packs the points of `items` into one buffer. */
   pack(items: readonly (readonly SeriesPoint[])[]): PackedItems {
@@ -140,14 +164,7 @@ class KeyIds {
     let o = 0;
     for (const item of items) {
       for (const p of item) {
-        const key = seriesKey(p);
-        let id = this.#ids.get(key);
-        if (id === undefined) {
-          id = this.#keys.length;
-          this.#keys.push(key);
-          this.#ids.set(key, id);
-        }
-        numbers[o] = id;
+        numbers[o] = this.#idOf(p);
         numbers[o + 1] = p.windowStart;
         numbers[o + 2] = p.windowEnd;
         numbers[o + 3] = p.count;
