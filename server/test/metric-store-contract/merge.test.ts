@@ -150,7 +150,7 @@ describe('SQLite store: recent windows merged into series order', () => {
   });
 
   it('lets ingest through between the chunks of a merge, more than one write per chunk', async () => {
-    // 200 series × 100 windows: 5 chunks of 40 series (MERGE_CHUNK 4,000 rows, recent.ts).
+    // 200 series × 100 windows: 8 chunks, 2 slices of 62 and 38 windows × 4 ranges of 64 series (recent.ts).
     const points = Array.from({ length: 20_000 }, (_, i) =>
       point({ clientId: `c${i % 200}`, windowStart: T0 + Math.floor(i / 200) * 10_000 }),
     );
