@@ -99,9 +99,12 @@ export class PreparedOperations {
       const value = await (field.resolve ?? defaultFieldResolver)(undefined, args, context, info);
       const answer: Record<string, unknown> = {};
       for (const leaf of plan.leaves) {
-        const leafInfo = { ...leaf.info, variableValues } as GraphQLResolveInfo;
-        let raw = (leaf.field.resolve ?? defaultFieldResolver)(value, {}, context, leafInfo);
-        if (raw instanceof Promise) raw = await raw;
+        let raw = leaf.field.resolve ? undefined : ownProperty(value, leaf.field.name);
+        if (raw === undefined) {
+          const leafInfo = { ...leaf.info, variableValues } as GraphQLResolveInfo;
+          raw = (leaf.field.resolve ?? defaultFieldResolver)(value, {}, context, leafInfo);
+          if (raw instanceof Promise) raw = await raw;
+        }
         if (raw == null && leaf.nonNull) throw new Error(`${leaf.field.name} resolved to null`);
         answer[leaf.responseKey] = raw == null ? null : leaf.type.serialize(raw);
       }
@@ -126,6 +129,16 @@ export interface PreparedOptions {
   executed(operationName: string | undefined, result: ExecutionResult): void;
   /** Documents prepared, and documents refused, at most. @default 16 */
   maxDocuments?: number;
+}
+
+/**
+ * What graphql-js's `defaultFieldResolver` answers for a property that is not a function, without the
+ * resolve info it would need; `undefined` otherwise (the caller then calls the resolver).
+ */
+function ownProperty(source: unknown, name: string): unknown {
+  if (typeof source !== 'object' || source === null) return undefined;
+  const value = (source as Record<string, unknown>)[name];
+  return typeof value === 'function' ? undefined : value;
 }
 
 /** Documents longer than this are never prepared: a report mutation is a few hundred bytes. */
