@@ -50,14 +50,19 @@ export class PreparedOperations {
     this.#options = options;
   }
 
-  /** After the general path answered `query` with data and no error: prepares it if it qualifies. */
+  /**
+   * After the general path answered `query` with data and no error: prepares it if it qualifies. Only
+   * documents that name a listed field are looked at; past `maxDocuments` prepared (or refused), the
+   * oldest is forgotten, so that no caller can keep the agents' document from being prepared.
+   */
   learn(query: string, operationName: string | undefined): void {
-    if (this.#plans.has(query) || this.#refused.has(query) || query.length > MAX_SOURCE) return;
-    const max = this.#options.maxDocuments ?? 16;
-    if (this.#plans.size >= max || this.#refused.size >= max) return;
+    if (query.length > MAX_SOURCE || !this.#options.fields.some((name) => query.includes(name))) return;
+    if (this.#plans.has(query) || this.#refused.has(query)) return;
     const plan = planOf(this.#options, query, operationName);
-    if (plan) this.#plans.set(query, plan);
-    else this.#refused.add(query);
+    const kept: Map<string, unknown> | Set<string> = plan
+      ? this.#plans.set(query, plan)
+      : this.#refused.add(query);
+    if (kept.size > (this.#options.maxDocuments ?? 16)) kept.delete(kept.keys().next().value as string);
   }
 
   /**
@@ -122,7 +127,7 @@ export interface PreparedOptions {
   maskError(error: unknown): Error;
   /** Hears every prepared operation run, with its name, as the metrics plugin hears the general path's. */
   executed(operationName: string | undefined, result: ExecutionResult): void;
-  /** Documents prepared, and documents refused, at most. @default 16 */
+  /** Documents kept prepared, and documents kept refused, at most (the oldest is forgotten). @default 16 */
   maxDocuments?: number;
 }
 
@@ -158,7 +163,6 @@ interface Plan {
 function planOf(options: PreparedOptions, query: string, operationName: string | undefined): Plan | null {
   const { schema } = options;
   const mutation = schema.getMutationType();
-  if (!options.fields.some((name) => query.includes(name))) return null;
   let document: ReturnType<typeof parse>;
   try {
     document = parse(query, { maxTokens: 500 });

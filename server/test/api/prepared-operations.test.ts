@@ -65,6 +65,18 @@ describe('the prepared report mutation', () => {
     expect(JSON.parse(second.prepared.body).data.reportMetrics.points).toBe(11);
   });
 
+  it('is prepared however many other documents came before it, and whatever else is sent after it', async () => {
+    const { url } = await server();
+    // Queries, and report mutations that do not qualify (a directive), each served once.
+    for (let i = 0; i < 40; i += 1) {
+      expect((await graphql(url, `{ m${i}: metrics { unit } }`)).body.errors).toBeUndefined();
+      const unprepared = GENERAL.replace('ReportMetrics(', `ReportMetrics${i}(`);
+      expect((await graphql(url, unprepared, { input: window(i) })).body.errors).toBeUndefined();
+    }
+    await both(url, window(100));
+    expect((await both(url, window(101))).wasPrepared).toBe(true);
+  });
+
   it('answers what the general path answers, errors included, and counts the operations alike', async () => {
     const { url } = await server();
     await warm(url);
