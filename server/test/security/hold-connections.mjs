@@ -1,6 +1,7 @@
 // Opens `count` TCP connections to host:port that never send a byte, as fast as the server accepts them,
 // and keeps whichever the server leaves open. Prints one JSON line when every connection was made (or
-// failed), and another with the final counts on SIGTERM. Used by connections.test.ts.
+// failed), one with the connections open whenever that number changed, and another with the final counts
+// on SIGTERM. Used by connections.test.ts.
 import { connect } from 'node:net';
 
 const [host, port, count] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
@@ -40,8 +41,14 @@ const openOne = () => {
 };
 // 200 connection attempts in flight at a time.
 for (let i = 0; i < 200; i += 1) openOne();
-// Alive until SIGTERM, even once the server has closed every connection.
-const alive = setInterval(() => {}, 60_000);
+// Alive until SIGTERM, even once the server has closed every connection. Says how many are open whenever
+// that changed: the server's closes reach this process some time after it made them.
+let lastOpen = -1;
+const alive = setInterval(() => {
+  if (sockets.size === lastOpen) return;
+  lastOpen = sockets.size;
+  report('open');
+}, 200);
 
 process.once('SIGTERM', () => {
   const line = `${JSON.stringify({ event: 'final', opened, failed, closedByServer, open: sockets.size })}\n`;
