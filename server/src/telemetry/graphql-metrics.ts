@@ -97,18 +97,9 @@ export function executionCounter(
   schema: GraphQLSchema,
 ): (name: string | undefined, result: ExecutionResult) => void {
   const known = knownNames(schema);
-  const succeeded = new Map<string, { inc(): void }>();
-  return (name, result) => {
-    const label = operationLabel(known, name);
-    const error = result.errors?.[0];
-    if (error !== undefined) return metrics.operation(label, 'mutation', errorCode(error, 'none'));
-    let counter = succeeded.get(label);
-    if (!counter) {
-      counter = metrics.operationCounter(label, 'mutation', 'none');
-      succeeded.set(label, counter);
-    }
-    counter.inc();
-  };
+  // ServerMetrics keeps the counter of each (name, type, code).
+  return (name, result) =>
+    metrics.operation(operationLabel(known, name), 'mutation', errorCode(result.errors?.[0], 'none'));
 }
 
 /** An operation's name as a label: one the schema implies, else `other`; none is `anonymous`. */

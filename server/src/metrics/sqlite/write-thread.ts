@@ -26,16 +26,18 @@ const answer = (message: WriteAnswer) => parentPort?.postMessage(message);
 
 /**
  * Merges `recent` into `points` (all of it, or only what is due: `MERGE_KEEP`), a range of series and
- * window starts per transaction (`Merger.plan`), letting the writes that arrive meanwhile in between chunks. When ingest is busy (a group
- * arrived in the turn after a chunk), the merge then waits as long as the chunk took, so that ingest gets
- * half of the thread rather than one group per chunk: the main thread sends its next group only once the
- * previous one is answered, so a single turn lets one group through. Idle, the merge runs at full speed.
+ * window starts per transaction (`Merger.plan`), letting the writes that arrive meanwhile in between
+ * chunks. When ingest is busy (a group arrived in the turn after a chunk), the merge then waits as long as
+ * the chunk took, so that ingest gets half of the thread rather than one group per chunk: the main thread
+ * sends its next group only once the previous one is answered, so a single turn lets one group through.
+ * Idle, the merge runs at full speed.
  */
 async function merge(all: boolean): Promise<number> {
   const plan = writes.mergePlan(all ? null : MERGE_KEEP);
   if (!plan) return 0;
   let total = 0;
   for (const [from, to] of plan.slices) {
+    if (closing) break;
     for (let lo = 1; lo <= plan.lastSeries && !closing; lo += plan.seriesPerChunk) {
       const started = performance.now();
       // Series made after the plan wait for the next merge.
