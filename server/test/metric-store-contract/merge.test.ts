@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteMetricReads } from '../../src/metrics/sqlite/reads.js';
 import { createSqliteMetricStore, type SqliteMetricStore } from '../../src/metrics/sqlite/store.js';
-import { MINUTE, point, select, T0 } from './contract.js';
+import { random } from '../helpers.js';
+import { MINUTE, point, SECOND, select, T0 } from './contract.js';
 
 let dataDir: string;
 let store: SqliteMetricStore;
@@ -194,5 +196,70 @@ describe('SQLite store: recent windows merged into series order', () => {
     expect(await means()).toEqual([[T0, 0.7, 20]]);
     await store.merge();
     expect(await means()).toEqual([[T0, 0.7, 20]]);
+  });
+
+  it('reads one series bucket by bucket with exactly the numbers of the grouped statement', async () => {
+    const next = random(7);
+    const windows = [];
+    for (let i = 0; i < 400; i += 1) {
+      // Gaps (buckets with no window, or one), and values large enough for rounding to show.
+      if (next() < 0.3) continue;
+      const mean = 1e9 + next() * 1e3;
+      for (const [clientId, core] of [
+        ['a', null],
+        ['a', 0],
+        ['a', 1],
+        ['b', null],
+      ] as const) {
+        windows.push(
+          point({
+            clientId,
+            core,
+            windowStart: T0 + i * 10 * SECOND,
+            mean,
+            variance: next() * 10,
+            min: mean - next(),
+            max: mean + next(),
+            count: 1 + Math.floor(next() * 20),
+          }),
+        );
+      }
+      if (i === 250) {
+        await store.write(windows.splice(0));
+        await store.merge();
+      }
+    }
+    await store.write(windows);
+    const db = new Database(join(dataDir, 'metrics.db'), { readonly: true });
+    try {
+      const byBucket = new SqliteMetricReads(db);
+      const grouped = new SqliteMetricReads(db, { bucketLoopMax: 0 });
+      const cases = [
+        select({ from: T0, to: T0 + 70 * MINUTE }),
+        select({
+          metric: 'CPU_CORE_UTILIZATION',
+          core: 1,
+          from: T0 + 7 * SECOND,
+          to: T0 + 41 * MINUTE + 3 * SECOND,
+        }),
+        select({ metric: 'CPU_CORE_UTILIZATION', core: null }),
+        select({ clientId: 'b', from: T0 - MINUTE, to: T0 + 30 * MINUTE }),
+        select({ clientId: 'c' }),
+      ];
+      let answered = 0;
+      for (const selector of cases) {
+        for (const width of [10 * SECOND, 45 * SECOND, MINUTE, 7 * MINUTE]) {
+          const expected = grouped.history(selector, width, 'MEAN');
+          expect(byBucket.history(selector, width, 'MEAN')).toEqual(expected);
+          if (expected.length > 0) answered += 1;
+        }
+      }
+      expect(answered).toBe(16);
+      // Both parts hold windows of the first case, so the two were pooled on both paths.
+      expect(rows('points')).toBeGreaterThan(0);
+      expect(rows('recent')).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
   });
 });

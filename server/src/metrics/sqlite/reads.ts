@@ -31,9 +31,12 @@ export interface MetricReads {
 export class SqliteMetricReads implements MetricReads {
   readonly #db: Db;
   readonly #statements = new Map<string, ReturnType<Db['prepare']>>();
+  readonly #bucketLoopMax: number;
 
-  constructor(db: Db) {
+  /** `bucketLoopMax`: see `BUCKET_LOOP_MAX` (0 reads every history by the grouped statement). */
+  constructor(db: Db, options: { bucketLoopMax?: number } = {}) {
     this.#db = db;
+    this.#bucketLoopMax = options.bucketLoopMax ?? BUCKET_LOOP_MAX;
   }
 
   history(selector: SeriesSelector, width: number, aggregate: Aggregate): Bucket[] {
@@ -87,19 +90,61 @@ export class SqliteMetricReads implements MetricReads {
     // against 48 ms for `points` alone).
     const [merged, recent] = ['points', 'recent'].map(
       (table) =>
-        this.#prepared(`
+        (table === 'points' ? this.#pointsByBucket(selector, grouping, width, params) : null) ??
+        (this.#prepared(`
       WITH RECURSIVE ${RECENT_STARTS}, w AS (${part(table)}),
            g AS (SELECT grp, sum(n) AS n, sum(n * m) / sum(n) AS m, count(*) AS k FROM w GROUP BY grp)
       SELECT g.grp AS grp, g.n AS count,
              CASE WHEN g.k = 1 THEN max(w.m) ELSE g.m END AS mean,
              CASE WHEN g.k = 1 THEN max(w.v) ELSE sum(w.n * (w.v + (w.m - g.m) * (w.m - g.m))) / g.n END AS variance,
              min(w.lo) AS min, max(w.hi) AS max
-      FROM w JOIN g ON g.grp = w.grp GROUP BY g.grp ORDER BY g.grp`).all(allParams) as GroupRow[],
+      FROM w JOIN g ON g.grp = w.grp GROUP BY g.grp ORDER BY g.grp`).all(allParams) as GroupRow[]),
     ) as [GroupRow[], GroupRow[]];
     const stats = poolGroups(merged, recent);
     const windows = `${part('points')} UNION ALL ${part('recent')}`;
     const values = this.#valuesFor(aggregate, windows, allParams);
     return stats.map((row) => ({ grp: row.grp, ...pooled(row, aggregate, values?.get(row.grp)) }));
+  }
+
+  /**
+   * The groups of `points` for one series' history, a statement per bucket, or `null` where the grouped
+   * statement serves better (several series, a summary, more than `bucketLoopMax` buckets). Each bucket is
+   * a range of the series' windows in key order; the grouped statement sorted every window of the range by
+   * its bucket instead (a week of 10-s windows at 15 m: 30 ms this way against 115 ms, the same numbers).
+   */
+  #pointsByBucket(
+    selector: SeriesSelector,
+    grouping: Grouping,
+    width: number,
+    params: Record<string, unknown>,
+  ): GroupRow[] | null {
+    if (grouping !== 'bucket' || selector.clientId === null) return null;
+    const first = selector.from - (selector.from % width);
+    if ((selector.to - first) / width > this.#bucketLoopMax) return null;
+    const series = this.#prepared(`SELECT s.id AS id FROM series s WHERE ${seriesWhere(selector)}`)
+      .raw()
+      .all(params) as [number][];
+    if (series.length !== 1) return series.length === 0 ? [] : null;
+    const [[id]] = series as [[number]];
+    const range = 'p.series_id = @series AND p.window_start >= @start AND p.window_start < @end';
+    // The same numbers as the grouped statement: two passes, a bucket of one window untouched.
+    const bucket = this.#prepared(`
+      WITH b AS (SELECT sum(p.count) AS n, sum(p.count * p.mean) / sum(p.count) AS m, count(*) AS k,
+                        min(p.min) AS lo, max(p.max) AS hi, max(p.mean) AS m1, max(p.variance) AS v1
+                 FROM points p WHERE ${range})
+      SELECT @grp AS grp, b.n AS count, CASE WHEN b.k = 1 THEN b.m1 ELSE b.m END AS mean,
+             CASE WHEN b.k = 1 THEN b.v1
+                  ELSE (SELECT sum(p.count * (p.variance + (p.mean - b.m) * (p.mean - b.m)))
+                        FROM points p WHERE ${range}) / b.n END AS variance,
+             b.lo AS min, b.hi AS max
+      FROM b WHERE b.n IS NOT NULL`);
+    const rows: GroupRow[] = [];
+    for (let grp = first; grp < selector.to; grp += width) {
+      const start = Math.max(grp, selector.from);
+      const row = bucket.get({ series: id, grp, start, end: Math.min(grp + width, selector.to) });
+      if (row) rows.push(row as GroupRow);
+    }
+    return rows;
   }
 
   #valuesFor(aggregate: Aggregate, windows: string, params: object) {
@@ -139,31 +184,38 @@ export function createMetricReads(db: Db): MetricReads {
   return new SqliteMetricReads(db);
 }
 
+/**
+ * One series' history is read from `points` a bucket at a time when it has at most this many buckets
+ * (`#pointsByBucket`): each costs a statement (about 15 µs), and past a thousand or so buckets of few
+ * windows each the grouped statement is as fast.
+ */
+export const BUCKET_LOOP_MAX = 1_024;
+
 /** The name a metric's series are stored under: `kind.field`, shared by overall and per-core CPU. */
 const storageNames = new Map(metricNames.map((m) => [m, `${catalogue[m].kind}.${catalogue[m].field}`]));
 export function storageName(metric: SeriesPoint['metric']): string {
   return storageNames.get(metric) as string;
 }
 
+/** A history's statements' conditions on `series s` and `p` (either table), and their parameters. */
 function selectorSql(selector: SeriesSelector): { where: string; params: Record<string, unknown> } {
-  const spec = catalogue[selector.metric];
-  const where = ['s.metric = @metric', 'p.window_start >= @from', 'p.window_start < @to'];
   const params: Record<string, unknown> = {
     metric: storageName(selector.metric),
     from: selector.from,
     to: selector.to,
   };
-  if (!spec.perCore) where.push('s.core = -1');
-  else if (selector.core === null) where.push('s.core >= 0');
-  else {
-    where.push('s.core = @core');
-    params.core = selector.core;
-  }
-  if (selector.clientId !== null) {
-    where.push('s.client_id = @clientId');
-    params.clientId = selector.clientId;
-  }
-  return { where: where.join(' AND '), params };
+  if (catalogue[selector.metric].perCore && selector.core !== null) params.core = selector.core;
+  if (selector.clientId !== null) params.clientId = selector.clientId;
+  return { where: `${seriesWhere(selector)} AND p.window_start >= @from AND p.window_start < @to`, params };
+}
+
+/** The conditions on `series s` of the series a selector reads. */
+function seriesWhere(selector: SeriesSelector): string {
+  const where = ['s.metric = @metric'];
+  if (!catalogue[selector.metric].perCore) where.push('s.core = -1');
+  else where.push(selector.core === null ? 's.core >= 0' : 's.core = @core');
+  if (selector.clientId !== null) where.push('s.client_id = @clientId');
+  return where.join(' AND ');
 }
 
 /**
