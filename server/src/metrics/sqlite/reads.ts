@@ -119,6 +119,9 @@ export class SqliteMetricReads implements MetricReads {
     params: Record<string, unknown>,
   ): GroupRow[] | null {
     if (grouping !== 'bucket' || selector.clientId === null) return null;
+    // Bucket starts as SQL's `%` makes them (integers, truncated toward zero) only for these.
+    if (!Number.isSafeInteger(width) || !Number.isSafeInteger(selector.from) || selector.from < 0)
+      return null;
     const first = selector.from - (selector.from % width);
     if ((selector.to - first) / width > this.#bucketLoopMax) return null;
     const series = this.#prepared(`SELECT s.id AS id FROM series s WHERE ${seriesWhere(selector)}`)
