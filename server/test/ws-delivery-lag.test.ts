@@ -60,4 +60,36 @@ describe('the delivery queue', () => {
     }
     expect(sender).toMatchObject({ written: ['f0', 'f1', 'f2', 'f3', 'f4'], isShed: false });
   });
+
+  it('writes in order and lets go of what it wrote while it never empties (overload)', async () => {
+    const queue = new DeliveryQueue({ chunk: 1_000, maxLag: Number.POSITIVE_INFINITY });
+    let written = 0;
+    let outOfOrder = 0;
+    const sender: QueuedSender = {
+      write: (data) => {
+        if (data !== `f${written}`) outOfOrder += 1;
+        written += 1;
+      },
+      shed: () => false,
+    };
+    let pushed = 0;
+    const push = (count: number) => {
+      for (let i = 0; i < count; i += 1) queue.push(sender, `f${pushed++}`);
+    };
+    // Always more waiting than a turn writes: the queue stays non-empty for the whole test.
+    push(20_000);
+    let mostHeld = 0;
+    while (pushed < 200_000) {
+      await new Promise((resolve) => setImmediate(resolve));
+      push(900);
+      mostHeld = Math.max(mostHeld, queue.held);
+    }
+    expect(written).toBeGreaterThan(150_000);
+    expect(queue.held).toBeGreaterThan(0);
+    // Without compaction it would hold all 200,000 it was given.
+    expect(mostHeld).toBeLessThan(60_000);
+    await waitFor(() => written === pushed, 'every frame written', 30_000);
+    expect(outOfOrder).toBe(0);
+    expect(queue.held).toBe(0);
+  });
 });

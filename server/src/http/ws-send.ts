@@ -49,13 +49,6 @@ export interface QueuedSender {
   shed(): boolean;
 }
 
-interface Queued {
-  sender: QueuedSender;
-  data: Frame;
-  /** When it was queued (`now()`), ms. */
-  at: number;
-}
-
 /** How long a frame may wait in the delivery queue before its socket is shed, ms. */
 export const MAX_DELIVERY_LAG = 2000;
 
@@ -65,7 +58,15 @@ export const MAX_DELIVERY_LAG = 2000;
  * chunks, so that reports (HTTP) are read and answered between chunks rather than after the whole fan-out.
  */
 export class DeliveryQueue {
-  private items: Queued[] = [];
+  /**
+   * The queue, as three arrays (sender, frame, when it was queued by `now()`, ms) rather than an object
+   * per frame. Entries written are cleared, and the arrays compacted once mostly written: before, the
+   * queue let go of nothing until it emptied, so under a load past the fan-out maximum (where it may never
+   * empty) it kept every frame it had ever held.
+   */
+  private senders: (QueuedSender | undefined)[] = [];
+  private frames: (Frame | undefined)[] = [];
+  private times: number[] = [];
   private head = 0;
   private scheduled = false;
   private readonly chunk: number;
@@ -108,8 +109,15 @@ export class DeliveryQueue {
     this.onShed = options.onShed ?? (() => {});
   }
 
+  /** Entries the queue's arrays hold: frames waiting, and frames written but not yet compacted away. */
+  get held(): number {
+    return this.senders.length;
+  }
+
   push(sender: QueuedSender, data: Frame): void {
-    this.items.push({ sender, data, at: this.now() });
+    this.senders.push(sender);
+    this.frames.push(data);
+    this.times.push(this.now());
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
@@ -117,11 +125,15 @@ export class DeliveryQueue {
   }
 
   private readonly flush = (): void => {
-    const end = Math.min(this.items.length, this.head + this.chunk);
+    const end = Math.min(this.senders.length, this.head + this.chunk);
     const now = this.now();
     let lag = 0;
     for (; this.head < end; this.head += 1) {
-      const { sender, data, at } = this.items[this.head] as Queued;
+      const sender = this.senders[this.head] as QueuedSender;
+      const data = this.frames[this.head] as Frame;
+      const at = this.times[this.head] as number;
+      this.senders[this.head] = undefined;
+      this.frames[this.head] = undefined;
       if (this.roundUntil !== null && at > this.roundUntil) {
         // The round's frames are past: frames queued since may start another round once stale.
         this.exemptUntil = this.roundUntil;
@@ -140,15 +152,26 @@ export class DeliveryQueue {
       this.shedSinceReport = 0;
       this.lastReport = now;
     }
-    if (this.head < this.items.length) {
+    if (this.head < this.senders.length) {
+      if (this.head >= COMPACT_FROM && this.head * 2 >= this.senders.length) {
+        this.senders = this.senders.slice(this.head);
+        this.frames = this.frames.slice(this.head);
+        this.times = this.times.slice(this.head);
+        this.head = 0;
+      }
       setImmediate(this.flush);
       return;
     }
-    this.items = [];
+    this.senders = [];
+    this.frames = [];
+    this.times = [];
     this.head = 0;
     this.scheduled = false;
   };
 }
+
+/** Written entries at the head of the delivery queue past which it is compacted (when half or more). */
+const COMPACT_FROM = 16_384;
 
 /** One stale frame in this many sheds its socket (see `DeliveryQueue`). */
 export const SHED_EVERY = 4;
