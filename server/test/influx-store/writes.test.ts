@@ -92,12 +92,21 @@ async function faultyProxy(target: string) {
   const url = new URL(target);
   /** `holdNext`: the next write is forwarded after this many ms (later writes are not held). */
   const state = { failures: 0, status: 503, writes: 0, holdNext: 0 };
+  let release = () => {};
   const server = createServer(async (req, res) => {
     if (req.method === 'POST' && req.url?.startsWith('/write')) {
       state.writes += 1;
       const hold = state.holdNext;
       state.holdNext = 0;
-      if (hold > 0) await new Promise((resolve) => setTimeout(resolve, hold));
+      if (hold > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, hold);
+          release = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
       if (state.failures > 0) {
         state.failures -= 1;
         req.resume();
@@ -118,6 +127,8 @@ async function faultyProxy(target: string) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     state,
+    /** Forwards the held write now. */
+    release: () => release(),
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
@@ -189,6 +200,18 @@ describe.skipIf(!available)('InfluxDB write retries', () => {
       `{ metricHistory(metric: CPU_UTILIZATION, clientId: "host-a", from: "${iso(T0 - 10_000)}", to: "${iso(T0)}") { points { value } } }`,
     );
     expect(stored.body.data).toEqual({ metricHistory: { points: [{ value: 0.75 }] } });
+  });
+
+  it('sends another window while a write is held, in a second request in flight', async () => {
+    proxy.state.holdNext = 60_000; // released by the second write's answer below, not by the clock
+    const writes = proxy.state.writes;
+    const held = report();
+    while (proxy.state.writes === writes) await new Promise((resolve) => setTimeout(resolve, 5));
+    const other = await report();
+    expect(other.body.errors).toBeUndefined();
+    expect(proxy.state.writes).toBe(writes + 2);
+    proxy.release();
+    expect((await held).body.errors).toBeUndefined();
   });
 
   it.each([401, 403, 404, 429])(

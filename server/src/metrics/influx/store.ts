@@ -90,7 +90,7 @@ export class InfluxMetricStore implements MetricStore {
     if (points.length === 0) return;
     if (this.#writer.closed) throw storeUnavailable(new Error('store closed'), 'NOT_STORED');
     // A point `toLines` cannot write rejects the promise; the lines are queued before `write` returns.
-    return this.#writer.write(toLines(points));
+    return this.#writer.write(toLines(points), windowKeys(points));
   }
 
   history(selector: SeriesSelector, width: number, aggregate: Aggregate): Promise<Bucket[]> {
@@ -135,4 +135,14 @@ export class InfluxMetricStore implements MetricStore {
 /** The InfluxDB metric store; nothing is sent until the first write or read. */
 export function createInfluxMetricStore(options: InfluxMetricStoreOptions): InfluxMetricStore {
   return new InfluxMetricStore(options);
+}
+
+/** The distinct windows (client and start) of `points`; a report's points are usually all one window. */
+function windowKeys(points: readonly SeriesPoint[]): string[] {
+  const key = (p: SeriesPoint) => `${p.windowStart} ${p.clientId}`;
+  const first = key(points[0] as SeriesPoint);
+  const one = points.every(
+    (p) => p.windowStart === points[0]?.windowStart && p.clientId === points[0]?.clientId,
+  );
+  return one ? [first] : [...new Set(points.map(key))];
 }
