@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ExecutionResult } from 'graphql';
-import type { SocketSender } from './ws-send.js';
+import { type SocketSender, WireFrame } from './ws-send.js';
 
 /**
  * Delivery groups: graphql-ws subscribers of one shared operation (same document, operation name and
@@ -149,7 +149,7 @@ class Group {
     const payload = Buffer.from(serialisePayload(result));
     let handed = 0;
     for (const bucket of [...this.buckets.values()]) {
-      const frame = Buffer.concat([bucket.prefix, payload, FRAME_END]);
+      const frame = new WireFrame(Buffer.concat([bucket.prefix, payload, FRAME_END]));
       for (const member of [...bucket.members]) {
         if (handed > 0 && handed % DELIVER_SLICE === 0) await nextTurn();
         handed += 1;

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../telemetry/server-metrics.js';
@@ -35,8 +36,59 @@ export interface SocketSender {
   deliver(data: Frame): void;
 }
 
-/** A text message: a string, or its UTF-8 bytes. Its `length` (characters or bytes) is what is counted. */
-export type Frame = string | Buffer;
+/**
+ * A text message: a string, its UTF-8 bytes, or a `WireFrame`. Its `length` (characters or bytes of
+ * text) is what is counted.
+ */
+export type Frame = string | Buffer | WireFrame;
+
+/**
+ * A text message as a whole WebSocket frame (unmasked, final, uncompressed), built once and written as is
+ * to every socket it goes to: `ws` would build a header and queue two buffers per socket.
+ */
+export class WireFrame {
+  /** The frame: header, then the text. */
+  readonly bytes: Buffer;
+  /** The text's bytes. */
+  readonly length: number;
+
+  constructor(readonly text: Buffer) {
+    const n = text.length;
+    const header = Buffer.alloc(n < 126 ? 2 : n < 65_536 ? 4 : 10);
+    header[0] = 0x81; // FIN, text
+    if (n < 126) header[1] = n;
+    else if (n < 65_536) {
+      header[1] = 126;
+      header.writeUInt16BE(n, 2);
+    } else {
+      header[1] = 127;
+      header.writeBigUInt64BE(BigInt(n), 2);
+    }
+    this.bytes = Buffer.concat([header, text]);
+    this.length = n;
+  }
+
+  /** The text. */
+  toString(): string {
+    return this.text.toString('utf8');
+  }
+}
+
+/**
+ * The socket under `ws`'s `WebSocket`, when a frame may be written to it directly: `ws`'s sender holds
+ * nothing (no message being compressed or queued behind one), so the frame goes out in order. `ws`'s
+ * private fields, read defensively: in any other case the frame goes through `ws`.
+ */
+function rawSocket(socket: WebSocket): Socket | undefined {
+  const inner = socket as unknown as {
+    _socket?: Socket;
+    _sender?: { _state?: unknown; _queue?: unknown[] };
+  };
+  const sender = inner._sender;
+  if (sender?._state !== 0 || sender._queue?.length !== 0) return undefined;
+  const raw = inner._socket;
+  return raw && !raw.destroyed && raw.writable ? raw : undefined;
+}
 
 /** What the delivery queue writes through: a socket's sender. */
 export interface QueuedSender {
@@ -230,11 +282,18 @@ class BoundedSender implements SocketSender, QueuedSender {
   }
 
   private transmit(data: Frame): void {
+    const compress = data.length >= COMPRESS_FROM && data.length < COMPRESS_BELOW;
+    if (data instanceof WireFrame) {
+      const raw =
+        compress && this.socket.extensions.includes('permessage-deflate')
+          ? undefined
+          : rawSocket(this.socket);
+      if (raw) raw.write(data.bytes);
+      else this.socket.send(data.text, { binary: false, compress });
+      return;
+    }
     // `binary: false`: a Buffer is sent as a text message, as a string is.
-    this.socket.send(data, {
-      binary: false,
-      compress: data.length >= COMPRESS_FROM && data.length < COMPRESS_BELOW,
-    });
+    this.socket.send(data, { binary: false, compress });
   }
 }
 
