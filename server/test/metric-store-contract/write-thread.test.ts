@@ -73,6 +73,36 @@ describe('the write thread', () => {
     expect(bucket).toMatchObject({ start: T0, mean: 0.5 });
   });
 
+  it('gives each write its own outcome when groups of several turns commit together', async () => {
+    // An insert of mean 0.777 keeps the thread busy for a while: the groups of the next turns arrive
+    // meanwhile and are committed together, in one transaction, after it.
+    const db = new Database(join(dataDir, 'metrics.db'));
+    db.exec(`CREATE TRIGGER slow BEFORE INSERT ON recent WHEN NEW.mean = 0.777 BEGIN
+               SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c
+               WHERE x < 2000000) SELECT x FROM c);
+             END`);
+    const drop = refuseMean666();
+    const writes: Promise<void>[] = [
+      store.write([point({ clientId: 'slow', windowStart: T0, mean: 0.777 })]),
+    ];
+    for (let turn = 0; turn < 5; turn += 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+      for (let i = 0; i < 3; i += 1) {
+        const bad = turn === 3 && i === 1;
+        const clientId = bad ? 'bad' : `t${turn}-${i}`;
+        writes.push(store.write([point({ clientId, windowStart: T0, mean: bad ? 0.666 : 0.5 })]));
+      }
+    }
+    const outcomes = await Promise.allSettled(writes);
+    drop();
+    db.exec('DROP TRIGGER slow');
+    db.close();
+    const refused = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [i] : []));
+    expect(refused).toEqual([1 + 3 * 3 + 1]);
+    const stored = Array.from({ length: 5 }, (_, t) => [0, 1, 2].map((i) => `t${t}-${i}`)).flat();
+    expect(await clients()).toEqual([...stored.filter((c) => c !== 't3-1'), 'slow'].sort());
+  });
+
   it('stores many writes of one turn, each acknowledged only once readable', async () => {
     const writes = Array.from({ length: 500 }, (_, i) =>
       store.write([point({ clientId: `host-${i % 50}`, windowStart: T0 + Math.floor(i / 50) * 10_000 })]),
