@@ -12,14 +12,12 @@ export interface InfluxWriterOptions {
   retryDelay: number;
   /** Most lines sent in one write request; later reports wait for the next one. */
   maxBatchLines: number;
-  /** Write requests in flight at once (`MAX_IN_FLIGHT` by default). */
-  maxInFlight?: number;
 }
 
 /**
  * Two write requests in flight: influxd parses and indexes one request on one core, so with one in flight
  * the second core idled while the server waited (1,000 clients: 0.77–0.82 of a raw `/write` against 0.61
- * with one in flight, alternating; docs/benchmarks.md).
+ * with one in flight, alternating; docs/storage.md).
  */
 export const MAX_IN_FLIGHT = 2;
 
@@ -27,14 +25,14 @@ interface Pending {
   /** The report's lines, joined: the WriteApi's buffer takes it as one record. */
   text: string;
   lines: number;
-  /** The windows it writes (`windowKey`): no two requests in flight carry the same window. */
+  /** The windows it writes (`windowKeys` in store.ts): no two requests in flight carry the same window. */
   keys: readonly string[];
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Writes through the WriteApi: one request per group of reports, `maxInFlight` at once. A window in a
+ * Writes through the WriteApi: one request per group of reports, `MAX_IN_FLIGHT` at once. A window in a
  * request in flight waits for its answer before it is sent again, so two copies of a window reach influxd
  * in the order they were written. A write that failed for a retryable reason is retried in the foreground
  * (`writeRetries`, with backoff); a group InfluxDB refused is sent again report by report, so that each
@@ -89,7 +87,7 @@ export class InfluxWriter {
   }
 
   #schedule(): void {
-    if (!this.#scheduled && this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
+    if (!this.#scheduled && this.#inFlight < MAX_IN_FLIGHT && this.#queue.length > 0) {
       this.#scheduled = true;
       setImmediate(() => void this.#drain());
     }
@@ -97,11 +95,12 @@ export class InfluxWriter {
 
   async #drain(): Promise<void> {
     this.#scheduled = false;
-    if (this.#inFlight >= this.#maxInFlight) return;
+    if (this.#inFlight >= MAX_IN_FLIGHT) return;
     const group = this.#take();
     if (group.length === 0) return; // the next report's window is in flight: its answer drains again
     this.#inFlight += 1;
     this.#fly(group, 1);
+    this.#schedule(); // what the group left behind goes in the next request, if one more may fly
     try {
       await this.#send(group.map((p) => p.text));
       for (const p of group) p.resolve();
@@ -150,10 +149,6 @@ export class InfluxWriter {
         else this.#flying.set(key, n);
       }
     }
-  }
-
-  get #maxInFlight(): number {
-    return this.#options.maxInFlight ?? MAX_IN_FLIGHT;
   }
 
   async #send(records: string[]): Promise<void> {
