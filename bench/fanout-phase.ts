@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type WebSocket from 'ws';
 import { Reporter } from './fanout-reporter.js';
-import { connectSubscribers, epochNow, newTally, type Tally } from './fanout-subscriber.js';
+import { clockStep, connectSubscribers, epochNow, newTally, type Tally } from './fanout-subscriber.js';
 import { cpuSeconds, procMemory } from './proc.js';
 import type { BenchHost } from './servers.js';
 import { quantileOfSorted as quantile } from './table.js';
@@ -65,6 +65,9 @@ export interface FanoutPhase {
  */
 /** The fan-out baseline: a bare `ws` server broadcasting pre-serialised frames (`broadcast.ts`). */
 export const BROADCAST_SCRIPT = fileURLToPath(new URL('./broadcast.ts', import.meta.url));
+/** A step of the wall clock (against the monotonic one) beyond this, ms, during a phase spoils it. */
+const MAX_CLOCK_STEP_MS = 20;
+
 export const KNOWN_WARNING = ['MaxListenersExceededWarning', 'node --trace-warnings'];
 /** Reports timed per phase at least (`BENCH_FANOUT_SECONDS` is stretched for low rates). */
 const MIN_TIMED_REPORTS = 100;
@@ -122,8 +125,15 @@ export async function openSession(
   const sockets: WebSocket[] = [];
   const tally = newTally();
   let reporter: Reporter | undefined;
+  let clockAtStart = 0;
   const close = async (host: BenchHost, warnings: Set<string>) => {
     tally.ending = true;
+    const stepped = clockStep() - clockAtStart;
+    if (Math.abs(stepped) > MAX_CLOCK_STEP_MS) {
+      host.problems.push(
+        `${label}: the wall clock was stepped by ${Math.round(stepped)} ms during the phase: its delays, timed across processes by the wall clock, are not valid`,
+      );
+    }
     for (const socket of sockets) socket.terminate();
     reporter?.close();
     await proc.stop();
@@ -133,6 +143,7 @@ export async function openSession(
     }
   };
   try {
+    clockAtStart = clockStep();
     reporter = await Reporter.start(proc.port, tally, ingestBase(Date.now()));
     const rssStart = procMemory(proc.pid, 'VmRSS');
     const connectStarted = performance.now();

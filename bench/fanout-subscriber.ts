@@ -19,6 +19,13 @@ const WINDOW_START = '"windowStart":"';
  */
 export const epochNow = (): number => performance.timeOrigin + performance.now();
 
+/**
+ * How far the wall clock has moved from `epochNow` since this process started, ms: 0 unless the system
+ * clock was stepped. A step during a phase spoils its delays, which are timed across processes by the
+ * clock each process read at its start.
+ */
+export const clockStep = (): number => Date.now() - epochNow();
+
 /** A growable array of doubles: a 5,000-subscriber phase records about a million delays. */
 export class Samples {
   private data = new Float64Array(1 << 16);
