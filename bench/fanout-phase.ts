@@ -125,7 +125,7 @@ export async function openSession(
   const sockets: WebSocket[] = [];
   const tally = newTally();
   let reporter: Reporter | undefined;
-  let clockAtStart = 0;
+  const clockAtStart = clockStep();
   const close = async (host: BenchHost, warnings: Set<string>) => {
     tally.ending = true;
     const stepped = clockStep() - clockAtStart;
@@ -143,7 +143,6 @@ export async function openSession(
     }
   };
   try {
-    clockAtStart = clockStep();
     reporter = await Reporter.start(proc.port, tally, ingestBase(Date.now()));
     const rssStart = procMemory(proc.pid, 'VmRSS');
     const connectStarted = performance.now();

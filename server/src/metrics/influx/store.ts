@@ -140,9 +140,7 @@ export function createInfluxMetricStore(options: InfluxMetricStoreOptions): Infl
 /** The distinct windows (client and start) of `points`; a report's points are usually all one window. */
 function windowKeys(points: readonly SeriesPoint[]): string[] {
   const key = (p: SeriesPoint) => `${p.windowStart} ${p.clientId}`;
-  const first = key(points[0] as SeriesPoint);
-  const one = points.every(
-    (p) => p.windowStart === points[0]?.windowStart && p.clientId === points[0]?.clientId,
-  );
-  return one ? [first] : [...new Set(points.map(key))];
+  const [head] = points as [SeriesPoint];
+  const one = points.every((p) => p.windowStart === head.windowStart && p.clientId === head.clientId);
+  return one ? [key(head)] : [...new Set(points.map(key))];
 }

@@ -18,8 +18,7 @@ interface Pending {
  * Groups sent to the write thread and not yet answered, at most. The thread commits every group that
  * arrived while it was busy in one transaction (write-thread.ts), so groups sent while it commits cost no
  * extra fsync: they only spare the thread the wait for the main thread to hear its answer and send the
- * next one. Against one group in flight, from 50 clients: GraphQL 6,824 and 6,946 against 6,445 and
- * 5,897 reports/s, REST 9,128 and 7,720 against 7,222 and 7,010 (docs/storage.md).
+ * next one (measured against one group in flight in docs/storage.md).
  */
 const GROUPS_IN_FLIGHT = 8;
 

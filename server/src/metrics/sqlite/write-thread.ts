@@ -86,8 +86,12 @@ function joinGroups(groups: PackedItems[]): PackedItems {
     numbers.set(g.numbers, o);
     o += g.numbers.length;
   }
-  const sizes = groups.flatMap((g) => g.sizes);
-  return { numbers, sizes, newKeys: groups.flatMap((g) => g.newKeys), firstKey: first.firstKey };
+  return {
+    numbers,
+    sizes: groups.flatMap((g) => g.sizes),
+    newKeys: groups.flatMap((g) => g.newKeys),
+    firstKey: first.firstKey,
+  };
 }
 
 parentPort?.on('message', async (request: WriteRequest & { id: number }) => {
