@@ -12,6 +12,7 @@ import { stopOnSignals } from '@metrics-collector/common/signals';
 import { buildApp } from '@metrics-collector/server/app';
 import { ConfigError, loadConfig } from '@metrics-collector/server/config';
 import { listenOrExit } from '@metrics-collector/server/listen';
+import type { Logger } from '@metrics-collector/server/logger';
 
 // One function rather than top-level await: the bundle is CommonJS (scripts/build.mjs says why).
 async function main(): Promise<void> {
@@ -39,30 +40,43 @@ async function main(): Promise<void> {
   }
 
   const app = buildApp(config);
-  const listening = await listenOrExit(app, config);
-  let agent: RunningAgent | null = null;
-  if (localAgent) {
-    if (config.authEnabled && !localAgent.token) {
-      app.logger.warn(
-        'the local agent needs a token with scope ingest when auth is on: set AGENT_TOKEN; not started',
-      );
-    } else {
-      try {
-        agent = await runAgent(
-          { ...localAgent, serverUrls: [`${listening.url}/graphql`] },
-          app.logger.child({ component: 'agent' }),
-        );
-      } catch (error) {
-        if (!(error instanceof SpoolLockedError)) throw error;
-        app.logger.error({ err: error }, 'the local agent was not started');
-      }
-    }
-  }
-
+  const listening = listenOrExit(app, config);
+  const agent = listening.then((server) =>
+    localAgent
+      ? startLocalAgent(app.logger, config.authEnabled, {
+          ...localAgent,
+          serverUrls: [`${server.url}/graphql`],
+        })
+      : null,
+  );
+  // The handlers go in before `listening` is logged: a SIGTERM sent on reading that line must stop
+  // cleanly, not find Node's default action (exit at once) still in place.
   stopOnSignals(app.logger, async () => {
-    await agent?.stop();
-    await listening.close();
+    await (await agent)?.stop();
+    await (await listening).close();
   });
+  await agent;
+}
+
+/** The local agent, reporting to this server; null (with the reason logged) when it cannot start. */
+async function startLocalAgent(
+  logger: Logger,
+  authEnabled: boolean,
+  config: ReturnType<typeof agentConfig>,
+): Promise<RunningAgent | null> {
+  if (authEnabled && !config.token) {
+    logger.warn(
+      'the local agent needs a token with scope ingest when auth is on: set AGENT_TOKEN; not started',
+    );
+    return null;
+  }
+  try {
+    return await runAgent(config, logger.child({ component: 'agent' }));
+  } catch (error) {
+    if (!(error instanceof SpoolLockedError)) throw error;
+    logger.error({ err: error }, 'the local agent was not started');
+    return null;
+  }
 }
 
 main().catch((error: unknown) => {

@@ -20,13 +20,15 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
-let running: Awaited<ReturnType<typeof runAgent>>;
+// Sampling or sending broke beyond repair: exit non-zero, so that the supervisor starts the agent again.
+const running = runAgent(config, logger, { onFatal: () => process.exit(1) });
+// The handlers go in before `agent started` is logged: a SIGTERM sent on reading that line must stop
+// the agent cleanly, not find Node's default action (exit at once) still in place.
+stopOnSignals(logger, async () => (await running).stop());
 try {
-  // Sampling or sending broke beyond repair: exit non-zero, so that the supervisor starts the agent again.
-  running = await runAgent(config, logger, { onFatal: () => process.exit(1) });
+  await running;
 } catch (error) {
   if (!(error instanceof SpoolLockedError || error instanceof MetricsListenError)) throw error;
   console.error(error.message);
   process.exit(error instanceof MetricsListenError ? 2 : 1);
 }
-stopOnSignals(logger, () => running.stop());

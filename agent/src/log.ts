@@ -12,9 +12,13 @@ export interface Logger {
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
-/** JSON lines on stdout. */
+/**
+ * JSON lines on stdout, written synchronously: with pino's default (asynchronous) destination, the
+ * flush at `process.exit` can write the last line before one still being written, and the final
+ * `agent stopped` line, with its counts, then is not the last.
+ */
 export function createLogger(level: LogLevel): Logger {
-  return pino({ level, base: { service: 'metrics-agent' } });
+  return pino({ level, base: { service: 'metrics-agent' } }, pino.destination({ dest: 1, sync: true }));
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

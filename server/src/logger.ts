@@ -7,9 +7,16 @@ export type Logger = pino.Logger;
 /** `LOG_FORMAT`: `auto` is pretty when stdout is a terminal, JSON otherwise. */
 export type LogFormat = 'auto' | 'json' | 'pretty';
 
-/** JSON lines on stdout (or `destination`); `LOG_LEVEL` sets the level. */
+/**
+ * JSON lines on stdout (or `destination`); `LOG_LEVEL` sets the level. Stdout is written synchronously,
+ * as Node writes `process.stdout` to a pipe on Linux: pino's asynchronous default can reorder the last
+ * lines when the process exits (the flush at exit writes past a line still being written).
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, base: { service: 'metrics-collector' } }, destination);
+  return pino(
+    { level, base: { service: 'metrics-collector' } },
+    destination ?? pino.destination({ dest: 1, sync: true }),
+  );
 }
 
 /** The server's logger on stdout, in the format `LOG_FORMAT` asks for (`isTTY`: whether stdout is a terminal). */

@@ -22,6 +22,8 @@ try {
 const { buildApp } = await import('./app.js');
 const { listenOrExit } = await import('./listen.js');
 const app = buildApp(config);
-const listening = await listenOrExit(app, config);
-
-stopOnSignals(app.logger, () => listening.close());
+const listening = listenOrExit(app, config);
+// The handlers go in before `listening` is logged: a SIGTERM sent on reading that line must stop the
+// server cleanly, not find Node's default action (exit at once) still in place.
+stopOnSignals(app.logger, async () => (await listening).close());
+await listening;
