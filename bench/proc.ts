@@ -88,3 +88,41 @@ export function watch(pid: number): { sample(): void; end(seconds: number): Proc
     },
   };
 }
+
+/** The whole machine's CPU time so far, from the first line of `/proc/stat`, in ticks. */
+export interface MachineTimes {
+  total: number;
+  idle: number;
+  steal: number;
+}
+
+/** Zeroes where there is no `/proc/stat` (not Linux). */
+export function machineTimes(): MachineTimes {
+  try {
+    const [, ...fields] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/);
+    // user nice system idle iowait irq softirq steal (guest time is already counted in user).
+    const t = fields.slice(0, 8).map(Number);
+    return {
+      total: t.reduce((a, b) => a + b, 0),
+      idle: (t[3] ?? 0) + (t[4] ?? 0),
+      steal: t[7] ?? 0,
+    };
+  } catch {
+    return { total: 0, idle: 0, steal: 0 };
+  }
+}
+
+/**
+ * Between two readings: the share of the machine's CPU time that was busy (ours or another's) and the
+ * share the hypervisor gave to other guests (steal), in %. A steal of more than a few % means the cores
+ * were shared with something outside the machine, and every figure measured then is lower than on an
+ * idle host.
+ */
+export function machineShare(from: MachineTimes, to: MachineTimes): { busy: number; steal: number } {
+  const total = to.total - from.total;
+  if (total <= 0) return { busy: Number.NaN, steal: Number.NaN };
+  return {
+    busy: (100 * (total - (to.idle - from.idle))) / total,
+    steal: (100 * (to.steal - from.steal)) / total,
+  };
+}

@@ -49,13 +49,14 @@ import { type InfluxFigures, influxAvailable, influxBench } from './influx.js';
 import { printInflux } from './influx-report.js';
 import { type FleetIngest, ingestBench, printIngest } from './ingest.js';
 import type { LoadSettings } from './load.js';
+import { machineShare, machineTimes } from './proc.js';
 import { type FollowFigures, followAvailable, followBench, printFollow } from './replica-follow.js';
 import { printSdk, type SdkRow, sdkBench } from './sdk.js';
 import { printSecurity, type SecurityFigures, securityBench } from './security.js';
 import { BenchHost } from './servers.js';
 import { printStart, type StartRow, startBench } from './start.js';
 import { printState, type StateRow, stateAvailable, stateBench } from './state.js';
-import { fixed } from './table.js';
+import { fixed, table } from './table.js';
 import { HISTORY_WINDOWS } from './workload.js';
 
 const env = (name: string, fallback: number) => {
@@ -122,6 +123,16 @@ for (const part of ONLY) {
 /** The ingest parts' load, and the SDK part's calls in flight. */
 const LOAD: LoadSettings = { connections: CONNECTIONS, seconds: DURATION, rounds: ROUNDS, warmup: WARMUP };
 
+/** The machine's busy and stolen CPU time during each part (`proc.ts`, `machineShare`). */
+const machine: { part: string; busy: number; steal: number }[] = [];
+
+async function measured<T>(part: string, run: () => Promise<T>): Promise<T> {
+  const from = machineTimes();
+  const result = await run();
+  machine.push({ part, ...machineShare(from, machineTimes()) });
+  return result;
+}
+
 async function main(host: BenchHost) {
   const started = performance.now();
   const header = headerLines();
@@ -132,7 +143,7 @@ async function main(host: BenchHost) {
     console.log(
       `\nrunning ingest (${CLIENTS.join(', ')} clients: 5 servers each, ${ROUNDS} alternating rounds)…`,
     );
-    ingest = await ingestBench(host, LOAD, CLIENTS);
+    ingest = await measured('ingest', () => ingestBench(host, LOAD, CLIENTS));
   }
 
   const hist: HistoryFigures[] = [];
@@ -145,9 +156,11 @@ async function main(host: BenchHost) {
           : `running history among ${clients} clients (${windows} windows by direct SQL, cached under ${DATA_ROOT})…`,
       );
       hist.push(
-        clients === 1
-          ? await historyBench(host, HISTORY_RUNS, clients)
-          : await fleetHistoryBench(host, HISTORY_RUNS, clients),
+        await measured(clients === 1 ? 'history' : `history among ${clients}`, () =>
+          clients === 1
+            ? historyBench(host, HISTORY_RUNS, clients)
+            : fleetHistoryBench(host, HISTORY_RUNS, clients),
+        ),
       );
     }
   }
@@ -157,7 +170,9 @@ async function main(host: BenchHost) {
     // BENCH_ONLY left it out.
   } else if (influxAvailable()) {
     console.log('running InfluxDB ingest and history against a real influxd…');
-    influx = await influxBench(host, { ...LOAD, historyRuns: HISTORY_RUNS, fleets: CLIENTS });
+    influx = await measured('influx', () =>
+      influxBench(host, { ...LOAD, historyRuns: HISTORY_RUNS, fleets: CLIENTS }),
+    );
   } else {
     console.log('influxd is not installed (Debian package influxdb): the InfluxDB part is skipped');
   }
@@ -165,40 +180,41 @@ async function main(host: BenchHost) {
   let fanout: FanoutFigures | undefined;
   if (ONLY.has('fanout')) {
     console.log(`running fanout (${describeFanout()})…`);
-    fanout = await fanoutBench(host, {
-      subscribers: FANOUT_SUBSCRIBERS,
-      rate: FANOUT_RATE,
-      seconds: FANOUT_SECONDS,
-      warmup: WARMUP,
-    });
+    fanout = await measured('fanout', () =>
+      fanoutBench(host, {
+        subscribers: FANOUT_SUBSCRIBERS,
+        rate: FANOUT_RATE,
+        seconds: FANOUT_SECONDS,
+        warmup: WARMUP,
+      }),
+    );
   }
 
   let sdkRows: SdkRow[] | undefined;
   if (ONLY.has('sdk')) {
     console.log('running sdk (node:http, SDK over HTTP, SDK over the WebSocket, alternating rounds)…');
-    sdkRows = await sdkBench(host, {
-      seconds: DURATION,
-      rounds: ROUNDS,
-      warmup: WARMUP,
-      concurrency: CONNECTIONS,
-    });
+    sdkRows = await measured('sdk', () =>
+      sdkBench(host, { seconds: DURATION, rounds: ROUNDS, warmup: WARMUP, concurrency: CONNECTIONS }),
+    );
   }
 
   let agentFigures: AgentFigures | undefined;
   if (ONLY.has('agent')) {
     console.log(`running agent (agent and node_exporter side by side, ${AGENT_SECONDS} s measured)…`);
-    agentFigures = await agentBench(host, {
-      seconds: AGENT_SECONDS,
-      warmup: AGENT_WARMUP,
-      collectors: process.env.BENCH_AGENT_COLLECTORS || undefined,
-      cpuProfDir: CPU_PROF_DIR,
-    });
+    agentFigures = await measured('agent', () =>
+      agentBench(host, {
+        seconds: AGENT_SECONDS,
+        warmup: AGENT_WARMUP,
+        collectors: process.env.BENCH_AGENT_COLLECTORS || undefined,
+        cpuProfDir: CPU_PROF_DIR,
+      }),
+    );
   }
 
   let security: SecurityFigures | undefined;
   if (ONLY.has('security')) {
     console.log('running security (hostile requests one at a time, the event loop watched by the server)…');
-    security = await securityBench(host);
+    security = await measured('security', () => securityBench(host));
   }
 
   let start: StartRow[] | undefined;
@@ -206,7 +222,7 @@ async function main(host: BenchHost) {
     console.log(
       'running start (spawn to the first /health 200: bare node, npm start, the bundle, tsx; 5 rounds)…',
     );
-    start = await startBench(5, host.problems);
+    start = await measured('start', () => startBench(5, host.problems));
   }
 
   let state: StateRow[] | undefined;
@@ -214,12 +230,9 @@ async function main(host: BenchHost) {
     // BENCH_ONLY left it out.
   } else if (stateAvailable()) {
     console.log('running state (registry update and command cycle, SQLite and PostgreSQL alternating)…');
-    state = await stateBench({
-      seconds: DURATION,
-      rounds: ROUNDS,
-      concurrency: CONNECTIONS,
-      dataRoot: DATA_ROOT,
-    });
+    state = await measured('state', () =>
+      stateBench({ seconds: DURATION, rounds: ROUNDS, concurrency: CONNECTIONS, dataRoot: DATA_ROOT }),
+    );
   } else {
     console.log('postgres is not installed (Debian package postgresql): the state part is skipped');
   }
@@ -228,7 +241,7 @@ async function main(host: BenchHost) {
     console.log(
       'running state: a replica following 10,000 reports/s through Redis, beside a bare subscriber…',
     );
-    follow = await followBench(DURATION, 10_000, DATA_ROOT);
+    follow = await measured('state: follow', () => followBench(DURATION, 10_000, DATA_ROOT));
   }
 
   console.log(`\n${header.join('\n')}\n`);
@@ -245,6 +258,7 @@ async function main(host: BenchHost) {
   if (start) printStart(start, 5);
   if (state) printState(state, CONNECTIONS);
   if (follow) printFollow(follow);
+  printMachine(machine);
   console.log(`\nbench took ${fixed((performance.now() - started) / 1000, 0)} s`);
   const { problems } = host;
   if (problems.length > 0) {
@@ -254,6 +268,24 @@ async function main(host: BenchHost) {
     process.exitCode = 1;
   }
 }
+
+/**
+ * The machine during each part. Steal is CPU time the hypervisor gave to other guests: on a shared host it
+ * lowers every figure of the part, the baselines' as well, and makes rounds differ more.
+ */
+function printMachine(parts: typeof machine): void {
+  if (parts.length === 0) return;
+  console.log("\n## The machine during each part (% of all cores' time)\n");
+  const rows = parts.map((p) => [p.part, fixed(p.busy, 0), fixed(p.steal, 1)]);
+  console.log(table(['part', 'busy %', 'stolen %'], rows, [false, true, true]));
+  const stolen = parts.filter((p) => p.steal > STEAL_WARNING);
+  if (stolen.length > 0) {
+    console.log(
+      `\nMore than ${STEAL_WARNING} % stolen during ${stolen.map((p) => p.part).join(', ')}: other guests shared the cores, and those figures are lower than an unshared machine gives.`,
+    );
+  }
+}
+const STEAL_WARNING = 5;
 
 /** The run's date, machine and settings: printed first, and again above the tables. */
 function headerLines(): string[] {
