@@ -126,9 +126,11 @@ export async function historyBench(host: BenchHost, runs: number, clients = 1): 
   const seed = ['--seed-history', String(from), '--seed-clients', String(clients)];
   const proc = await host.startServer(`history server, ${clients} clients`, ['app', dataDir, ...seed]);
   // The store as the server opens it (reads in its read thread), and one reading on this thread, whose
-  // statements can be recorded.
-  const store = createSqliteMetricStore({ dataDir, retention: null });
-  const inline = createSqliteMetricStore({ dataDir, retention: null, reads: 'inline' });
+  // statements can be recorded. Neither merges nor deletes (merge interval 0 = off, retention off): the
+  // server does, as it would, and a merge of their own competed with the server's for the write lock.
+  const options = { dataDir, retention: null, mergeInterval: 0 };
+  const store = createSqliteMetricStore(options);
+  const inline = createSqliteMetricStore({ ...options, reads: 'inline' });
   const direct = new Database(join(dataDir, 'metrics.db'), { readonly: true });
   try {
     const selector = { metric: 'CPU_UTILIZATION' as const, clientId: HISTORY_CLIENT, core: null, from, to };
