@@ -14,7 +14,6 @@ import {
   checkHistory,
   type HistoryFigures,
   historyRequests,
-  POOLING_TOLERANCE,
   printHistory,
   recordStatements,
   sameBuckets,
@@ -98,7 +97,7 @@ export async function fleetHistoryBench(
     const mergeMs = performance.now() - mergeStarted;
 
     const { graphqlRun, restRun } = historyRequests(host, proc.port, { from, to });
-    checkHistory(expected, await graphqlRun(), await restRun(), POOLING_TOLERANCE);
+    checkHistory(expected, await graphqlRun(), await restRun());
     for (const [label, run] of [
       ['the read thread', storeRun],
       ['points alone', bestRun],

@@ -145,7 +145,7 @@ export async function historyBench(host: BenchHost, runs: number, clients = 1): 
     const { graphqlRun, restRun } = historyRequests(host, proc.port, { from, to });
 
     // Every path must give the same 672 buckets before anything is timed.
-    checkHistory(expected, await graphqlRun(), await restRun(), POOLING_TOLERANCE);
+    checkHistory(expected, await graphqlRun(), await restRun());
     if (!sameBuckets(await storeRun(), expected)) {
       host.problems.push('history: the read thread answered other buckets than the inline store');
     }
@@ -172,13 +172,16 @@ export async function historyBench(host: BenchHost, runs: number, clients = 1): 
  * windows from `recent` to `points` while the bench reads, and a bucket pools its windows in another
  * order when they are split otherwise between the two (recent.ts): the same buckets, the last bit of a
  * mean or variance changed. Seen in a bench run: the read thread's answer, read after a merge, differed
- * from the inline one read before it, and `JSON.stringify` called that other buckets.
+ * from the inline one read before it, and `JSON.stringify` called that other buckets. InfluxDB's answers,
+ * through JSON, differ in the last bit too.
  */
-export const POOLING_TOLERANCE = 1e-12;
+const POOLING_TOLERANCE = 1e-12;
+
+const close = (x: number | undefined, y: number | undefined): boolean =>
+  x !== undefined && y !== undefined && Math.abs(x - y) <= POOLING_TOLERANCE * Math.abs(y);
 
 /** The same buckets: starts, counts, minima and maxima exactly; pooled figures within `POOLING_TOLERANCE`. */
 export function sameBuckets(a: readonly Bucket[], b: readonly Bucket[]): boolean {
-  const close = (x: number, y: number) => Math.abs(x - y) <= POOLING_TOLERANCE * Math.abs(y);
   return (
     a.length === b.length &&
     a.every((x, i) => {
@@ -189,10 +192,8 @@ export function sameBuckets(a: readonly Bucket[], b: readonly Bucket[]): boolean
   );
 }
 
-/** Throws unless the store, GraphQL and REST all gave the same 672 buckets (within `tolerance`). */
-export function checkHistory(expected: Bucket[], graphql: HttpAnswer, rest: HttpAnswer, tolerance = 0) {
-  const same = (a: number | undefined, b: number | undefined) =>
-    a !== undefined && b !== undefined && Math.abs(a - b) <= tolerance * Math.abs(b);
+/** Throws unless the store, GraphQL and REST all gave the same 672 buckets (means within `POOLING_TOLERANCE`). */
+export function checkHistory(expected: Bucket[], graphql: HttpAnswer, rest: HttpAnswer) {
   const fail = (what: string) => {
     throw new Error(`history: ${what}`);
   };
@@ -203,12 +204,12 @@ export function checkHistory(expected: Bucket[], graphql: HttpAnswer, rest: Http
   if (graphql.status !== 200) fail(`GraphQL answered ${graphql.status} ${graphql.text.slice(0, 500)}`);
   const body = JSON.parse(graphql.text) as { data?: { metricHistory: { points: { mean: number }[] } } };
   const points = body.data?.metricHistory.points ?? [];
-  if (points.length !== expected.length || points.some((p, i) => !same(p.mean, expected[i]?.mean))) {
+  if (points.length !== expected.length || points.some((p, i) => !close(p.mean, expected[i]?.mean))) {
     fail(`GraphQL's points differ from the store's: ${graphql.text.slice(0, 300)}`);
   }
   if (rest.status !== 200) fail(`REST answered ${rest.status} ${rest.text.slice(0, 500)}`);
   const entries = (JSON.parse(rest.text) as { entries: { value: number }[] }).entries;
-  if (entries.length !== expected.length || entries.some((e, i) => !same(e.value, expected[i]?.mean))) {
+  if (entries.length !== expected.length || entries.some((e, i) => !close(e.value, expected[i]?.mean))) {
     fail(`REST's entries differ from the store's: ${rest.text.slice(0, 300)}`);
   }
 }

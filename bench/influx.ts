@@ -215,7 +215,7 @@ async function influxHistory(host: BenchHost, runs: number, influxd: RealServer)
     };
 
     const { graphqlRun, restRun } = historyRequests(host, proc.port, { from, to });
-    checkHistory(expected, await graphqlRun(), await restRun(), 1e-12);
+    checkHistory(expected, await graphqlRun(), await restRun());
 
     const timings = await timeInterleaved(host, 'influx history', runs, [
       ['direct InfluxQL: the store\u2019s statement(s) posted to /query', directRun],
