@@ -180,26 +180,30 @@ describe('every operation through its typed method', () => {
 
   it('streams metricReported and clientStatusChanged', async () => {
     const reports = sdk.subscriptions.metricReported({ clientId: 'ops-live' });
-    const statuses = sdk.subscriptions.clientStatusChanged({ clientId: 'ops-live' });
     const event = await nextMatching(
       reports,
       () => sdk.reportMetrics(report({ clientId: 'ops-live' })),
       () => true,
     );
+    await reports.return?.();
     expect(event).toMatchObject({
       clientId: 'ops-live',
       observations: 10,
       windowEnd: '2026-01-01T00:00:10.000Z',
     });
     expect(event.stats.find((s) => s.metric === 'CPU_UTILIZATION' && s.core === null)?.mean).toBe(0.5);
-    // The first report of a client not seen since the server started makes it ONLINE.
+
+    // The first report of a client not seen since the server started makes it ONLINE. The subscription is
+    // registered some time after it is opened, so each poke reports a new client until one is seen.
+    const statuses = sdk.subscriptions.clientStatusChanged();
+    let poked = 0;
     const status = await nextMatching(
       statuses,
-      async () => undefined,
-      () => true,
+      () => sdk.reportMetrics(report({ clientId: `ops-status-${++poked}` })),
+      (changed) => changed.clientId.startsWith('ops-status-'),
     );
-    expect(status).toMatchObject({ clientId: 'ops-live', status: 'ONLINE' });
-    await Promise.all([reports.return?.(), statuses.return?.()]);
+    await statuses.return?.();
+    expect(status).toMatchObject({ status: 'ONLINE' });
   });
 
   it("sends mutations and queries over the WebSocket with transport: 'ws' (node entry: ws by default)", async () => {
