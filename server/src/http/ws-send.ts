@@ -18,8 +18,13 @@ import { logSlowSubscriber, socketCloses } from './error-boundary.js';
 const COMPRESS_FROM = 28;
 const COMPRESS_BELOW = 512;
 
-/** Frames written per turn of the event loop before the rest wait for the next (`setImmediate`). */
-export const DELIVERY_CHUNK = 256;
+/**
+ * Frames written per turn of the event loop before the rest wait for the next (`setImmediate`). A report
+ * crosses several turns (read, group commit, answer), so a turn's chunk adds to its latency as many times:
+ * past the fan-out maximum a frame took 11–14 µs to write, and 256 a turn (3.6 ms) made report p50 18–20 ms
+ * where 64 (0.7–0.9 ms) made it 9–10 ms, for the same share of the loop spent delivering (docs/live.md).
+ */
+export const DELIVERY_CHUNK = 64;
 
 /**
  * One socket's sends. Nothing waits for a flush: the socket's buffer (and its frames still queued for
@@ -259,6 +264,10 @@ class BoundedSender implements SocketSender, QueuedSender {
     this.slow = true;
     this.telemetry?.slowDelivery.inc();
     this.socket.close(socketCloses.slowDelivery.code, socketCloses.slowDelivery.reason);
+    // The close frame is with the kernel, which sends it, after what the socket holds, and then FIN: not
+    // waiting for the peer's close frame spares the loop the shed peers' answers, which came in bursts of
+    // thousands, seconds behind (their cleanup then held the loop, and ingest, for hundreds of ms).
+    if (this.socket.bufferedAmount === 0) this.socket.terminate();
     return true;
   }
 

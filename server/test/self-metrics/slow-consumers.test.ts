@@ -24,6 +24,7 @@ function standInSocket(bufferedAmount = 0) {
       socket.closedWith = code;
       socket.readyState = 3;
     },
+    terminate() {},
   };
   return socket;
 }
