@@ -269,6 +269,9 @@ async function main(host: BenchHost) {
   }
 }
 
+/** Stolen % of a part above which the bench says its figures were lowered by other guests. */
+const STEAL_WARNING = 5;
+
 /**
  * The machine during each part. Steal is CPU time the hypervisor gave to other guests: on a shared host it
  * lowers every figure of the part, the baselines' as well, and makes rounds differ more.
@@ -285,8 +288,6 @@ function printMachine(parts: typeof machine): void {
     );
   }
 }
-const STEAL_WARNING = 5;
-
 /** The run's date, machine and settings: printed first, and again above the tables. */
 function headerLines(): string[] {
   const now = new Date();

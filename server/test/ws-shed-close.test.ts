@@ -1,8 +1,8 @@
 /**
  * A socket shed by the delivery queue's lag bound (server/src/http/ws-send.ts) gets its close frame with
  * 4008, and the server then ends the connection without waiting for the peer's close frame: here the peer
- * is a bare TCP client that never answers, and still sees the close frame and the end of the stream. A
- * socket whose sends are still buffered is closed the usual way (the close frame follows them).
+ * is a bare TCP client that never answers, and still sees the close frame and the end of the stream. (A
+ * socket whose sends are still buffered waits as before: self-metrics/slow-consumers.test.ts.)
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';

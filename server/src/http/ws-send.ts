@@ -21,7 +21,7 @@ const COMPRESS_BELOW = 512;
 /**
  * Frames written per turn of the event loop before the rest wait for the next (`setImmediate`). A report
  * crosses several turns (read, group commit, answer), so a turn's chunk adds to its latency as many times:
- * past the fan-out maximum a frame took 11–14 µs to write, and 256 a turn (3.6 ms) made report p50 18–20 ms
+ * past the fan-out maximum a frame took 11–14 µs to write, and 256 a turn (3.6 ms) made report p50 18–24 ms
  * where 64 (0.7–0.9 ms) made it 9–10 ms, for the same share of the loop spent delivering (docs/live.md).
  */
 export const DELIVERY_CHUNK = 64;

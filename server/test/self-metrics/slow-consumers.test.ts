@@ -1,8 +1,9 @@
 /**
  * `ws_slow_consumers_total` and `ws_deliveries_total` move where the server gives up on a subscriber
  * (server/src/http/ws-send.ts): a send buffer over its bound, and a frame shed by the delivery queue's lag
- * bound. The socket is a stand-in holding what the sender reads (`readyState`, `bufferedAmount`); the
- * queue's clock is a fake one, as in ws-delivery-lag.test.ts.
+ * bound; and whether a socket shed for lag is let go at once. The socket is a stand-in holding what the
+ * sender reads (`readyState`, `bufferedAmount`) and recording what it is told (`close`, `terminate`); the
+ * queue's clock is a fake one, as in ws-delivery-lag.test.ts. A real socket shed: ws-shed-close.test.ts.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -19,12 +20,15 @@ function standInSocket(bufferedAmount = 0) {
     readyState: 1,
     bufferedAmount,
     closedWith: null as number | null,
+    terminated: false,
     send() {},
     close(code: number) {
       socket.closedWith = code;
       socket.readyState = 3;
     },
-    terminate() {},
+    terminate() {
+      socket.terminated = true;
+    },
   };
   return socket;
 }
@@ -68,5 +72,22 @@ describe('slow consumers on /metrics', () => {
     const after = await read(metrics);
     expect(after.value('metrics_collector_ws_deliveries_total')).toBe(SHED_EVERY);
     expect(after.value('metrics_collector_ws_slow_consumers_total', { reason: 'delivery_lag' })).toBe(1);
+  });
+
+  it('lets go of a socket shed for lag at once when nothing waits in its buffer, else after its close', async () => {
+    const shedWith = async (bufferedAmount: number) => {
+      let now = 0;
+      const queue = new DeliveryQueue({ maxLag: 2000, now: () => (now += 3000) });
+      const sockets = Array.from({ length: SHED_EVERY }, () => standInSocket(bufferedAmount));
+      for (const socket of sockets) {
+        boundedSender(socket as unknown as WebSocket, 1_048_576, createLogger('silent'), queue).deliver('e');
+      }
+      await waitFor(() => sockets.some((s) => s.closedWith !== null), 'a socket to be shed', 30_000);
+      return sockets.find((s) => s.closedWith !== null);
+    };
+    // The close frame went to the kernel: nothing is left to send, and the peer's answer is not awaited.
+    expect(await shedWith(0)).toMatchObject({ closedWith: 4008, terminated: true });
+    // Sends still buffered: the close frame follows them, and `ws` ends the connection once it is sent.
+    expect(await shedWith(100)).toMatchObject({ closedWith: 4008, terminated: false });
   });
 });
