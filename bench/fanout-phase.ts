@@ -18,6 +18,11 @@ export interface FanoutSettings {
   seconds: number;
   /** Seconds of reports before measuring (delivered and counted, not timed). */
   warmup: number;
+  /**
+   * Rounds of every case (`fanout.ts`): each round runs the no-subscriber, graphql-ws and bare phases
+   * again, and a case's ratios are the medians over the rounds. @default 1
+   */
+  rounds?: number;
 }
 
 /** The server a phase measures: the real one (graphql-ws), or the bare `ws` broadcast (`broadcast.ts`). */
@@ -25,6 +30,8 @@ export type FanoutTarget = 'app' | 'bare';
 
 export interface FanoutPhase {
   target: FanoutTarget;
+  /** The round it ran in (`FanoutSettings.rounds`), from 1. */
+  round: number;
   subscribers: number;
   /** Reports per second asked for. */
   rate: number;
@@ -178,6 +185,7 @@ export async function phase(
   target: FanoutTarget = 'app',
   /** The bare broadcast's frame size (the real server's, from the same run); 0: not padded. */
   frameBytes = 0,
+  round = 1,
 ): Promise<FanoutPhase> {
   const label = `fanout ${target === 'app' ? 'server' : 'bare broadcast'}, ${subscribers} subscribers`;
   const session = await openSession(host, label, target, subscribers, frameBytes);
@@ -211,6 +219,7 @@ export async function phase(
     const sortedLatencies = [...reporter.latencies].sort((a, b) => a - b);
     return {
       target,
+      round,
       subscribers,
       rate: settings.rate,
       reports: measured.count,

@@ -11,8 +11,9 @@
  *    temporary folder): `reportMetrics` with `STORE=influxdb` beside a raw line-protocol `POST /write` of
  *    the same lines to the same influxd, and the same history query beside the store's InfluxQL posted
  *    directly.
- * 4. Fan-out (`fanout.ts`): 1,000 and 5,000 WebSocket subscribers to `metricReported`, reports at a fixed
- *    rate; delivery delay, report latency and server RSS beside the same reports with no subscriber.
+ * 4. Fan-out (`fanout.ts`): 1,000 subscribers at 20 reports/s and 10,000 at 2/s to `metricReported`, in
+ *    rounds; delivery delay, report latency and server RSS beside the same reports with no subscriber
+ *    and beside a bare `ws` broadcast; then the highest rate 10,000 subscribers keep up with.
  * 5. SDK (`sdk.ts`): reportMetrics through the SDK over HTTP and over the WebSocket beside bare node:http.
  * 6. Agent (`agent.ts`): the host agent's CPU, RSS and bytes on the wire beside prometheus-node-exporter
  *    watching the same host over the same seconds (when installed), scraped every 15 s.
@@ -101,6 +102,8 @@ const describeFanout = () =>
       : [`the highest rate for ${process.env.BENCH_FANOUT_SEARCH || '10000'}`]),
   ].join(', ');
 const FANOUT_SECONDS = env('BENCH_FANOUT_SECONDS', 10);
+/** Fan-out: rounds of every case; its ratios are the medians over them. */
+const FANOUT_ROUNDS = env('BENCH_FANOUT_ROUNDS', 3);
 const AGENT_SECONDS = env('BENCH_AGENT_SECONDS', 60);
 /** Seconds of the agent before its measured seconds (at least; the period starts mid-window). */
 const AGENT_WARMUP = 5;
@@ -185,6 +188,7 @@ async function main(host: BenchHost) {
         subscribers: FANOUT_SUBSCRIBERS,
         rate: FANOUT_RATE,
         seconds: FANOUT_SECONDS,
+        rounds: FANOUT_ROUNDS,
         warmup: WARMUP,
       }),
     );
@@ -300,7 +304,7 @@ function headerLines(): string[] {
   ];
   if (ONLY.has('fanout')) {
     header.push(
-      `fanout: ${describeFanout()}: WebSocket subscribers (one socket each, in the bench process) to metricReported, reports over HTTP from a reporter process of their own for ${WARMUP} s warm-up + ${FANOUT_SECONDS} s measured per phase (at least 100 reports), each beside the bare broadcast and the same rate with no subscriber; a fresh server each`,
+      `fanout: ${describeFanout()}: WebSocket subscribers (one socket each, in the bench process) to metricReported, reports over HTTP from a reporter process of their own for ${WARMUP} s warm-up + ${FANOUT_SECONDS} s measured per phase (at least 100 reports), each beside the bare broadcast and the same rate with no subscriber; a fresh server each; ${FANOUT_ROUNDS} round${FANOUT_ROUNDS === 1 ? '' : 's'} of the cases, each ratio the median of the rounds'`,
     );
   }
   if (ONLY.has('agent')) {
