@@ -183,7 +183,10 @@ const bare = (phases: FanoutPhase[], p: FanoutPhase) =>
  * ≤ 1.5 and ≤ 2).
  */
 function casesTable(phases: FanoutPhase[]): string {
-  const cases = phases.filter((p) => p.target === 'app' && p.subscribers > 0 && p.round === 1);
+  // Each case once, by the first of its phases that ran (a round whose phase failed has none).
+  const apps = phases.filter((p) => p.target === 'app' && p.subscribers > 0);
+  const sameCase = (a: FanoutPhase, b: FanoutPhase) => a.subscribers === b.subscribers && a.rate === b.rate;
+  const cases = apps.filter((p, i) => apps.findIndex((q) => sameCase(p, q)) === i);
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
   const median = (values: number[]) => {
     const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
@@ -194,9 +197,7 @@ function casesTable(phases: FanoutPhase[]): string {
       : (sorted[Math.floor(mid)] as number);
   };
   const rows = cases.map((c) => {
-    const rounds = phases.filter(
-      (p) => p.target === 'app' && p.subscribers === c.subscribers && p.rate === c.rate,
-    );
+    const rounds = apps.filter((p) => sameCase(p, c));
     const delay = rounds.map((p) => {
       const b = bare(phases, p);
       return p.delay && b?.delay ? p.delay.p99 / b.delay.p99 : Number.NaN;
