@@ -57,8 +57,13 @@ export async function fanoutBench(host: BenchHost, settings: FanoutSettings): Pr
   const warnings = new Set<string>();
   const cases = fanoutCases(settings);
   const rounds = settings.rounds ?? 1;
-  let round = 1;
-  const run = async (subscribers: number, rate: number, target: FanoutTarget, frameBytes = 0) => {
+  const run = async (
+    round: number,
+    subscribers: number,
+    rate: number,
+    target: FanoutTarget,
+    frameBytes = 0,
+  ) => {
     const what = target === 'bare' ? 'bare ws broadcast' : 'graphql-ws';
     const of = rounds > 1 ? ` (round ${round} of ${rounds})` : '';
     console.log(`  fanout: ${what}, ${subscribers} subscribers at ${rate} reports/s${of}…`);
@@ -83,13 +88,13 @@ export async function fanoutBench(host: BenchHost, settings: FanoutSettings): Pr
     return result;
   };
   // Rounds alternate the three servers, so that a machine that slows down for minutes (other guests on
-  // its cores) weighs on each of them, and a case is judged by its median round.
-  for (; round <= rounds; round += 1) {
-    for (const rate of new Set(cases.map((c) => c.rate))) await run(0, rate, 'app');
+  // its cores) weighs on each of them; a case is judged by the median of its rounds' ratios.
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const rate of new Set(cases.map((c) => c.rate))) await run(round, 0, rate, 'app');
     // graphql-ws first: the bare broadcast then sends frames of the same size.
     for (const { subscribers, rate } of cases) {
-      const app = await run(subscribers, rate, 'app');
-      await run(subscribers, rate, 'bare', app?.messageBytes ?? 0);
+      const app = await run(round, subscribers, rate, 'app');
+      await run(round, subscribers, rate, 'bare', app?.messageBytes ?? 0);
     }
   }
   const searching = searchSubscribers();
