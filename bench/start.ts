@@ -123,7 +123,22 @@ async function stopGroup(child: ChildProcess, exited: Promise<void>): Promise<vo
     } catch {}
   }, 10_000);
   await exited;
+  // npm may exit before the server it started has closed its stores: removing the data folder then
+  // raced with the server's last writes (ENOTEMPTY). Wait until no process of the group is left.
+  // (A zombie that nobody reaps counts as alive: give up after 15 s.)
+  const until = performance.now() + 15_000;
+  while (groupAlive(group) && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
   clearTimeout(timer);
+}
+
+/** Whether any process of the process group `group` (negative) is still running. */
+function groupAlive(group: number): boolean {
+  try {
+    process.kill(group, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function freePort(): Promise<number> {
