@@ -12,7 +12,7 @@
 import { type FanoutPhase, type FanoutSettings, type FanoutTarget, phase } from './fanout-phase.js';
 import { fanoutSearch, printSearch, type SearchFigures } from './fanout-search.js';
 import type { BenchHost } from './servers.js';
-import { table } from './table.js';
+import { median, table } from './table.js';
 
 export interface FanoutFigures {
   /** Per rate the baseline (no subscriber) first, then per case graphql-ws and the bare broadcast. */
@@ -193,14 +193,6 @@ function casesTable(phases: FanoutPhase[]): string {
   const sameCase = (a: FanoutPhase, b: FanoutPhase) => a.subscribers === b.subscribers && a.rate === b.rate;
   const cases = apps.filter((p, i) => apps.findIndex((q) => sameCase(p, q)) === i);
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
-  const median = (values: number[]) => {
-    const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-    const mid = sorted.length / 2;
-    if (sorted.length === 0) return Number.NaN;
-    return Number.isInteger(mid)
-      ? ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-      : (sorted[Math.floor(mid)] as number);
-  };
   const rows = cases.map((c) => {
     const rounds = apps.filter((p) => sameCase(p, c));
     const delay = rounds.map((p) => {

@@ -11,6 +11,20 @@ export const quantile = (samples: number[], q: number): number =>
     q,
   );
 
+/**
+ * The median of the finite values (NaN when there is none), the middle two averaged for an even count:
+ * `quantile(…, 0.5)` (nearest rank) takes the lower of the two, which for a ratio to a baseline favours the
+ * server.
+ */
+export function median(values: number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid)
+    ? ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+    : (sorted[Math.floor(mid)] as number);
+}
+
 export const fixed = (n: number, digits: number): string => n.toFixed(digits);
 export const thousands = (n: number): string => Math.round(n).toLocaleString('en-US');
 
