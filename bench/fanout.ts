@@ -101,7 +101,7 @@ export async function fanoutBench(host: BenchHost, settings: FanoutSettings): Pr
   if (searching === 0) return { phases, warnings };
   const frameBytes = phases.find((p) => p.target === 'app' && p.messageBytes > 0)?.messageBytes ?? 0;
   try {
-    const search = await fanoutSearch(host, searching, settings, warnings, frameBytes);
+    const search = await fanoutSearch(host, searching, { ...settings, rounds }, warnings, frameBytes);
     return { phases, warnings, search };
   } catch (error) {
     host.problems.push(`fanout search, ${searching} subscribers: ${(error as Error).message}`);
