@@ -174,6 +174,32 @@ export async function openSession(
 }
 
 /**
+ * Not measured: `subscribers` sockets on a bare broadcast, `seconds` of reports at `rate`, then closed.
+ * Every phase has a fresh server, but the subscribers live in this process, and its first phase with
+ * subscribers ran slower than later ones whichever server it measured: round 1 gave graphql-ws a delay p99
+ * 1.36–3.06× the bare broadcast's in five runs, against 0.82–1.56× in later rounds, and in one experiment with
+ * the bare broadcast first, its first phase gave 48 ms and its second 38. So each case's number of
+ * sockets is warmed up once before the rounds (`fanout.ts`).
+ */
+export async function warmUp(
+  host: BenchHost,
+  subscribers: number,
+  rate: number,
+  seconds: number,
+  warnings: Set<string>,
+): Promise<void> {
+  const label = `fanout warm-up, ${subscribers} subscribers`;
+  const session = await openSession(host, label, 'bare', subscribers, 0);
+  try {
+    const inFlight: Promise<void>[] = [];
+    await session.reporter.run(rate, seconds, 'counted', inFlight);
+    await Promise.all(inFlight);
+  } finally {
+    await session.close(host, warnings);
+  }
+}
+
+/**
  * One phase on a fresh server: `subscribers` sockets, then reports at the settings' rate. Server warnings
  * matching `KNOWN_WARNING` go to `warnings`, its other errors to the run's problems.
  */

@@ -9,7 +9,7 @@
  * The cases (subscribers × reports/s): `BENCH_FANOUT_CASES`, e.g. `1000x20,10000x2` (the default); when
  * it is unset but `BENCH_FANOUT_SUBSCRIBERS` is set, those counts at the run's rate.
  */
-import { type FanoutPhase, type FanoutSettings, type FanoutTarget, phase } from './fanout-phase.js';
+import { type FanoutPhase, type FanoutSettings, type FanoutTarget, phase, warmUp } from './fanout-phase.js';
 import { fanoutSearch, printSearch, type SearchFigures } from './fanout-search.js';
 import type { BenchHost } from './servers.js';
 import { median, table } from './table.js';
@@ -37,6 +37,8 @@ interface FanoutCase {
 }
 
 const DEFAULT_CASES = '1000x20,10000x2';
+/** Seconds of reports in each case's warm-up (`warmUp`), after `BENCH_WARMUP`'s. */
+const WARM_UP_SECONDS = 3;
 
 /** The cases to run, from the environment (see the file's comment). */
 export function fanoutCases(settings: FanoutSettings): FanoutCase[] {
@@ -87,6 +89,12 @@ export async function fanoutBench(host: BenchHost, settings: FanoutSettings): Pr
       host.problems.push(`${label}: sockets closed or failed before the end: ${JSON.stringify(closes)}`);
     return result;
   };
+  for (const { subscribers, rate } of cases.filter((c) => c.subscribers > 0)) {
+    console.log(`  fanout: warm-up (not measured), bare ws broadcast, ${subscribers} subscribers…`);
+    await warmUp(host, subscribers, rate, settings.warmup + WARM_UP_SECONDS, warnings).catch((error) => {
+      host.problems.push(`fanout warm-up, ${subscribers} subscribers: ${(error as Error).message}`);
+    });
+  }
   // Rounds alternate the three servers, so that a machine that slows down for minutes (other guests on
   // its cores) weighs on each of them; a case is judged by the median of its rounds' ratios.
   for (let round = 1; round <= rounds; round += 1) {
