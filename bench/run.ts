@@ -304,7 +304,7 @@ function headerLines(): string[] {
   ];
   if (ONLY.has('fanout')) {
     header.push(
-      `fanout: ${describeFanout()}: WebSocket subscribers (one socket each, in the bench process) to metricReported, reports over HTTP from a reporter process of their own for ${WARMUP} s warm-up + ${FANOUT_SECONDS} s measured per phase (at least 100 reports), each beside the bare broadcast and the same rate with no subscriber; a fresh server each; ${FANOUT_ROUNDS} round${FANOUT_ROUNDS === 1 ? '' : 's'} of the cases, each ratio the median of the rounds'`,
+      `fanout: ${describeFanout()}: WebSocket subscribers (one socket each, in the bench process) to metricReported, reports over HTTP from a reporter process of their own for ${WARMUP} s warm-up + ${FANOUT_SECONDS} s measured per phase (at least 100 reports), each beside the bare broadcast and the same rate with no subscriber; a fresh server each; each case's subscribers first warmed up on the bare broadcast, not measured; ${FANOUT_ROUNDS} round${FANOUT_ROUNDS === 1 ? '' : 's'} of the cases and of the phase past the highest rate, each ratio the median of the rounds'`,
     );
   }
   if (ONLY.has('agent')) {
