@@ -10,13 +10,15 @@
  *   e. one `inbox` row per report, keyed (window_start, client), its points a blob; a merge decodes the
  *      inbox and writes one `blocks` row per series (a blob of its windows), then deletes the inbox range.
  *   f. e's inbox, merged into `points` rows as built (decoded in JavaScript, multi-row INSERTs).
+ *   g. c's `recent` and merge plan (rectangles of 64 series × starts), merged into e's `blocks` rows.
  *
- * Not a server: e and f have no reads, no idempotent rewrite and no chunked merge (storage.md says what
+ * Not a server: e, f and g have no reads, no idempotent rewrite and no chunked merge (storage.md says what
  * building them would take).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrations } from '../server/src/metrics/sqlite/migrations.js';
+import { RECENT_STARTS } from '../server/src/metrics/sqlite/recent.js';
 import { MetricWrites, POINT_NUMBERS } from '../server/src/metrics/sqlite/writes.js';
 import { openDatabase } from '../server/src/sqlite/database.js';
 
@@ -88,6 +90,61 @@ function layoutC(dir: string) {
       return n;
     },
     close: () => db.close(),
+    db,
+    writes,
+  };
+}
+
+/** g: c's `recent` and its merge plan (rectangles of 64 series × starts), each moved into `blocks` rows. */
+function layoutG(dir: string) {
+  const base = layoutC(dir);
+  const { db, writes } = base;
+  db.exec(
+    'CREATE TABLE blocks (series_id INTEGER NOT NULL, block_start INTEGER NOT NULL, block_end INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (series_id, block_start))',
+  );
+  const insB = db.prepare('INSERT INTO blocks VALUES (?, ?, ?, ?)');
+  const starts = `WITH RECURSIVE ${RECENT_STARTS}`;
+  const read = db
+    .prepare(
+      `${starts} SELECT r.series_id, r.window_start, r.window_end, r.count, r.mean, r.variance, r.min, r.max FROM st
+       JOIN recent r ON r.window_start = st.ws AND r.series_id BETWEEN @lo AND @hi
+       WHERE st.ws <= @to ORDER BY r.series_id, r.window_start`,
+    )
+    .raw();
+  const drop = db.prepare(
+    `${starts} DELETE FROM recent WHERE window_start IN (SELECT ws FROM st WHERE ws <= @to) AND series_id BETWEEN @lo AND @hi`,
+  );
+  const move = (range: { from: number; to: number; lo: number; hi: number }) =>
+    db.transaction(() => {
+      const rows = read.all(range) as number[][];
+      let at = 0;
+      while (at < rows.length) {
+        const id = (rows[at] as number[])[0] as number;
+        let end = at;
+        while (end < rows.length && (rows[end] as number[])[0] === id) end += 1;
+        const f = new Float64Array((end - at) * 7);
+        for (let i = at; i < end; i += 1) {
+          const r = rows[i] as number[];
+          for (let k = 1; k < 8; k += 1) f[(i - at) * 7 + k - 1] = r[k] as number;
+        }
+        insB.run(id, f[0], f[f.length - 7], Buffer.from(f.buffer));
+        at = end;
+      }
+      drop.run(range);
+      return rows.length;
+    })();
+  return {
+    write: base.write,
+    merge() {
+      const plan = writes.mergePlan(null);
+      if (!plan) return 0;
+      let n = 0;
+      for (const [from, to] of plan.slices)
+        for (let lo = 1; lo <= plan.lastSeries; lo += plan.seriesPerChunk)
+          n += move({ from, to, lo, hi: Math.min(lo + plan.seriesPerChunk - 1, plan.lastSeries) });
+      return n;
+    },
+    close: base.close,
   };
 }
 
@@ -196,7 +253,8 @@ function layoutE(dir: string, rowsOut = false) {
 for (const layout of which.split(',')) {
   const dir = mkdtempSync(join(root, `blocks-${layout}-`));
   try {
-    const store = layout === 'c' ? layoutC(dir) : layoutE(dir, layout === 'f');
+    const store =
+      layout === 'c' ? layoutC(dir) : layout === 'g' ? layoutG(dir) : layoutE(dir, layout === 'f');
     const next = new Array<number>(clients).fill(SEED);
     let turn = 0;
     let ingest = 0;
