@@ -61,9 +61,7 @@ describe('the write thread', () => {
 
   it('writes a client again after its first write rolled back (its series ids were not kept)', async () => {
     const drop = refuseBadClients();
-    await expect(
-      store.write([point({ clientId: 'new', windowStart: T0 })]),
-    ).rejects.toMatchObject({
+    await expect(store.write([point({ clientId: 'new', windowStart: T0 })])).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
     });
     drop();
@@ -82,9 +80,7 @@ describe('the write thread', () => {
                WHERE x < 2000000) SELECT x FROM c);
              END`);
     const drop = refuseBadClients();
-    const writes: Promise<void>[] = [
-      store.write([point({ clientId: 'slow', windowStart: T0 })]),
-    ];
+    const writes: Promise<void>[] = [store.write([point({ clientId: 'slow', windowStart: T0 })])];
     for (let turn = 0; turn < 5; turn += 1) {
       await new Promise((resolve) => setImmediate(resolve));
       for (let i = 0; i < 3; i += 1) {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../../sqlite/database.js';
-import { Blocks, WINDOW_NUMBERS } from './blocks.js';
+import { type Blocks, WINDOW_NUMBERS } from './blocks.js';
 
 /**
  * The two parts of the window layout (schema version 3). A commit writes one `inbox` row per report: its

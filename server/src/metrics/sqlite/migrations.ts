@@ -1,5 +1,5 @@
 import type { Db, Migration } from '../../sqlite/database.js';
-import { Blocks, BLOCKS_TABLE } from './blocks.js';
+import { BLOCKS_TABLE, Blocks } from './blocks.js';
 import { INBOX_NUMBERS, INBOX_TABLE, InboxWriter } from './inbox.js';
 
 /** The versions of `metrics.db`'s schema: `migrations[i]` takes a file from version i to i + 1. */

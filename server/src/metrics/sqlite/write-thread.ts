@@ -7,8 +7,8 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../../sqlite/database.js';
-import { migrations } from './migrations.js';
 import { MERGE_KEEP } from './inbox.js';
+import { migrations } from './migrations.js';
 import type { WriteAnswer, WriteRequest } from './write-protocol.js';
 import { MetricWrites, type PackedItems } from './writes.js';
 
