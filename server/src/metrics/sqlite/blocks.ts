@@ -155,7 +155,16 @@ export class Blocks {
 
   /** The series' windows whose start lies in [from, to), sorted, packed. */
   read(seriesId: number, from: number, to: number): Float64Array {
-    if (!(from < to)) return new Float64Array(0);
+    const parts = this.readParts(seriesId, from, to);
+    return parts.length === 1 ? (parts[0] as Float64Array) : concat(parts);
+  }
+
+  /**
+   * `read`'s windows as they lie in the blocks, a view of each, not copied into one array: for a caller
+   * that copies them anyway (merging the inbox's windows in).
+   */
+  readParts(seriesId: number, from: number, to: number): Float64Array[] {
+    if (!(from < to)) return [];
     const parts: Float64Array[] = [];
     for (const blob of this.#reads.all({ series: seriesId, from, to })) {
       const block = decode(blob);
@@ -163,7 +172,7 @@ export class Blocks {
       const end = search(block, to, first);
       if (end > first) parts.push(block.subarray(first * WINDOW_NUMBERS, end * WINDOW_NUMBERS));
     }
-    return parts.length === 1 ? (parts[0] as Float64Array) : concat(parts);
+    return parts;
   }
 
   /** Removes the window of `seriesId` starting at `start` if stored; returns whether it was. */

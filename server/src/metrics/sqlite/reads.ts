@@ -82,7 +82,7 @@ export class SqliteMetricReads implements MetricReads {
     const inbox = this.#inboxWindows(selector, params, new Set(series.map(([id]) => id)));
     return series.map(([id, clientId]) => ({
       clientId,
-      windows: newerOver(this.#blocks.read(id, selector.from, selector.to), inbox.get(id)),
+      windows: newerOver(this.#blocks.readParts(id, selector.from, selector.to), inbox.get(id)),
     }));
   }
 
@@ -127,30 +127,44 @@ export function createMetricReads(db: Db): MetricReads {
 }
 
 /**
- * A series' block windows with its inbox windows (both sorted by start) merged in start order; where both
- * hold a start, the inbox's (written later) wins.
+ * A series' block windows (as the blocks hold them, in start order) with its inbox windows (sorted) merged
+ * in start order, in one array; where both hold a start, the inbox's (written later) wins.
  */
-function newerOver(blocks: Float64Array, inbox: number[] | undefined): Float64Array {
-  if (!inbox || inbox.length === 0) return blocks;
-  if (blocks.length === 0) return Float64Array.from(inbox);
-  const out = new Float64Array(blocks.length + inbox.length);
-  let a = 0;
-  let b = 0;
+function newerOver(parts: Float64Array[], inbox: number[] | undefined): Float64Array {
+  if (parts.length === 1 && !inbox?.length) return parts[0] as Float64Array;
+  const stored = parts.reduce((sum, part) => sum + part.length, 0);
+  const out = new Float64Array(stored + (inbox?.length ?? 0));
   let o = 0;
-  while (a < blocks.length || b < inbox.length) {
-    const fromInbox =
-      a >= blocks.length || (b < inbox.length && (inbox[b] as number) <= (blocks[a] as number));
-    if (fromInbox) {
-      if (a < blocks.length && inbox[b] === blocks[a]) a += WINDOW_NUMBERS;
-      for (let k = 0; k < WINDOW_NUMBERS; k += 1) out[o + k] = inbox[b + k] as number;
+  let b = 0;
+  const next = inbox ?? [];
+  for (const part of parts) {
+    let a = 0;
+    while (a < part.length) {
+      // The block windows before the next inbox window, copied as a run (a view per window cost more
+      // than all the rest).
+      const start = b < next.length ? (next[b] as number) : Number.POSITIVE_INFINITY;
+      let end = a;
+      while (end < part.length && (part[end] as number) < start) end += WINDOW_NUMBERS;
+      out.set(part.subarray(a, end), o);
+      o += end - a;
+      a = end;
+      if (a >= part.length) break;
+      if (part[a] === start) a += WINDOW_NUMBERS;
+      o = copyWindow(next, b, out, o);
       b += WINDOW_NUMBERS;
-    } else {
-      out.set(blocks.subarray(a, a + WINDOW_NUMBERS), o);
-      a += WINDOW_NUMBERS;
     }
-    o += WINDOW_NUMBERS;
+  }
+  while (b < next.length) {
+    o = copyWindow(next, b, out, o);
+    b += WINDOW_NUMBERS;
   }
   return out.subarray(0, o);
+}
+
+/** Copies the window at `from` of `windows` to `out` at `o`; returns the offset after it. */
+function copyWindow(windows: number[], from: number, out: Float64Array, o: number): number {
+  for (let k = 0; k < WINDOW_NUMBERS; k += 1) out[o + k] = windows[from + k] as number;
+  return o + WINDOW_NUMBERS;
 }
 
 /** The name a metric's series are stored under: `kind.field`, shared by overall and per-core CPU. */
