@@ -23,8 +23,8 @@ export const migrations: readonly Migration[] = [
      max           REAL NOT NULL,
      PRIMARY KEY (series_id, window_start)
    ) WITHOUT ROWID;`,
-  // Version 2: new windows land in the time-ordered `recent` and are merged into `points` (recent.ts).
-  // A file of version 1 keeps its `points` as they are: reads read both tables.
+  // Version 2: new windows landed in the time-ordered `recent` and were merged into `points`.
+  // Version 3 (below) repacks both.
   `CREATE TABLE recent (
      series_id     INTEGER NOT NULL REFERENCES series (id),
      window_start  INTEGER NOT NULL,
