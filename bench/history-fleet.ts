@@ -1,26 +1,27 @@
 /**
  * The history fleet's dataset, seeded by direct SQL into the SQLite store's own tables and cached under the
  * data root (`history-<version>-<clients>c/`), so that a run reuses it. Seeding 1,000 clients through
- * `app.metrics.write` (`seed.ts`) would store 544 M rows at ~57k rows/s: hours.
+ * `app.metrics.write` (`seed.ts`) would store 544 M windows at ~57k windows/s: hours.
  *
  * The file is created by the store itself (`createSqliteMetricStore`, then closed), so its migrations are
  * current; then, on a connection of our own with `synchronous=OFF` and no journal (a seed that fails is
  * simply redone: `meta.json` is written last), every client gets the same 7 days of 10-s windows the
- * one-client run stores (`historyReport`, through `toPoints`), series ids assigned in client order so that
- * `points` (keyed `(series_id, window_start)`) is filled in primary-key order: the first client's rows from
- * JavaScript, every other client's copied from them by `INSERT … SELECT` in SQLite. The last `RECENT_MS`
- * of every client goes to the time-ordered `recent` table instead, not merged, as a server holds its
- * newest windows (`server/src/metrics/sqlite/recent.ts`).
+ * one-client run stores (`historyReport`, through `toPoints`): the first client's series packed into
+ * blocks by the store's own `Blocks.write`, every other client's blocks copied from them by `INSERT …
+ * SELECT` in SQLite. The last `RECENT_MS` of every client goes to the inbox instead, a row per client and
+ * window, not merged, as a server holds its newest windows (`server/src/metrics/sqlite/inbox.ts`).
  *
- * Reuse: the server merges `recent` into `points` within seconds of starting (its merge runs every 5 s),
- * so before each run `splitRecent` moves that last part back from `points` to `recent` (a range delete per
- * series, then the rows again): every run starts from the same state. Run with `RETENTION=off`: the cached
+ * Reuse: the server merges the inbox into blocks within seconds of starting (its merge runs every 5 s), so
+ * before each run `splitRecent` deletes the blocks from the cut on (the seeded blocks all end before it)
+ * and fills the inbox again: every run starts from the same state. Run with `RETENTION=off`: the cached
  * windows grow old, and retention counts from the newest stored window anyway.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultLimits } from '@metrics-collector/schema/limits';
 import { toPoints } from '@metrics-collector/schema/metrics/service';
+import { Blocks } from '@metrics-collector/server/metrics/sqlite/blocks';
+import { INBOX_NUMBERS, InboxWriter } from '@metrics-collector/server/metrics/sqlite/inbox';
 import { storageName } from '@metrics-collector/server/metrics/sqlite/reads';
 import { createSqliteMetricStore } from '@metrics-collector/server/metrics/sqlite/store';
 import Database from 'better-sqlite3';
@@ -28,8 +29,8 @@ import { seedClients } from './seed.js';
 import { HISTORY_WINDOWS, historyRange, historyReport, WINDOW_MS } from './workload.js';
 
 /** Bump when the seeded content or the store's layout changes: a cache of another version is reseeded. */
-export const FLEET_VERSION = 'v1-recent';
-/** The newest part of the week, every client's, kept in `recent` (not merged) when a run starts. */
+export const FLEET_VERSION = 'v2-blocks';
+/** The newest part of the week, every client's, kept in the inbox (not merged) when a run starts. */
 export const RECENT_MS = 3_600_000;
 
 export interface FleetDataset {
@@ -37,14 +38,14 @@ export interface FleetDataset {
   from: number;
   to: number;
   clients: number;
-  /** Rows in `points` and `recent` together. */
+  /** Windows stored, in blocks and the inbox together. */
   rows: number;
-  /** Rows in `recent` when the run starts. */
+  /** Windows in the inbox when the run starts. */
   recentRows: number;
   /** Milliseconds the seeding took when this cache was made (0 … when it was only reused). */
   seedMs: number;
   reused: boolean;
-  /** Milliseconds this run spent moving the last part back to `recent`. */
+  /** Milliseconds this run spent moving the last part back to the inbox. */
   splitMs: number;
 }
 
@@ -80,8 +81,6 @@ function template(from: number): Template {
   return { keys, rows };
 }
 
-const FIELDS = 'series_id, window_start, window_end, count, mean, variance, min, max';
-
 function openForSeeding(file: string): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = DELETE');
@@ -92,28 +91,30 @@ function openForSeeding(file: string): Database.Database {
   return db;
 }
 
-/** Fills `recent` with the last `RECENT_MS` of every series, in its key order (window_start, series_id). */
+/** Fills the inbox with the last `RECENT_MS` of every client: a row per client and window start. */
 function fillRecent(db: Database.Database, t: Template, clients: number, cut: number): number {
   const perClient = t.keys.length;
-  const insert = db.prepare(`INSERT INTO recent (${FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const inbox = new InboxWriter(db);
   const recentRows = t.rows.map((rows) => rows.filter((r) => r[1] >= cut));
-  const windows = recentRows[0]?.length ?? 0;
-  let n = 0;
+  const starts = (recentRows[0] ?? []).map((r) => r[1]);
+  const windows = starts.length;
+  const ids = seedClients(clients);
+  const points = new Float64Array(perClient * INBOX_NUMBERS);
   db.transaction(() => {
     for (let w = 0; w < windows; w += 1) {
       for (let c = 0; c < clients; c += 1) {
         for (let k = 0; k < perClient; k += 1) {
           const r = recentRows[k]?.[w] as Row;
-          insert.run(c * perClient + k + 1, r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
-          n += 1;
+          points.set([c * perClient + k + 1, r[2], r[3], r[4], r[5], r[6], r[7]], k * INBOX_NUMBERS);
         }
+        inbox.write(starts[w] as number, ids[c] as string, points);
       }
     }
   })();
-  return n;
+  return windows * clients * perClient;
 }
 
-/** Seeds the fleet into `dataDir` (a new folder); returns the rows stored. */
+/** Seeds the fleet into `dataDir` (a new folder); returns the windows stored. */
 function seed(dataDir: string, from: number, clients: number, log: (line: string) => void): number {
   const file = join(dataDir, 'metrics.db');
   const t = template(from);
@@ -128,34 +129,37 @@ function seed(dataDir: string, from: number, clients: number, log: (line: string
         for (const [k, key] of t.keys.entries()) series.run(c * perClient + k + 1, id, key.metric, key.core);
       }
     })();
-    // The template client's rows before the cut, in a temporary table: `INSERT … SELECT` from `points`
-    // itself would go through a temporary copy anyway.
-    db.exec(`CREATE TEMP TABLE tmpl (k INTEGER, window_start INTEGER, window_end INTEGER, count INTEGER,
-               mean REAL, variance REAL, min REAL, max REAL, PRIMARY KEY (k, window_start)) WITHOUT ROWID`);
-    const insert = db.prepare('INSERT INTO temp.tmpl VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    // The first client's series as blocks, packed by the store; then copied for every other client.
+    const blocks = new Blocks(db);
+    let perClientRows = 0;
     db.transaction(() => {
-      for (const rows of t.rows) for (const r of rows) if (r[1] < cut) insert.run(...r);
+      for (const [k, rows] of t.rows.entries()) {
+        const before = rows.filter((r) => r[1] < cut);
+        perClientRows += before.length;
+        blocks.write(k + 1, Float64Array.from(before.flatMap((r) => r.slice(1))));
+      }
     })();
+    // From a temporary copy: `INSERT … SELECT` from `blocks` itself would make one at every statement.
+    db.exec('CREATE TEMP TABLE tmpl AS SELECT series_id, block_start, block_end, data FROM blocks');
     const copy = db.prepare(
-      `INSERT INTO points (${FIELDS}) SELECT ? + k, window_start, window_end, count, mean, variance, min, max
-       FROM temp.tmpl ORDER BY k, window_start`,
+      `INSERT INTO blocks (series_id, block_start, block_end, data)
+       SELECT ? + series_id, block_start, block_end, data FROM temp.tmpl ORDER BY series_id, block_start`,
     );
-    const perClientRows = db.prepare<[], number>('SELECT count(*) FROM temp.tmpl').pluck().get() as number;
     const started = performance.now();
-    // 10 clients (about 5 M rows) per transaction.
-    for (let first = 0; first < clients; first += 10) {
+    // 10 clients (about 5 M windows) per transaction.
+    for (let first = 1; first < clients; first += 10) {
       db.transaction(() => {
-        for (let c = first; c < Math.min(first + 10, clients); c += 1) copy.run(c * perClient + 1);
+        for (let c = first; c < Math.min(first + 10, clients); c += 1) copy.run(c * perClient);
       })();
-      if (first % 100 === 90 || first + 10 >= clients) {
+      if (first % 100 === 91 || first + 10 >= clients) {
         const done = Math.min(first + 10, clients);
         const rate = ((done * perClientRows) / (performance.now() - started)) * 1000;
-        log(`  history fleet: ${done} of ${clients} clients in points, ${fixedK(rate)} rows/s`);
+        log(`  history fleet: ${done} of ${clients} clients in blocks, ${fixedK(rate)} windows/s`);
       }
     }
     const recent = fillRecent(db, t, clients, cut);
     db.pragma('journal_mode = WAL');
-    // Counted, not asked of SQLite: a count(*) would read the whole file.
+    // Counted, not asked of SQLite: reading every blob's length would read the whole file.
     return clients * perClientRows + recent;
   } finally {
     db.close();
@@ -165,19 +169,19 @@ function seed(dataDir: string, from: number, clients: number, log: (line: string
 const fixedK = (n: number) => `${Math.round(n / 1000).toLocaleString('en-US')}k`;
 
 /**
- * Moves the last `RECENT_MS` back from `points` to `recent` (the server merged them), as on a fresh seed.
- * Returns the rows now in `recent`.
+ * Moves the last `RECENT_MS` back from blocks to the inbox (the server merged them), as on a fresh seed.
+ * Returns the windows now in the inbox.
  */
 function splitRecent(dataDir: string, from: number, clients: number): number {
   const t = template(from);
   const cut = from + HISTORY_WINDOWS * WINDOW_MS - RECENT_MS;
   const db = openForSeeding(join(dataDir, 'metrics.db'));
   try {
-    const drop = db.prepare('DELETE FROM points WHERE series_id = ? AND window_start >= ?');
+    const drop = db.prepare('DELETE FROM blocks WHERE series_id = ? AND block_start >= ?');
     const ids = db.prepare<[], number>('SELECT id FROM series ORDER BY id').pluck().all() as number[];
     db.transaction(() => {
       for (const id of ids) drop.run(id, cut);
-      db.exec('DELETE FROM recent');
+      db.exec('DELETE FROM inbox');
     })();
     const n = fillRecent(db, t, clients, cut);
     db.pragma('journal_mode = WAL');
@@ -189,7 +193,7 @@ function splitRecent(dataDir: string, from: number, clients: number): number {
 
 /**
  * The cached dataset of `clients` clients under `root`, seeded first if missing or of another version;
- * each call leaves its last hour in `recent`.
+ * each call leaves its last hour in the inbox.
  */
 export async function fleetDataset(
   root: string,

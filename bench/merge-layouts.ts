@@ -17,8 +17,8 @@
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Blocks } from '../server/src/metrics/sqlite/blocks.js';
 import { migrations } from '../server/src/metrics/sqlite/migrations.js';
-import { RECENT_STARTS } from '../server/src/metrics/sqlite/recent.js';
 import { MetricWrites, POINT_NUMBERS } from '../server/src/metrics/sqlite/writes.js';
 import { openDatabase } from '../server/src/sqlite/database.js';
 
@@ -42,14 +42,18 @@ const cpu = () => {
 function layoutC(dir: string) {
   const db = openDatabase(dir, 'metrics', migrations);
   db.pragma('foreign_keys = OFF');
-  // seed points: SEED windows per series, in series order
+  // SEED windows per series, as blocks
   const insS = db.prepare('INSERT INTO series (client_id, metric, core) VALUES (?, ?, -1)');
-  const insP = db.prepare('INSERT INTO points VALUES (?, ?, ?, 10, 0.5, 0.1, 0, 1)');
+  const blocks = new Blocks(db);
   db.transaction(() => {
     for (let cl = 0; cl < clients; cl += 1)
       for (let k = 0; k < ROWS; k += 1) insS.run(`client-${cl}`, `metric.${k}`);
-    for (let id = 1; id <= clients * ROWS; id += 1)
-      for (let x = 0; x < SEED; x += 1) insP.run(id, x * WINDOW, x * WINDOW + WINDOW);
+    for (let id = 1; id <= clients * ROWS; id += 1) {
+      const windows = new Float64Array(SEED * 7);
+      for (let x = 0; x < SEED; x += 1)
+        windows.set([x * WINDOW, x * WINDOW + WINDOW, 10, 0.5, 0.1, 0, 1], x * 7);
+      blocks.write(id, windows);
+    }
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   const writes = new MetricWrites(db);
@@ -80,71 +84,20 @@ function layoutC(dir: string) {
       if (!plan) return 0;
       let n = 0;
       for (const [from, to] of plan.slices)
-        for (let lo = 1; lo <= plan.lastSeries; lo += plan.seriesPerChunk)
+        for (let lo = 0; lo < plan.clients.length; lo += plan.clientsPerChunk) {
+          const hi = Math.min(lo + plan.clientsPerChunk, plan.clients.length) - 1;
           n += writes.mergeChunk({
             from,
             to,
-            lo,
-            hi: Math.min(lo + plan.seriesPerChunk - 1, plan.lastSeries),
+            lo: plan.clients[lo] as string,
+            hi: plan.clients[hi] as string,
           });
+        }
       return n;
     },
     close: () => db.close(),
     db,
     writes,
-  };
-}
-
-/** g: c's `recent` and its merge plan (rectangles of 64 series × starts), each moved into `blocks` rows. */
-function layoutG(dir: string) {
-  const base = layoutC(dir);
-  const { db, writes } = base;
-  db.exec(
-    'CREATE TABLE blocks (series_id INTEGER NOT NULL, block_start INTEGER NOT NULL, block_end INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (series_id, block_start))',
-  );
-  const insB = db.prepare('INSERT INTO blocks VALUES (?, ?, ?, ?)');
-  const starts = `WITH RECURSIVE ${RECENT_STARTS}`;
-  const read = db
-    .prepare(
-      `${starts} SELECT r.series_id, r.window_start, r.window_end, r.count, r.mean, r.variance, r.min, r.max FROM st
-       JOIN recent r ON r.window_start = st.ws AND r.series_id BETWEEN @lo AND @hi
-       WHERE st.ws <= @to ORDER BY r.series_id, r.window_start`,
-    )
-    .raw();
-  const drop = db.prepare(
-    `${starts} DELETE FROM recent WHERE window_start IN (SELECT ws FROM st WHERE ws <= @to) AND series_id BETWEEN @lo AND @hi`,
-  );
-  const move = (range: { from: number; to: number; lo: number; hi: number }) =>
-    db.transaction(() => {
-      const rows = read.all(range) as number[][];
-      let at = 0;
-      while (at < rows.length) {
-        const id = (rows[at] as number[])[0] as number;
-        let end = at;
-        while (end < rows.length && (rows[end] as number[])[0] === id) end += 1;
-        const f = new Float64Array((end - at) * 7);
-        for (let i = at; i < end; i += 1) {
-          const r = rows[i] as number[];
-          for (let k = 1; k < 8; k += 1) f[(i - at) * 7 + k - 1] = r[k] as number;
-        }
-        insB.run(id, f[0], f[f.length - 7], Buffer.from(f.buffer));
-        at = end;
-      }
-      drop.run(range);
-      return rows.length;
-    })();
-  return {
-    write: base.write,
-    merge() {
-      const plan = writes.mergePlan(null);
-      if (!plan) return 0;
-      let n = 0;
-      for (const [from, to] of plan.slices)
-        for (let lo = 1; lo <= plan.lastSeries; lo += plan.seriesPerChunk)
-          n += move({ from, to, lo, hi: Math.min(lo + plan.seriesPerChunk - 1, plan.lastSeries) });
-      return n;
-    },
-    close: base.close,
   };
 }
 
@@ -253,8 +206,7 @@ function layoutE(dir: string, rowsOut = false) {
 for (const layout of which.split(',')) {
   const dir = mkdtempSync(join(root, `blocks-${layout}-`));
   try {
-    const store =
-      layout === 'c' ? layoutC(dir) : layout === 'g' ? layoutG(dir) : layoutE(dir, layout === 'f');
+    const store = layout === 'c' ? layoutC(dir) : layoutE(dir, layout === 'f');
     const next = new Array<number>(clients).fill(SEED);
     let turn = 0;
     let ingest = 0;

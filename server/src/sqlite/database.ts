@@ -4,11 +4,14 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
+/** A schema migration: SQL, or a function for what SQL alone cannot do (repacking rows). */
+export type Migration = string | ((db: Db) => void);
+
 /**
  * Opens (creating if needed) `<dataDir>/<name>.db` in WAL mode with full fsync on commit, and brings it
  * to the newest schema version: `migrations[i]` takes the file from `user_version` i to i + 1.
  */
-export function openDatabase(dataDir: string, name: string, migrations: readonly string[]): Db {
+export function openDatabase(dataDir: string, name: string, migrations: readonly Migration[]): Db {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, `${name}.db`));
   db.pragma('journal_mode = WAL');
@@ -27,7 +30,9 @@ export function openDatabase(dataDir: string, name: string, migrations: readonly
   }
   for (let version = current; version < migrations.length; version += 1) {
     db.transaction(() => {
-      db.exec(migrations[version] as string);
+      const migration = migrations[version] as Migration;
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
       db.pragma(`user_version = ${version + 1}`);
     })();
   }

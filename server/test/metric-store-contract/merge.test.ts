@@ -1,13 +1,13 @@
 /**
- * The embedded store's two-part layout (server/src/metrics/sqlite/recent.ts): windows land in `recent` and
- * are merged into `points`. Every answer must be the same before and after a merge.
+ * The embedded store's two-part layout (server/src/metrics/sqlite/inbox.ts): windows land in the inbox, a
+ * row per report, and are merged into blocks of a series' windows. Every answer must be the same before
+ * and after a merge.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteMetricReads } from '../../src/metrics/sqlite/reads.js';
 import { createSqliteMetricStore, type SqliteMetricStore } from '../../src/metrics/sqlite/store.js';
 import { random } from '../helpers.js';
 import { MINUTE, point, SECOND, select, T0 } from './contract.js';
@@ -15,10 +15,11 @@ import { MINUTE, point, SECOND, select, T0 } from './contract.js';
 let dataDir: string;
 let store: SqliteMetricStore;
 const open = () => createSqliteMetricStore({ dataDir, retention: null, mergeInterval: 0, reads: 'inline' });
-const rows = (table: string) => {
+/** Windows stored in `blocks` or in the inbox: both hold 7 float64s per window in their blobs. */
+const rows = (part: 'blocks' | 'inbox') => {
   const db = new Database(join(dataDir, 'metrics.db'), { readonly: true });
   try {
-    return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    return db.prepare(`SELECT coalesce(sum(length(data)), 0) / 56 FROM ${part}`).pluck().get() as number;
   } finally {
     db.close();
   }
@@ -35,16 +36,17 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('SQLite store: recent windows merged into series order', () => {
+describe('SQLite store: inbox windows merged into blocks', () => {
   it('stores a window written, merged and rewritten once, the newer copy winning', async () => {
     await store.write([point({ windowStart: T0, mean: 0.2, min: 0.2, max: 0.2 })]);
     expect(await store.merge()).toBe(1);
-    expect([rows('points'), rows('recent')]).toEqual([1, 0]);
+    expect([rows('blocks'), rows('inbox')]).toEqual([1, 0]);
     await store.write([point({ windowStart: T0, mean: 0.4, min: 0.4, max: 0.4 })]);
-    expect([rows('points'), rows('recent')]).toEqual([0, 1]);
+    // The new copy waits in the inbox, over the block's until the next merge replaces it there.
+    expect([rows('blocks'), rows('inbox')]).toEqual([1, 1]);
     expect(await means()).toEqual([[T0, 0.4, 10]]);
     await store.merge();
-    expect([rows('points'), rows('recent')]).toEqual([1, 0]);
+    expect([rows('blocks'), rows('inbox')]).toEqual([1, 0]);
     expect(await means()).toEqual([[T0, 0.4, 10]]);
   });
 
@@ -75,7 +77,7 @@ describe('SQLite store: recent windows merged into series order', () => {
     ]);
     expect(before.summary.map((s) => s.value)).toEqual([0.6]);
     await store.merge();
-    expect([rows('points'), rows('recent')]).toEqual([4, 0]);
+    expect([rows('blocks'), rows('inbox')]).toEqual([4, 0]);
     expect(await answers()).toEqual(before);
   });
 
@@ -104,10 +106,10 @@ describe('SQLite store: recent windows merged into series order', () => {
       point({ windowStart: T0 + 10_000, mean: 0.5 }),
     ]);
     const db = new Database(join(dataDir, 'metrics.db'));
-    // Fails the merge after its rows were copied into `points`, before they left `recent`.
-    db.exec(`CREATE TRIGGER crash BEFORE DELETE ON recent BEGIN SELECT RAISE(ABORT, 'crash'); END`);
+    // Fails the merge after its windows were written as blocks, before they left the inbox.
+    db.exec(`CREATE TRIGGER crash BEFORE DELETE ON inbox BEGIN SELECT RAISE(ABORT, 'crash'); END`);
     await expect(store.merge()).rejects.toThrow('crash');
-    expect([rows('points'), rows('recent')]).toEqual([0, 2]);
+    expect([rows('blocks'), rows('inbox')]).toEqual([0, 2]);
     expect(await means()).toEqual([[T0, 0.4, 20]]);
     db.exec('DROP TRIGGER crash');
     db.close();
@@ -126,7 +128,7 @@ describe('SQLite store: recent windows merged into series order', () => {
         (sum, s) => sum + s.count,
         0,
       );
-    // The merge runs in the write thread, a range of series per transaction, while the reads (inline,
+    // The merge runs in the write thread, a range of clients per transaction, while the reads (inline,
     // on this thread) go on: every answer must count every window once.
     const merging = store.merge();
     let done = false;
@@ -142,17 +144,17 @@ describe('SQLite store: recent windows merged into series order', () => {
     expect(new Set([...answers, await counted()])).toEqual(new Set([total]));
   });
 
-  it('merges a large recent part in chunks of whole windows', async () => {
+  it('merges a large inbox in chunks of whole windows', async () => {
     const points = Array.from({ length: 30_000 }, (_, i) =>
       point({ clientId: `c${i % 3}`, windowStart: T0 + Math.floor(i / 3) * 1000 }),
     );
     await store.write(points);
     expect(await store.merge()).toBe(30_000);
-    expect([rows('points'), rows('recent')]).toEqual([30_000, 0]);
+    expect([rows('blocks'), rows('inbox')]).toEqual([30_000, 0]);
   });
 
   it('lets ingest through between the chunks of a merge, more than one write per chunk', async () => {
-    // 200 series × 100 windows: 8 chunks, 2 slices of 62 and 38 windows × 4 ranges of 64 series (recent.ts).
+    // 200 clients × 100 windows: 26 chunks, 2 slices of 62 and 38 windows × 13 ranges of 16 clients (inbox.ts).
     const points = Array.from({ length: 20_000 }, (_, i) =>
       point({ clientId: `c${i % 200}`, windowStart: T0 + Math.floor(i / 200) * 10_000 }),
     );
@@ -171,7 +173,7 @@ describe('SQLite store: recent windows merged into series order', () => {
     }
     expect(await merging).toBe(20_000);
     expect(written).toBeGreaterThanOrEqual(30);
-    expect(rows('recent') + rows('points')).toBe(20_000 + written);
+    expect(rows('inbox') + rows('blocks')).toBe(20_000 + written);
   });
 
   it('reads a database of the old layout (schema version 1) and writes on top of it', async () => {
@@ -198,7 +200,42 @@ describe('SQLite store: recent windows merged into series order', () => {
     expect(await means()).toEqual([[T0, 0.7, 20]]);
   });
 
-  it('reads one series bucket by bucket with exactly the numbers of the grouped statement', async () => {
+  it('repacks a database of schema version 2 (points and recent) into blocks and the inbox', async () => {
+    await store.close();
+    rmSync(join(dataDir, 'metrics.db'));
+    const old = new Database(join(dataDir, 'metrics.db'));
+    const columns = `series_id INTEGER NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
+                     count INTEGER NOT NULL, mean REAL NOT NULL, variance REAL NOT NULL, min REAL NOT NULL,
+                     max REAL NOT NULL`;
+    old.exec(`CREATE TABLE series (id INTEGER PRIMARY KEY, client_id TEXT NOT NULL, metric TEXT NOT NULL,
+                core INTEGER NOT NULL, UNIQUE (metric, core, client_id));
+              CREATE TABLE points (${columns}, PRIMARY KEY (series_id, window_start)) WITHOUT ROWID;
+              CREATE TABLE recent (${columns}, PRIMARY KEY (window_start, series_id)) WITHOUT ROWID;
+              INSERT INTO series VALUES (1, 'a', 'cpu.utilization', -1), (2, 'b', 'cpu.utilization', -1);
+              INSERT INTO points VALUES (1, ${T0}, ${T0 + 10_000}, 10, 0.2, 0, 0.2, 0.2),
+                                        (1, ${T0 + 10_000}, ${T0 + 20_000}, 10, 0.4, 0, 0.4, 0.4);
+              INSERT INTO recent VALUES (1, ${T0 + 20_000}, ${T0 + 30_000}, 20, 0.9, 0, 0.9, 0.9),
+                                        (2, ${T0 + 20_000}, ${T0 + 30_000}, 10, 0.3, 0, 0.3, 0.3);
+              PRAGMA user_version = 2;`);
+    old.close();
+    store = open();
+    expect([rows('blocks'), rows('inbox')]).toEqual([2, 2]);
+    const summary = async () =>
+      (await store.summarize(select({ clientId: null }), 'COUNT')).map((s) => [s.clientId, s.count, s.mean]);
+    expect(await summary()).toEqual([
+      ['a', 40, 0.6],
+      ['b', 10, 0.3],
+    ]);
+    await store.write([point({ clientId: 'b', windowStart: T0 + 20_000, mean: 0.5, min: 0.5, max: 0.5 })]);
+    await store.merge();
+    expect([rows('blocks'), rows('inbox')]).toEqual([4, 0]);
+    expect(await summary()).toEqual([
+      ['a', 40, 0.6],
+      ['b', 10, 0.5],
+    ]);
+  });
+
+  it('answers the same with every window in the inbox, in blocks, or split between them', async () => {
     const next = random(7);
     const windows = [];
     for (let i = 0; i < 400; i += 1) {
@@ -224,42 +261,51 @@ describe('SQLite store: recent windows merged into series order', () => {
           }),
         );
       }
-      if (i === 250) {
-        await store.write(windows.splice(0));
-        await store.merge();
-      }
     }
-    await store.write(windows);
-    const db = new Database(join(dataDir, 'metrics.db'), { readonly: true });
-    try {
-      const byBucket = new SqliteMetricReads(db);
-      const grouped = new SqliteMetricReads(db, { bucketLoopMax: 0 });
-      const cases = [
-        select({ from: T0, to: T0 + 70 * MINUTE }),
-        select({
-          metric: 'CPU_CORE_UTILIZATION',
-          core: 1,
-          from: T0 + 7 * SECOND,
-          to: T0 + 41 * MINUTE + 3 * SECOND,
-        }),
-        select({ metric: 'CPU_CORE_UTILIZATION', core: null }),
-        select({ clientId: 'b', from: T0 - MINUTE, to: T0 + 30 * MINUTE }),
-        select({ clientId: 'c' }),
-      ];
-      let answered = 0;
+    const cases = [
+      select({ from: T0, to: T0 + 70 * MINUTE }),
+      select({
+        metric: 'CPU_CORE_UTILIZATION',
+        core: 1,
+        from: T0 + 7 * SECOND,
+        to: T0 + 41 * MINUTE + 3 * SECOND,
+      }),
+      select({ metric: 'CPU_CORE_UTILIZATION', core: null }),
+      select({ clientId: 'b', from: T0 - MINUTE, to: T0 + 30 * MINUTE }),
+      select({ clientId: 'c' }),
+      select({ clientId: null }),
+    ];
+    const twelve = (rows: object[]) =>
+      rows.map((row) =>
+        Object.fromEntries(
+          Object.entries(row).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toPrecision(12)) : v]),
+        ),
+      );
+    const answers = async () => {
+      const all = [];
       for (const selector of cases) {
-        for (const width of [10 * SECOND, 45 * SECOND, MINUTE, 7 * MINUTE]) {
-          const expected = grouped.history(selector, width, 'MEAN');
-          expect(byBucket.history(selector, width, 'MEAN')).toEqual(expected);
-          if (expected.length > 0) answered += 1;
-        }
+        for (const width of [10 * SECOND, 45 * SECOND, MINUTE, 7 * MINUTE])
+          all.push(twelve(await store.history(selector, width, 'MEAN')));
+        all.push(twelve(await store.summarize(selector, 'P90')));
       }
-      expect(answered).toBe(16);
-      // Both parts hold windows of the first case, so the two were pooled on both paths.
-      expect(rows('points')).toBeGreaterThan(0);
-      expect(rows('recent')).toBeGreaterThan(0);
-    } finally {
-      db.close();
-    }
+      return all;
+    };
+    // Half merged, half in the inbox; all in the inbox (a fresh store); all merged.
+    await store.write(windows.slice(0, windows.length / 2));
+    await store.merge();
+    await store.write(windows.slice(windows.length / 2));
+    expect(rows('blocks')).toBeGreaterThan(0);
+    expect(rows('inbox')).toBeGreaterThan(0);
+    const split = await answers();
+    expect(split.filter((a) => a.length > 0)).toHaveLength(25);
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'mc-merge-'));
+    store = open();
+    await store.write(windows);
+    expect(await answers()).toEqual(split);
+    await store.merge();
+    expect(rows('inbox')).toBe(0);
+    expect(await answers()).toEqual(split);
   });
 });

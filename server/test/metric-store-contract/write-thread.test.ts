@@ -23,10 +23,10 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Makes every insert of a window whose mean is 0.666 fail, from another connection. */
-function refuseMean666(): () => void {
+/** Makes every insert of a window of the clients 'b', 'new' and 'bad' fail, from another connection. */
+function refuseBadClients(): () => void {
   const db = new Database(join(dataDir, 'metrics.db'));
-  db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON recent WHEN NEW.mean = 0.666
+  db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON inbox WHEN NEW.client_id IN ('b', 'new', 'bad')
            BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
   return () => {
     db.exec('DROP TRIGGER refuse');
@@ -40,7 +40,7 @@ const clients = async () =>
 describe('the write thread', () => {
   it('refuses only the write whose transaction failed, with nothing of it stored', async () => {
     await store.write([point({ clientId: 'warm-up', windowStart: T0 + 30 * MINUTE })]);
-    const drop = refuseMean666();
+    const drop = refuseBadClients();
     const outcomes = await Promise.allSettled([
       store.write([
         point({ clientId: 'a', windowStart: T0 }),
@@ -48,7 +48,7 @@ describe('the write thread', () => {
       ]),
       store.write([
         point({ clientId: 'b', windowStart: T0 }),
-        point({ clientId: 'b', windowStart: T0 + 10_000, mean: 0.666 }),
+        point({ clientId: 'b', windowStart: T0 + 10_000 }),
       ]),
       store.write([point({ clientId: 'c', windowStart: T0 })]),
     ]);
@@ -60,10 +60,8 @@ describe('the write thread', () => {
   });
 
   it('writes a client again after its first write rolled back (its series ids were not kept)', async () => {
-    const drop = refuseMean666();
-    await expect(
-      store.write([point({ clientId: 'new', windowStart: T0, mean: 0.666 })]),
-    ).rejects.toMatchObject({
+    const drop = refuseBadClients();
+    await expect(store.write([point({ clientId: 'new', windowStart: T0 })])).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
     });
     drop();
@@ -74,23 +72,21 @@ describe('the write thread', () => {
   });
 
   it('gives each write its own outcome when groups of several turns commit together', async () => {
-    // An insert of mean 0.777 keeps the thread busy for a while: the groups of the next turns arrive
+    // An insert of client 'slow' keeps the thread busy for a while: the groups of the next turns arrive
     // meanwhile and are committed together, in one transaction, after it.
     const db = new Database(join(dataDir, 'metrics.db'));
-    db.exec(`CREATE TRIGGER slow BEFORE INSERT ON recent WHEN NEW.mean = 0.777 BEGIN
+    db.exec(`CREATE TRIGGER slow BEFORE INSERT ON inbox WHEN NEW.client_id = 'slow' BEGIN
                SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c
                WHERE x < 2000000) SELECT x FROM c);
              END`);
-    const drop = refuseMean666();
-    const writes: Promise<void>[] = [
-      store.write([point({ clientId: 'slow', windowStart: T0, mean: 0.777 })]),
-    ];
+    const drop = refuseBadClients();
+    const writes: Promise<void>[] = [store.write([point({ clientId: 'slow', windowStart: T0 })])];
     for (let turn = 0; turn < 5; turn += 1) {
       await new Promise((resolve) => setImmediate(resolve));
       for (let i = 0; i < 3; i += 1) {
         const bad = turn === 3 && i === 1;
         const clientId = bad ? 'bad' : `t${turn}-${i}`;
-        writes.push(store.write([point({ clientId, windowStart: T0, mean: bad ? 0.666 : 0.5 })]));
+        writes.push(store.write([point({ clientId, windowStart: T0 })]));
       }
     }
     const outcomes = await Promise.allSettled(writes);

@@ -21,7 +21,7 @@ export interface SqliteMetricStoreOptions {
   retention: number | null;
   /** How often retention runs, ms. @default min(1 hour, retention / 10) */
   retentionInterval?: number;
-  /** How often `recent` is merged into `points`, ms. @default 5000 */
+  /** How often the inbox is merged into `blocks`, ms. @default 5000 */
   mergeInterval?: number;
   /** Called when background retention or a merge fails; it runs again on the next turn. */
   onBackgroundError?: (error: unknown) => void;
@@ -95,9 +95,9 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   /**
-   * Moves every window of `recent` into `points` now, a chunk per transaction (in the write thread, with
+   * Moves every window of the inbox into `blocks` now, a chunk per transaction (in the write thread, with
    * ingest commits in between chunks); resolves with how many moved. The background merge moves only
-   * what is due (recent.ts).
+   * what is due (inbox.ts).
    */
   merge(): Promise<number> {
     return this.#writer.merge(true);

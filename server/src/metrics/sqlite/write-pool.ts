@@ -63,8 +63,8 @@ export class WriteThread {
   }
 
   /**
-   * Merges `recent` into `points` in the thread, a chunk per transaction: every window, or (`all` false)
-   * only what is due (recent.ts, `MERGE_KEEP`). Resolves with the rows moved.
+   * Merges the inbox into `blocks` in the thread, a chunk per transaction: every window, or (`all` false)
+   * only what is due (inbox.ts, `MERGE_KEEP`). Resolves with the windows moved.
    */
   async merge(all: boolean): Promise<number> {
     return this.#call({ op: 'merge', all });

@@ -7,8 +7,8 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../../sqlite/database.js';
+import { MERGE_KEEP } from './inbox.js';
 import { migrations } from './migrations.js';
-import { MERGE_KEEP } from './recent.js';
 import type { WriteAnswer, WriteRequest } from './write-protocol.js';
 import { MetricWrites, type PackedItems } from './writes.js';
 
@@ -25,7 +25,7 @@ let groupsWritten = 0;
 const answer = (message: WriteAnswer) => parentPort?.postMessage(message);
 
 /**
- * Merges `recent` into `points` (all of it, or only what is due: `MERGE_KEEP`), a range of series and
+ * Merges the inbox into `blocks` (all of it, or only what is due: `MERGE_KEEP`), a range of clients and
  * window starts per transaction (`Merger.plan`), letting the writes that arrive meanwhile in between
  * chunks. When ingest is busy (a group arrived in the turn after a chunk), the merge then waits as long as
  * the chunk took, so that ingest gets half of the thread rather than one commit per chunk: a single turn
@@ -38,11 +38,16 @@ async function merge(all: boolean): Promise<number> {
   let total = 0;
   for (const [from, to] of plan.slices) {
     if (closing) break;
-    for (let lo = 1; lo <= plan.lastSeries && !closing; lo += plan.seriesPerChunk) {
+    for (let lo = 0; lo < plan.clients.length && !closing; lo += plan.clientsPerChunk) {
       const started = performance.now();
-      // Series made after the plan wait for the next merge.
-      const hi = Math.min(lo + plan.seriesPerChunk - 1, plan.lastSeries);
-      total += writes.mergeChunk({ from, to, lo, hi });
+      // Clients new since the plan wait for the next merge.
+      const hi = Math.min(lo + plan.clientsPerChunk, plan.clients.length) - 1;
+      total += writes.mergeChunk({
+        from,
+        to,
+        lo: plan.clients[lo] as string,
+        hi: plan.clients[hi] as string,
+      });
       const took = performance.now() - started;
       const groups = groupsWritten;
       await nextTurn();

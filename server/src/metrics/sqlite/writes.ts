@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import { commitItems } from '../../sqlite/commit-items.js';
 import type { Db } from '../../sqlite/database.js';
-import { Merger, RecentWriter, ROW_WIDTH } from './recent.js';
+import { Blocks } from './blocks.js';
+import { INBOX_NUMBERS, InboxWriter, type MergeRange, Merger } from './inbox.js';
 
 /*
  * The embedded store's writes, synchronous on the write connection: in the write thread (write-thread.ts),
@@ -32,7 +33,8 @@ export interface PackedItems {
 export class MetricWrites {
   readonly #db: Db;
   readonly #series: SeriesIds;
-  readonly #recent: RecentWriter;
+  readonly #inbox: InboxWriter;
+  readonly #blocks: Blocks;
   readonly #merger: Merger;
   readonly #retention: Retention;
   /** The series keys by key id, as the main thread sent them. */
@@ -41,9 +43,10 @@ export class MetricWrites {
   constructor(db: Db) {
     this.#db = db;
     this.#series = new SeriesIds(db);
-    this.#recent = new RecentWriter(db);
-    this.#merger = new Merger(db, this.#recent);
-    this.#retention = new Retention(db);
+    this.#inbox = new InboxWriter(db);
+    this.#blocks = new Blocks(db);
+    this.#merger = new Merger(db, this.#blocks);
+    this.#retention = new Retention(db, this.#blocks);
   }
 
   /**
@@ -60,23 +63,71 @@ export class MetricWrites {
       items.push([from, from + size]);
       from += size;
     }
-    const errors = commitItems(
-      this.#db,
-      items,
-      ([start, end]) => {
-        const rows: number[] = new Array((end - start) * ROW_WIDTH);
-        for (let i = start; i < end; i += 1) {
-          const o = i * POINT_NUMBERS;
-          const r = (i - start) * ROW_WIDTH;
-          rows[r] = this.#series.idOf(numbers[o] as number, this.#keys);
-          for (let k = 1; k < ROW_WIDTH; k += 1) rows[r + k] = numbers[o + k] as number;
-        }
-        this.#recent.write(rows);
-      },
+    const errors = commitItems(this.#db, items, ([start, end]) => this.#writeItem(numbers, start, end), {
       // Series ids become visible to later groups only once the transaction that made them committed.
-      { committed: () => this.#series.commit(), rolledBack: () => this.#series.rollBack() },
-    );
+      committed: () => this.#series.commit(),
+      rolledBack: () => this.#series.rollBack(),
+    });
     return errors.map((error) => (error === undefined ? null : String((error as Error).message ?? error)));
+  }
+
+  /**
+   * One item's points as inbox rows: one per client and window start, which a report's points share (the
+   * common case: one row, packed without any intermediate object). A series written twice in one item
+   * keeps its later point, as a later write replaces an earlier one.
+   */
+  #writeItem(numbers: Float64Array, start: number, end: number): void {
+    const first = start * POINT_NUMBERS;
+    const windowStart = numbers[first + 1] as number;
+    const clientId = this.#series.clientOf(numbers[first] as number, this.#keys);
+    const packed = new Float64Array((end - start) * INBOX_NUMBERS);
+    for (let i = start; i < end; i += 1) {
+      const o = i * POINT_NUMBERS;
+      const keyId = numbers[o] as number;
+      if (numbers[o + 1] !== windowStart || this.#series.clientOf(keyId, this.#keys) !== clientId) {
+        this.#writeRows(numbers, start, end);
+        return;
+      }
+      const p = (i - start) * INBOX_NUMBERS;
+      packed[p] = this.#series.idOf(keyId, this.#keys);
+      for (let k = 1; k < INBOX_NUMBERS; k += 1) packed[p + k] = numbers[o + k + 1] as number;
+      for (let q = 0; q < p; q += INBOX_NUMBERS) {
+        if (packed[q] === packed[p]) {
+          this.#writeRows(numbers, start, end);
+          return;
+        }
+      }
+    }
+    this.#inbox.write(windowStart, clientId, packed);
+  }
+
+  /** `#writeItem` for an item of several clients or window starts, or with a series twice: a row each. */
+  #writeRows(numbers: Float64Array, start: number, end: number): void {
+    const rows = new Map<string, { windowStart: number; clientId: string; points: Map<number, number[]> }>();
+    for (let i = start; i < end; i += 1) {
+      const o = i * POINT_NUMBERS;
+      const keyId = numbers[o] as number;
+      const windowStart = numbers[o + 1] as number;
+      const clientId = this.#series.clientOf(keyId, this.#keys);
+      const key = `${windowStart} ${clientId}`;
+      let row = rows.get(key);
+      if (!row) {
+        row = { windowStart, clientId, points: new Map() };
+        rows.set(key, row);
+      }
+      const stats = Array.from(numbers.subarray(o + 2, o + POINT_NUMBERS));
+      row.points.set(this.#series.idOf(keyId, this.#keys), stats);
+    }
+    for (const { windowStart, clientId, points } of rows.values()) {
+      const packed = new Float64Array(points.size * INBOX_NUMBERS);
+      let p = 0;
+      for (const [id, stats] of points) {
+        packed[p] = id;
+        packed.set(stats, p + 1);
+        p += INBOX_NUMBERS;
+      }
+      this.#inbox.write(windowStart, clientId, packed);
+    }
   }
 
   /** What a merge moves now (`Merger.plan`). */
@@ -85,7 +136,7 @@ export class MetricWrites {
   }
 
   /** Moves one chunk of a merge (`Merger.mergeChunk`); returns how many rows moved. */
-  mergeChunk(range: { from: number; to: number; lo: number; hi: number }): number {
+  mergeChunk(range: MergeRange): number {
     return this.#merger.mergeChunk(range);
   }
 
@@ -104,6 +155,7 @@ type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 class SeriesIds {
   readonly #committed: number[] = [];
   readonly #pending = new Map<number, number>();
+  readonly #clients: string[] = [];
   readonly #insert: Statement<[string, string, number], { id: number }>;
   readonly #select: Statement<[string, string, number], { id: number }>;
 
@@ -128,6 +180,18 @@ class SeriesIds {
     return id;
   }
 
+  /** The client of a series key. */
+  clientOf(keyId: number, keys: readonly string[]): string {
+    let client = this.#clients[keyId];
+    if (client === undefined) {
+      const key = keys[keyId];
+      if (key === undefined) throw new Error(`no series key ${keyId}`);
+      client = key.slice(key.indexOf('\u0000', key.indexOf('\u0000') + 1) + 1);
+      this.#clients[keyId] = client;
+    }
+    return client;
+  }
+
   commit(): void {
     for (const [keyId, id] of this.#pending) this.#committed[keyId] = id;
     this.#pending.clear();
@@ -144,36 +208,35 @@ class SeriesIds {
  */
 class Retention {
   readonly #db: Db;
-  readonly #seriesList: Statement<[], number>;
-  readonly #newestOf: Statement<[number], number | null>;
-  readonly #newestRecent: Statement<[], number | null>;
-  readonly #deleteBefore: Statement<[number, number]>;
-  readonly #deleteRecentBefore: Statement<[number]>;
+  readonly #blocks: Blocks;
+  readonly #newestInbox: Statement<[], number | null>;
+  readonly #inboxPointsBefore: Statement<[number], number | null>;
+  readonly #deleteInboxBefore: Statement<[number]>;
 
-  constructor(db: Db) {
+  constructor(db: Db, blocks: Blocks) {
     this.#db = db;
-    this.#seriesList = db.prepare<[], number>('SELECT id FROM series').pluck();
-    this.#newestOf = db
-      .prepare<[number], number | null>('SELECT max(window_start) FROM points WHERE series_id = ?')
+    this.#blocks = blocks;
+    this.#newestInbox = db.prepare<[], number | null>('SELECT max(window_start) FROM inbox').pluck();
+    this.#inboxPointsBefore = db
+      .prepare<[number], number | null>(
+        `SELECT sum(length(data)) / ${8 * INBOX_NUMBERS} FROM inbox WHERE window_start < ?`,
+      )
       .pluck();
-    this.#newestRecent = db.prepare<[], number | null>('SELECT max(window_start) FROM recent').pluck();
-    this.#deleteBefore = db.prepare('DELETE FROM points WHERE series_id = ? AND window_start < ?');
-    this.#deleteRecentBefore = db.prepare('DELETE FROM recent WHERE window_start < ?');
+    this.#deleteInboxBefore = db.prepare('DELETE FROM inbox WHERE window_start < ?');
   }
 
-  /** Deletes windows more than `retention` ms behind the newest one, in both tables; returns how many. */
+  /** Deletes windows more than `retention` ms behind the newest one, in both parts; returns how many. */
   enforce(retention: number): number {
-    const ids = this.#seriesList.all();
     const newest = Math.max(
-      this.#newestRecent.get() ?? Number.NEGATIVE_INFINITY,
-      ...ids.map((id) => this.#newestOf.get(id) ?? Number.NEGATIVE_INFINITY),
+      this.#newestInbox.get() ?? Number.NEGATIVE_INFINITY,
+      this.#blocks.newestStart() ?? Number.NEGATIVE_INFINITY,
     );
     if (!Number.isFinite(newest)) return 0;
     const cutoff = newest - retention;
-    return this.#db.transaction(
-      () =>
-        this.#deleteRecentBefore.run(cutoff).changes +
-        ids.reduce((sum, id) => sum + this.#deleteBefore.run(id, cutoff).changes, 0),
-    )();
+    return this.#db.transaction(() => {
+      const inbox = this.#inboxPointsBefore.get(cutoff) ?? 0;
+      this.#deleteInboxBefore.run(cutoff);
+      return inbox + this.#blocks.deleteBefore(cutoff);
+    })();
   }
 }
