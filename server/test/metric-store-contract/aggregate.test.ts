@@ -1,7 +1,10 @@
 /**
- * `aggregateWindows` (server/src/metrics/sqlite/aggregate.ts) against the SQL path it replaces: windows are
- * written to the embedded store, and every history and summary the store answers must come out of
- * `aggregateWindows` applied to the same windows.
+ * `aggregateWindows` (server/src/metrics/sqlite/aggregate.ts): windows are written to the embedded store,
+ * and every history and summary the store answers must come out of `aggregateWindows` applied to the same
+ * windows. Written while the store still aggregated in SQL (schema version 2), the comparison held the
+ * JavaScript to those statements; with the store now reading through `aggregateWindows`, it holds the
+ * store's reading (both parts, rewritten windows, ranges cut mid-window) to the windows written, and the
+ * cases after it keep the SQL path's numbers (compensated sums, single windows, ties, pre-1970 buckets).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -201,15 +204,15 @@ describe('aggregateWindows: the numbers of the SQL path', () => {
     const { before, after } = randomWindows(next);
     await written.write(before);
     expect(await store.merge()).toBe(before.length);
-    // Some merged windows are written again: the newer copy (in `recent`) replaces the merged one.
+    // Some merged windows are written again: the newer copy (in the inbox) replaces the merged one.
     const rewritten = before
       .filter(() => next() < 0.05)
       .map((p) => randomPoint(next, { ...p }, p.mean > 2 ? 'large' : 'ratio'));
     await written.write([...after, ...rewritten]);
 
     const end = T0 + WINDOWS * 10 * SECOND;
-    // 3 s and 7 s do not divide the windows' 10 s; a client's history at 3 s has over 1,024 buckets, so the
-    // store reads it by its grouped statement, and by a statement per bucket at the other widths.
+    // 3 s and 7 s do not divide the windows' 10 s; a client's history at 3 s has over 1,024 buckets (the
+    // SQL path read it by another statement than the other widths).
     const widths = [3 * SECOND, 7 * SECOND, 45 * SECOND, 15 * MINUTE];
     const cpu = { metric: 'CPU_UTILIZATION', core: null } as const;
     const cores = { metric: 'CPU_CORE_UTILIZATION' } as const;
