@@ -1,5 +1,6 @@
 import type { Aggregate, PooledStats } from '@metrics-collector/schema/metrics/types';
 import { aggregateValue } from '@metrics-collector/schema/metrics/types';
+import { WINDOW_NUMBERS } from './blocks.js';
 
 /*
  * History and summaries computed in JavaScript from decoded windows, with the numbers of the SQL path in
@@ -7,8 +8,9 @@ import { aggregateValue } from '@metrics-collector/schema/metrics/types';
  * values. Windows are read in place, packed: the passes allocate per group, never per window.
  */
 
-/** Numbers per window in a packed Float64Array: start, end, count, mean, variance, min, max. */
-export const WINDOW_NUMBERS = 7;
+// Windows are packed as blocks hold them (blocks.ts): start, end, count, mean, variance, min, max.
+export { WINDOW_NUMBERS };
+
 const [START, COUNT, MEAN, VARIANCE, MIN, MAX] = [0, 2, 3, 4, 5, 6];
 
 /** One series' windows: sorted by start ascending, unique starts, already restricted to the query's [from, to). */

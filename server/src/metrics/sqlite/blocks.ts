@@ -336,9 +336,17 @@ function encode(windows: Float64Array): Buffer {
   return Buffer.from(windows.buffer, windows.byteOffset, windows.byteLength);
 }
 
-/** The windows of a blob, over its bytes when they are 8-byte aligned (a Float64Array must be), else copied. */
+/** The windows of a block's blob. */
 function decode(blob: Buffer): Float64Array {
   if (blob.byteLength % WINDOW_BYTES !== 0) throw new Error(`a block of ${blob.byteLength} bytes`);
+  return float64s(blob);
+}
+
+/**
+ * A blob's float64s (a block's or an inbox row's), over its bytes when they are 8-byte aligned (a
+ * Float64Array must be), else copied.
+ */
+export function float64s(blob: Buffer): Float64Array {
   const length = blob.byteLength / Float64Array.BYTES_PER_ELEMENT;
   if (blob.byteOffset % Float64Array.BYTES_PER_ELEMENT === 0)
     return new Float64Array(blob.buffer, blob.byteOffset, length);

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../../sqlite/database.js';
-import { type Blocks, WINDOW_NUMBERS } from './blocks.js';
+import { type Blocks, float64s, WINDOW_NUMBERS } from './blocks.js';
 
 /**
  * The two parts of the window layout (schema version 3). A commit writes one `inbox` row per report: its
@@ -21,8 +21,11 @@ export const INBOX_TABLE = `CREATE TABLE inbox (
    );
    CREATE UNIQUE INDEX inbox_key ON inbox (window_start, client_id);`;
 
-/** Numbers per point in an inbox blob: series id, then window end, count, mean, variance, min, max. */
-export const INBOX_NUMBERS = 7;
+/**
+ * Numbers per point in an inbox blob: series id, then window end, count, mean, variance, min, max. As many
+ * as a block's window has: the series id takes the start's place, the start being the row's.
+ */
+export const INBOX_NUMBERS = WINDOW_NUMBERS;
 
 /** About this many inbox rows (reports) move in one merge transaction: ingest commits wait meanwhile. */
 export const MERGE_CHUNK = 1_000;
@@ -50,12 +53,6 @@ export const INBOX_STARTS = `st(ws) AS (
      WHERE st.ws IS NOT NULL AND st.ws < @to)`;
 
 type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
-
-/** A blob's bytes as float64s (copied when the buffer is not 8-byte aligned). */
-export function float64s(blob: Buffer): Float64Array {
-  if (blob.byteOffset % 8 === 0) return new Float64Array(blob.buffer, blob.byteOffset, blob.byteLength / 8);
-  return new Float64Array(new Uint8Array(blob).buffer);
-}
 
 const bytes = (numbers: Float64Array) => Buffer.from(numbers.buffer, numbers.byteOffset, numbers.byteLength);
 
@@ -212,6 +209,3 @@ export class Merger {
     })();
   }
 }
-
-// The inbox holds points as the blocks hold windows: the series id's slot is the window start there.
-if (INBOX_NUMBERS !== WINDOW_NUMBERS) throw new Error('inbox points and block windows differ in size');

@@ -9,8 +9,8 @@ import type {
 import type Database from 'better-sqlite3';
 import type { Db } from '../../sqlite/database.js';
 import { type AggregatedGroup, aggregateWindows, type Grouping, type SeriesWindows } from './aggregate.js';
-import { Blocks, WINDOW_NUMBERS } from './blocks.js';
-import { float64s, INBOX_NUMBERS, INBOX_STARTS } from './inbox.js';
+import { Blocks, float64s, WINDOW_NUMBERS } from './blocks.js';
+import { INBOX_NUMBERS, INBOX_STARTS } from './inbox.js';
 
 /** The embedded store's reads, synchronous on `db`: in the read worker, or inline (`reads: 'inline'`). */
 export interface MetricReads {
