@@ -2,11 +2,8 @@ import { endianness } from 'node:os';
 import type Database from 'better-sqlite3';
 import type { Db } from '../../sqlite/database.js';
 
-/*
- * Merged windows in blocks: a row per run of consecutive windows of one series, the windows packed in a
- * blob. Writing and merging a row per window (`points`) was half of the write thread's CPU; a block row
- * carries up to `BLOCK_WINDOWS` windows for the cost of one.
- */
+// Merged windows in blocks: a row per run of consecutive windows of one series, packed in a blob. A row
+// per window (`points`) was half of the write thread's CPU; a block carries up to `BLOCK_WINDOWS`.
 
 /** Numbers per window: start, end (epoch ms), count, mean, variance, min, max. */
 export const WINDOW_NUMBERS = 7;
@@ -342,10 +339,7 @@ function decode(blob: Buffer): Float64Array {
   return float64s(blob);
 }
 
-/**
- * A blob's float64s (a block's or an inbox row's), over its bytes when they are 8-byte aligned (a
- * Float64Array must be), else copied.
- */
+/** A blob's float64s (a block's or an inbox row's), over its bytes if 8-byte aligned, else copied. */
 export function float64s(blob: Buffer): Float64Array {
   const length = blob.byteLength / Float64Array.BYTES_PER_ELEMENT;
   if (blob.byteOffset % Float64Array.BYTES_PER_ELEMENT === 0)
