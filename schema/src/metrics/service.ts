@@ -113,7 +113,10 @@ export function toPoints(
       windowStart: start,
       windowEnd: end,
       count: input.observations,
-      ...stat,
+      mean: stat.mean,
+      variance: stat.variance,
+      min: stat.min,
+      max: stat.max,
     });
   };
   const single = (value: number): Stat => ({ mean: value, variance: 0, min: value, max: value });
@@ -187,11 +190,13 @@ function checkReportFields(
   }
 }
 
+const RANGE_CHECKED = ['mean', 'min', 'max'] as const;
+
 /** Checks one window's statistics against the series' range; errors name `field`'s statistic. */
 function checkStat(metric: Metric, stat: Stat, field: SeriesField, names: ReportFieldNames): void {
   const { range, unit } = specs[metric];
   const [low, high] = range;
-  for (const key of ['mean', 'min', 'max'] as const) {
+  for (const key of RANGE_CHECKED) {
     const value = stat[key];
     if (!Number.isFinite(value)) throw badInput(named(names, field, key), 'must be a finite number');
     if (value < low || value > high) {

@@ -90,6 +90,8 @@ export class SqliteStateStore implements StateStore {
   recordSighting(sighting: ClientSighting): Promise<void> {
     const inflight = this.#inflight;
     const previous = inflight.get(sighting.id);
+    // Most reports: a known client, nothing of it being committed, its details unchanged.
+    if (previous === undefined && this.#seenAgain(sighting)) return DONE;
     const done = previous
       ? previous.catch(() => undefined).then(() => this.#record(sighting))
       : this.#record(sighting);
@@ -141,27 +143,26 @@ export class SqliteStateStore implements StateStore {
     this.#db.close();
   }
 
-  async #record(sighting: ClientSighting): Promise<void> {
+  /**
+   * Applies the sighting of a known client whose details it does not change, in memory (`lastSeen` is
+   * written in the background); false when it needs a commit.
+   */
+  #seenAgain(sighting: ClientSighting): boolean {
     const known = this.#clients.get(sighting.id);
-    // The newest window's details win; an older one (a backlog sent after an outage) only fills gaps.
-    const [first, second] =
-      !known || sighting.seenAt >= known.lastSeen ? [sighting, known] : [known, sighting];
-    const next: ClientRecord = {
-      id: sighting.id,
-      hostname: first.hostname ?? second?.hostname ?? null,
-      osType: first.osType ?? second?.osType ?? null,
-      osVersion: first.osVersion ?? second?.osVersion ?? null,
-      coreCount: first.coreCount ?? second?.coreCount ?? null,
-      firstSeen: Math.min(known?.firstSeen ?? sighting.seenAt, sighting.seenAt),
-      lastSeen: Math.max(known?.lastSeen ?? sighting.seenAt, sighting.seenAt),
-    };
-    if (known && sameDetails(known, next)) {
-      if (next.lastSeen !== known.lastSeen) {
-        this.#clients.set(next.id, next);
-        this.#dirty.add(next.id);
-      }
-      return;
+    if (!known) return false;
+    const next = recordAfter(known, sighting);
+    if (!sameDetails(known, next)) return false;
+    if (next.lastSeen !== known.lastSeen) {
+      this.#clients.set(next.id, next);
+      this.#dirty.add(next.id);
     }
+    return true;
+  }
+
+  async #record(sighting: ClientSighting): Promise<void> {
+    if (this.#seenAgain(sighting)) return;
+    const known = this.#clients.get(sighting.id);
+    const next = recordAfter(known, sighting);
     await this.#submit(next);
     if (!known) this.#ordered = null;
     this.#clients.set(next.id, next);
@@ -181,6 +182,22 @@ export class SqliteStateStore implements StateStore {
 /** Opens the client registry, `<dataDir>/state.db`. */
 export function createSqliteStateStore(options: SqliteStateStoreOptions): SqliteStateStore {
   return new SqliteStateStore(options);
+}
+
+const DONE = Promise.resolve();
+
+/** The record after `sighting`: the newest window's details win; an older one (a backlog sent after an outage) only fills gaps. */
+function recordAfter(known: ClientRecord | undefined, sighting: ClientSighting): ClientRecord {
+  const [first, second] = !known || sighting.seenAt >= known.lastSeen ? [sighting, known] : [known, sighting];
+  return {
+    id: sighting.id,
+    hostname: first.hostname ?? second?.hostname ?? null,
+    osType: first.osType ?? second?.osType ?? null,
+    osVersion: first.osVersion ?? second?.osVersion ?? null,
+    coreCount: first.coreCount ?? second?.coreCount ?? null,
+    firstSeen: Math.min(known?.firstSeen ?? sighting.seenAt, sighting.seenAt),
+    lastSeen: Math.max(known?.lastSeen ?? sighting.seenAt, sighting.seenAt),
+  };
 }
 
 function compareIds(a: string, b: string): number {
