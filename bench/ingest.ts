@@ -3,8 +3,10 @@
  * requests/s and latency of `POST /graphql` with `reportMetrics` (through the server's fast path, and
  * through plain yoga as the listener of `/graphql`) and of the original `POST /api/v1/metrics`, each beside
  * a bare `node:http` server that parses the same JSON (the baseline). Every request is a new window of one
- * of the N clients, in turn. Each server runs in its own process; wrk runs in its own (`wrk.ts`). Called by
- * `run.ts`. A fleet of N clients is N connections (`fleetConnections`).
+ * of the N clients, in turn. The REST group also times the store's floor (`store-floor.ts`): bare
+ * `node:http` writing the same report through the embedded store and nothing else, the most the server
+ * could reach. Each server runs in its own process; wrk runs in its own (`wrk.ts`). Called by `run.ts`. A
+ * fleet of N clients is N connections (`fleetConnections`).
  */
 import { createSqliteMetricStore } from '@metrics-collector/server/metrics/sqlite/store';
 import { originalReport } from '../testing/fixtures.js';
@@ -27,8 +29,8 @@ export interface FleetIngest {
   clients: number;
   /** raw node:http, the server's fast path, plain yoga. */
   graphql: [IngestRow, IngestRow, IngestRow];
-  /** raw node:http, the REST shim. */
-  rest: [IngestRow, IngestRow];
+  /** raw node:http, the REST shim, the store's floor (`store-floor.ts`). */
+  rest: [IngestRow, IngestRow, IngestRow];
 }
 
 /** Runs the part: for each fleet size, the GraphQL group, then the REST pair. */
@@ -52,6 +54,7 @@ export async function ingestBench(
     const rest = await ingestGroup(host, load, [
       spec('raw node:http, REST body', 'raw', 'rest', '/api/v1/metrics', emptyBody),
       spec('POST /api/v1/metrics', 'app', 'rest', '/api/v1/metrics', emptyBody),
+      spec('store floor: bare node:http through the store', 'store', 'rest', '/api/v1/metrics', emptyBody),
     ]);
     out.push({
       clients,
@@ -66,8 +69,11 @@ export async function ingestBench(
 export const sqliteGraphql = (fleets: FleetIngest[] | undefined, clients: number): IngestRow | undefined =>
   fleets?.find((f) => f.clients === clients)?.graphql[1];
 
-/** `raw`: the baseline; `app`: the server; `yoga`: the server with yoga as the listener of `/graphql`. */
-type Server = 'raw' | 'app' | 'yoga';
+/**
+ * `raw`: the baseline; `app`: the server; `yoga`: the server with yoga as the listener of `/graphql`;
+ * `store`: the store's floor, bare `node:http` writing the REST report through the embedded store.
+ */
+type Server = 'raw' | 'app' | 'yoga' | 'store';
 
 /** The embedded-store server or the raw baseline, in its own process, for one of the two API paths. */
 async function appSpec(
@@ -80,7 +86,12 @@ async function appSpec(
   clients: number,
 ): Promise<TargetSpec> {
   const dataDir = host.tempDir('mc-bench-ingest-');
-  const args = server === 'raw' ? ['raw'] : ['app', dataDir, ...(server === 'yoga' ? ['--plain-yoga'] : [])];
+  const args =
+    server === 'raw'
+      ? ['raw']
+      : server === 'store'
+        ? ['store', dataDir]
+        : ['app', dataDir, ...(server === 'yoga' ? ['--plain-yoga'] : [])];
   const proc = await host.startServer(label, args);
   return {
     label,
@@ -121,6 +132,7 @@ export function printIngest(fleets: FleetIngest[]): void {
       [graphql[2], graphql[0], undefined],
       [rest[0], undefined, undefined],
       [rest[1], rest[0], t.rest],
+      [rest[2], rest[0], undefined],
     );
   }
   const ingestTable = table(
@@ -160,6 +172,7 @@ export function printIngest(fleets: FleetIngest[]): void {
       [graphql[0], graphql[1]],
       [graphql[0], graphql[2]],
       [rest[0], rest[1]],
+      [rest[0], rest[2]],
     ] as const) {
       const pairs = row.rounds.map((r, i) => `${k(raw.rounds[i] ?? 0)}/${k(r)}`).join('  ');
       console.log(`rounds, req/s raw/path, ${row.label}: ${pairs}`);

@@ -3,8 +3,12 @@
  * `BenchHost` runs it bundled (bench/servers.ts); `node --import tsx bench/server-process.ts ...` runs it too.
  *
  *   server-process raw
+ *   server-process store <dataDir>
  *   server-process app <dataDir> [--seed-history <fromMs> [--seed-clients <n>]]
  *     [--sightings <fromMs> <clients>] [--env <json>] [--plain-yoga] [--loop-delay <file>]
+ *
+ * `store` is the store's floor (`store-floor.ts`): bare `node:http` writing the REST report through the
+ * embedded store and nothing else of the server.
  *
  * `app` is the real server: `buildApp(loadConfig({ PORT: '0', DATA_DIR, LOG_LEVEL: 'warn', ...env }))`, served by `listen`;
  * `--env` adds configuration variables (`{"STORE":"influxdb",…}`).
@@ -29,6 +33,7 @@ import { loadConfig } from '@metrics-collector/server/config';
 import { listen } from '@metrics-collector/server/listen';
 import { createRawServer } from './raw-server.js';
 import { recordSightings, seedClients, seedHistory } from './seed.js';
+import { createStoreFloor } from './store-floor.js';
 
 const [mode, dataDir, ...rest] = process.argv.slice(2);
 
@@ -41,6 +46,14 @@ if (mode === 'raw') {
   process.once('SIGTERM', () => {
     server.close(() => process.exit(0));
     server.closeAllConnections();
+  });
+} else if (mode === 'store' && dataDir) {
+  const floor = createStoreFloor(dataDir);
+  floor.server.listen(0, '127.0.0.1', () => ready({ port: (floor.server.address() as AddressInfo).port }));
+  process.once('SIGTERM', () => {
+    floor.server.close();
+    floor.server.closeAllConnections();
+    void floor.close().then(() => process.exit(0));
   });
 } else if (mode === 'app' && dataDir) {
   const envAt = rest.indexOf('--env');
@@ -88,7 +101,7 @@ if (mode === 'raw') {
   });
 } else {
   console.error(
-    'usage: server-process.ts raw | app <dataDir> [--seed-history <fromMs> [--seed-clients <n>]] [--env <json>] [--plain-yoga]',
+    'usage: server-process.ts raw | store <dataDir> | app <dataDir> [--seed-history <fromMs> [--seed-clients <n>]] [--env <json>] [--plain-yoga]',
   );
   process.exit(2);
 }
