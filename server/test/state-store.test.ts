@@ -45,6 +45,23 @@ describe('SQLite client registry', () => {
     await reopened.close();
   });
 
+  it('writes the moved lastSeen of a fleet larger than one background transaction, all of it', async () => {
+    const store = createSqliteStateStore({ dataDir, lastSeenFlushInterval: 20 });
+    const ids = Array.from({ length: 1_200 }, (_, i) => `host-${i}`);
+    await Promise.all(ids.map((id) => store.recordSighting(sighting({ id, seenAt: 1_000 }))));
+    for (const id of ids) await store.recordSighting(sighting({ id, seenAt: 9_000 }));
+    // Read from a second connection while the store stays open: only the background flush writes these.
+    const reader = new Database(join(dataDir, 'state.db'), { readonly: true });
+    const written = reader.prepare('SELECT count(*) FROM clients WHERE last_seen = 9000').pluck();
+    const deadline = Date.now() + 30_000;
+    while ((written.get() as number) < ids.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(written.get()).toBe(ids.length);
+    reader.close();
+    await store.close();
+  });
+
   it('survives a failed background write and writes the lastSeen on a later turn', async () => {
     let failures = 0;
     let failed: () => void = () => undefined;
