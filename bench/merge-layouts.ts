@@ -80,19 +80,8 @@ function layoutC(dir: string) {
       if (errors.some((e) => e)) throw new Error(String(errors.find((e) => e)));
     },
     merge() {
-      const plan = writes.mergePlan(null);
-      if (!plan) return 0;
       let n = 0;
-      for (const [from, to] of plan.slices)
-        for (let lo = 0; lo < plan.clients.length; lo += plan.clientsPerChunk) {
-          const hi = Math.min(lo + plan.clientsPerChunk, plan.clients.length) - 1;
-          n += writes.mergeChunk({
-            from,
-            to,
-            lo: plan.clients[lo] as string,
-            hi: plan.clients[hi] as string,
-          });
-        }
+      for (const chunk of writes.mergePlan(null)) n += writes.mergeChunk(chunk);
       return n;
     },
     close: () => db.close(),

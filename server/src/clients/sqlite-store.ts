@@ -146,14 +146,17 @@ export class SqliteStateStore implements StateStore {
     this.#db.close();
   }
 
-  /**
-   * Applies the sighting of a known client whose details it does not change, in memory (`lastSeen` is
-   * written in the background); false when it needs a commit.
-   */
+  /** The sighting of a known client, applied in memory if it changes nothing but `lastSeen`. */
   #seenAgain(sighting: ClientSighting): boolean {
     const known = this.#clients.get(sighting.id);
-    if (!known) return false;
-    const next = recordAfter(known, sighting);
+    return known !== undefined && this.#advanced(known, recordAfter(known, sighting));
+  }
+
+  /**
+   * Applies `next` in memory when it changes nothing of `known` but `lastSeen` (written in the background);
+   * false when it needs a commit.
+   */
+  #advanced(known: ClientRecord, next: ClientRecord): boolean {
     if (!sameDetails(known, next)) return false;
     if (next.lastSeen !== known.lastSeen) {
       this.#clients.set(next.id, next);
@@ -163,9 +166,9 @@ export class SqliteStateStore implements StateStore {
   }
 
   async #record(sighting: ClientSighting): Promise<void> {
-    if (this.#seenAgain(sighting)) return;
     const known = this.#clients.get(sighting.id);
     const next = recordAfter(known, sighting);
+    if (known && this.#advanced(known, next)) return;
     await this.#submit(next);
     if (!known) this.#ordered = null;
     this.#clients.set(next.id, next);

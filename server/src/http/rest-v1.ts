@@ -123,7 +123,7 @@ const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 const isInteger = (v: unknown): v is number => Number.isSafeInteger(v);
 
 /** Turns the original POST body into a report; unknown properties are ignored, as they were. */
-function toReport(body: unknown): ReportInput {
+export function toReport(body: unknown): ReportInput {
   if (!isObject(body)) throw badInput('body', 'expected a JSON object');
   const optionalString = (key: string) => {
     const value = body[key];

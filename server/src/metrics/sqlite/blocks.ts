@@ -328,8 +328,8 @@ function concat(parts: Float64Array[]): Float64Array {
   return out;
 }
 
-/** A blob for `windows`: its bytes, not a copy (better-sqlite3 copies them into SQLite). */
-function encode(windows: Float64Array): Buffer {
+/** A blob of float64s (a block's or an inbox row's): their bytes, not a copy (better-sqlite3 copies them). */
+export function encode(windows: Float64Array): Buffer {
   return Buffer.from(windows.buffer, windows.byteOffset, windows.byteLength);
 }
 

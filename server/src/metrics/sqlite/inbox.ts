@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../../sqlite/database.js';
-import { type Blocks, float64s, WINDOW_NUMBERS } from './blocks.js';
+import { type Blocks, encode, float64s, WINDOW_NUMBERS } from './blocks.js';
 
 /**
  * The two parts of the window layout (schema version 3). A commit writes one `inbox` row per report: its
@@ -54,8 +54,6 @@ export const INBOX_STARTS = `st(ws) AS (
 
 type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
-const bytes = (numbers: Float64Array) => Buffer.from(numbers.buffer, numbers.byteOffset, numbers.byteLength);
-
 /**
  * Two inbox blobs of one client's window as one: `newer`'s points replace `older`'s of the same series.
  * SQLite calls it only when a window is written again before its merge.
@@ -73,7 +71,7 @@ export function mergeBlobs(older: Buffer, newer: Buffer): Buffer {
   const out = new Float64Array(kept.length + b.length);
   out.set(kept);
   out.set(b, kept.length);
-  return bytes(out);
+  return encode(out);
 }
 
 /** Writes one client's window to the inbox (inside a group commit), merging with a copy already there. */
@@ -92,19 +90,11 @@ export class InboxWriter {
 
   /** `points`: `INBOX_NUMBERS` numbers each, one point per series at most. */
   write(windowStart: number, clientId: string, points: Float64Array): void {
-    this.#upsert.run(windowStart, clientId, bytes(points));
+    this.#upsert.run(windowStart, clientId, encode(points));
   }
 }
 
-/** What a merge moves (`Merger.plan`): each slice of window starts, `clientsPerChunk` clients at a time. */
-export interface MergePlan {
-  slices: [from: number, to: number][];
-  /** Every client with a series, in the order chunks take them (BINARY collation, as `BETWEEN` compares). */
-  clients: string[];
-  clientsPerChunk: number;
-}
-
-/** A merge chunk: the window starts from `from` to `to` of the clients `clients[lo..hi]`. */
+/** A merge chunk: the window starts from `from` to `to` of the clients from `lo` to `hi`. */
 export interface MergeRange {
   from: number;
   to: number;
@@ -152,26 +142,34 @@ export class Merger {
 
   /**
    * What a merge moves now: the windows up to `to` (every window when `keep` is null, else those more
-   * than `keep` behind the newest, once the inbox spans `MERGE_SPAN`), as `slices` of window starts, each
-   * moved `clientsPerChunk` clients at a time. Null: nothing.
+   * than `keep` behind the newest, once the inbox spans `MERGE_SPAN`), as chunks of `MERGE_CLIENTS`
+   * clients and about `MERGE_CHUNK` rows, slice of window starts by slice. Clients with a series in the
+   * order `BETWEEN` compares them (BINARY collation); clients new since the plan wait for the next merge.
    */
-  plan(keep: number | null): MergePlan | null {
+  plan(keep: number | null): MergeRange[] {
     const from = this.#oldest.get();
     const newest = this.#newest.get();
-    if (from === null || from === undefined || newest === null || newest === undefined) return null;
-    if (keep !== null && newest - from < MERGE_SPAN) return null;
+    if (from === null || from === undefined || newest === null || newest === undefined) return [];
+    if (keep !== null && newest - from < MERGE_SPAN) return [];
     const to = keep === null ? newest : newest - keep;
     const starts = this.#starts.all({ from, to });
-    if (starts.length === 0) return null;
     const clients = this.#clients.all();
-    const clientsPerChunk = Math.max(1, Math.min(MERGE_CLIENTS, clients.length));
-    const startsPerSlice = Math.max(1, Math.floor(MERGE_CHUNK / clientsPerChunk));
-    const slices: [number, number][] = [];
+    const perChunk = Math.max(1, Math.min(MERGE_CLIENTS, clients.length));
+    const startsPerSlice = Math.max(1, Math.floor(MERGE_CHUNK / perChunk));
+    const chunks: MergeRange[] = [];
     for (let i = 0; i < starts.length; i += startsPerSlice) {
       const last = Math.min(i + startsPerSlice, starts.length) - 1;
-      slices.push([starts[i] as number, starts[last] as number]);
+      for (let lo = 0; lo < clients.length; lo += perChunk) {
+        const hi = Math.min(lo + perChunk, clients.length) - 1;
+        chunks.push({
+          from: starts[i] as number,
+          to: starts[last] as number,
+          lo: clients[lo] as string,
+          hi: clients[hi] as string,
+        });
+      }
     }
-    return { slices, clients, clientsPerChunk };
+    return chunks;
   }
 
   /**

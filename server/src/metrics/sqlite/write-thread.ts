@@ -33,26 +33,15 @@ const answer = (message: WriteAnswer) => parentPort?.postMessage(message);
  * Idle, the merge runs at full speed.
  */
 async function merge(all: boolean): Promise<number> {
-  const plan = writes.mergePlan(all ? null : MERGE_KEEP);
-  if (!plan) return 0;
   let total = 0;
-  for (const [from, to] of plan.slices) {
+  for (const chunk of writes.mergePlan(all ? null : MERGE_KEEP)) {
     if (closing) break;
-    for (let lo = 0; lo < plan.clients.length && !closing; lo += plan.clientsPerChunk) {
-      const started = performance.now();
-      // Clients new since the plan wait for the next merge.
-      const hi = Math.min(lo + plan.clientsPerChunk, plan.clients.length) - 1;
-      total += writes.mergeChunk({
-        from,
-        to,
-        lo: plan.clients[lo] as string,
-        hi: plan.clients[hi] as string,
-      });
-      const took = performance.now() - started;
-      const groups = groupsWritten;
-      await nextTurn();
-      if (groupsWritten > groups) await sleep(took);
-    }
+    const started = performance.now();
+    total += writes.mergeChunk(chunk);
+    const took = performance.now() - started;
+    const groups = groupsWritten;
+    await nextTurn();
+    if (groupsWritten > groups) await sleep(took);
   }
   return total;
 }
