@@ -5,7 +5,8 @@
  * a bare `node:http` server that parses the same JSON (the baseline). Every request is a new window of one
  * of the N clients, in turn. The REST group also times the store's floor (`store-floor.ts`): bare
  * `node:http` writing the same report through the embedded store and nothing else, the most the server
- * could reach. Each server runs in its own process; wrk runs in its own (`wrk.ts`). Called by `run.ts`. A
+ * could reach; and issue 13's prototype (`prototype.ts`), the design the issue's REST target was measured on.
+ * Each server runs in its own process; wrk runs in its own (`wrk.ts`). Called by `run.ts`. A
  * fleet of N clients is N connections (`fleetConnections`).
  */
 import { createSqliteMetricStore } from '@metrics-collector/server/metrics/sqlite/store';
@@ -20,6 +21,7 @@ import {
   type TargetSpec,
   type Verify,
 } from './load.js';
+import { prototypeWindows } from './prototype.js';
 import type { BenchHost } from './servers.js';
 import { fixed, meets, table, thousands } from './table.js';
 import { bodyFactory, ingestBase } from './workload.js';
@@ -29,8 +31,8 @@ export interface FleetIngest {
   clients: number;
   /** raw node:http, the server's fast path, plain yoga. */
   graphql: [IngestRow, IngestRow, IngestRow];
-  /** raw node:http, the REST shim, the store's floor (`store-floor.ts`). */
-  rest: [IngestRow, IngestRow, IngestRow];
+  /** raw node:http, the REST shim, the store's floor (`store-floor.ts`), issue 13's prototype (`prototype.ts`). */
+  rest: [IngestRow, IngestRow, IngestRow, IngestRow];
 }
 
 /** Runs the part: for each fleet size, the GraphQL group, then the REST pair. */
@@ -55,6 +57,7 @@ export async function ingestBench(
       spec('raw node:http, REST body', 'raw', 'rest', '/api/v1/metrics', emptyBody),
       spec('POST /api/v1/metrics', 'app', 'rest', '/api/v1/metrics', emptyBody),
       spec('store floor: bare node:http through the store', 'store', 'rest', '/api/v1/metrics', emptyBody),
+      spec("issue 13's prototype", 'prototype', 'rest', '/api/v1/metrics', emptyBody),
     ]);
     out.push({
       clients,
@@ -71,9 +74,10 @@ export const sqliteGraphql = (fleets: FleetIngest[] | undefined, clients: number
 
 /**
  * `raw`: the baseline; `app`: the server; `yoga`: the server with yoga as the listener of `/graphql`;
- * `store`: the store's floor, bare `node:http` writing the REST report through the embedded store.
+ * `store`: the store's floor, bare `node:http` writing the REST report through the embedded store;
+ * `prototype`: issue 13's prototype.
  */
-type Server = 'raw' | 'app' | 'yoga' | 'store';
+type Server = 'raw' | 'app' | 'yoga' | 'store' | 'prototype';
 
 /** The embedded-store server or the raw baseline, in its own process, for one of the two API paths. */
 async function appSpec(
@@ -89,8 +93,8 @@ async function appSpec(
   const args =
     server === 'raw'
       ? ['raw']
-      : server === 'store'
-        ? ['store', dataDir]
+      : server === 'store' || server === 'prototype'
+        ? [server, dataDir]
         : ['app', dataDir, ...(server === 'yoga' ? ['--plain-yoga'] : [])];
   const proc = await host.startServer(label, args);
   return {
@@ -100,7 +104,12 @@ async function appSpec(
     body: bodyFactory(kind, ingestBase(Date.now()), clients),
     contentType: 'application/json',
     verify,
-    stored: server === 'raw' ? undefined : () => storedWindows(dataDir),
+    stored:
+      server === 'raw'
+        ? undefined
+        : server === 'prototype'
+          ? async () => prototypeWindows(dataDir)
+          : () => storedWindows(dataDir),
   };
 }
 
@@ -133,6 +142,7 @@ export function printIngest(fleets: FleetIngest[]): void {
       [rest[0], undefined, undefined],
       [rest[1], rest[0], t.rest],
       [rest[2], rest[0], undefined],
+      [rest[3], rest[0], undefined],
     );
   }
   const ingestTable = table(
@@ -173,6 +183,7 @@ export function printIngest(fleets: FleetIngest[]): void {
       [graphql[0], graphql[2]],
       [rest[0], rest[1]],
       [rest[0], rest[2]],
+      [rest[0], rest[3]],
     ] as const) {
       const pairs = row.rounds.map((r, i) => `${k(raw.rounds[i] ?? 0)}/${k(r)}`).join('  ');
       console.log(`rounds, req/s raw/path, ${row.label}: ${pairs}`);

@@ -4,11 +4,12 @@
  *
  *   server-process raw
  *   server-process store <dataDir>
+ *   server-process prototype <dataDir>
  *   server-process app <dataDir> [--seed-history <fromMs> [--seed-clients <n>]]
  *     [--sightings <fromMs> <clients>] [--env <json>] [--plain-yoga] [--loop-delay <file>]
  *
  * `store` is the store's floor (`store-floor.ts`): bare `node:http` writing the REST report through the
- * embedded store and nothing else of the server.
+ * embedded store and nothing else of the server. `prototype` is issue 13's prototype (`prototype.ts`).
  *
  * `app` is the real server: `buildApp(loadConfig({ PORT: '0', DATA_DIR, LOG_LEVEL: 'warn', ...env }))`, served by `listen`;
  * `--env` adds configuration variables (`{"STORE":"influxdb",…}`).
@@ -31,6 +32,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildApp } from '@metrics-collector/server/app';
 import { loadConfig } from '@metrics-collector/server/config';
 import { listen } from '@metrics-collector/server/listen';
+import { createPrototype } from './prototype.js';
 import { createRawServer } from './raw-server.js';
 import { recordSightings, seedClients, seedHistory } from './seed.js';
 import { createStoreFloor } from './store-floor.js';
@@ -54,6 +56,17 @@ if (mode === 'raw') {
     floor.server.close();
     floor.server.closeAllConnections();
     void floor.close().then(() => process.exit(0));
+  });
+} else if (mode === 'prototype' && dataDir) {
+  const prototype = createPrototype(dataDir);
+  prototype.server.listen(0, '127.0.0.1', () =>
+    ready({ port: (prototype.server.address() as AddressInfo).port }),
+  );
+  process.once('SIGTERM', () => {
+    prototype.server.close();
+    prototype.server.closeAllConnections();
+    prototype.close();
+    process.exit(0);
   });
 } else if (mode === 'app' && dataDir) {
   const envAt = rest.indexOf('--env');
@@ -101,7 +114,7 @@ if (mode === 'raw') {
   });
 } else {
   console.error(
-    'usage: server-process.ts raw | store <dataDir> | app <dataDir> [--seed-history <fromMs> [--seed-clients <n>]] [--env <json>] [--plain-yoga]',
+    'usage: server-process.ts raw | store <dataDir> | prototype <dataDir> | app <dataDir> [--seed-history <fromMs> [--seed-clients <n>]] [--env <json>] [--plain-yoga]',
   );
   process.exit(2);
 }
