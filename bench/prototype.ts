@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
  * else of the server. The issue measured it at 15.8k reports/s = 0.76 of raw `node:http` (then ≈ 20k/s)
  * from 50 clients; its figure is where the target of 0.6 came from.
  */
-export function createPrototype(dataDir: string): { server: Server; close(): void } {
+export function createPrototype(dataDir: string): { server: Server; close(): Promise<void> } {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, 'prototype.db'));
   db.pragma('journal_mode = WAL');
@@ -70,7 +70,7 @@ export function createPrototype(dataDir: string): { server: Server; close(): voi
       if (pending.length === 1) setImmediate(flush);
     });
   });
-  return { server, close: () => db.close() };
+  return { server, close: async () => void db.close() };
 }
 
 /** The windows of overall CPU the prototype stored, as the ingest bench counts them. */

@@ -49,24 +49,13 @@ if (mode === 'raw') {
     server.close(() => process.exit(0));
     server.closeAllConnections();
   });
-} else if (mode === 'store' && dataDir) {
-  const floor = createStoreFloor(dataDir);
-  floor.server.listen(0, '127.0.0.1', () => ready({ port: (floor.server.address() as AddressInfo).port }));
+} else if ((mode === 'store' || mode === 'prototype') && dataDir) {
+  const bare = mode === 'store' ? createStoreFloor(dataDir) : createPrototype(dataDir);
+  bare.server.listen(0, '127.0.0.1', () => ready({ port: (bare.server.address() as AddressInfo).port }));
   process.once('SIGTERM', () => {
-    floor.server.close();
-    floor.server.closeAllConnections();
-    void floor.close().then(() => process.exit(0));
-  });
-} else if (mode === 'prototype' && dataDir) {
-  const prototype = createPrototype(dataDir);
-  prototype.server.listen(0, '127.0.0.1', () =>
-    ready({ port: (prototype.server.address() as AddressInfo).port }),
-  );
-  process.once('SIGTERM', () => {
-    prototype.server.close();
-    prototype.server.closeAllConnections();
-    prototype.close();
-    process.exit(0);
+    bare.server.close();
+    bare.server.closeAllConnections();
+    void bare.close().then(() => process.exit(0));
   });
 } else if (mode === 'app' && dataDir) {
   const envAt = rest.indexOf('--env');
